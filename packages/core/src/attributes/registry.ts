@@ -1,0 +1,187 @@
+import { createHash } from "node:crypto";
+import * as z from "zod";
+import type { RelationKind } from "../model/relation-kind.js";
+
+/**
+ * The attribute registry ("kenmerken"): the tenant's agreed data model for custom fields,
+ * defined in code, versioned, and checked at every write. A change of the definitions must come
+ * with a new `version`; the SDK refuses a changed model under an old version number.
+ */
+
+interface AttributeBase {
+  /** Human-readable name for forms and reports. */
+  readonly label?: string;
+  /** The relation kinds this attribute applies to; all kinds when omitted. */
+  readonly appliesTo?: readonly RelationKind[];
+  /** When true, a relation of an applicable kind must carry a value. Default false. */
+  readonly required?: boolean;
+}
+
+/** A text attribute. */
+export interface StringAttribute extends AttributeBase {
+  readonly type: "string";
+  /** Maximum length in characters. Default 1000. */
+  readonly maxLength?: number;
+}
+/** A numeric attribute. */
+export interface NumberAttribute extends AttributeBase {
+  readonly type: "number";
+  /** When true, only whole numbers are accepted. */
+  readonly integer?: boolean;
+  /** Inclusive lower bound. */
+  readonly min?: number;
+  /** Inclusive upper bound. */
+  readonly max?: number;
+}
+/** A yes/no attribute. */
+export interface BooleanAttribute extends AttributeBase {
+  readonly type: "boolean";
+}
+/** A calendar date attribute (`YYYY-MM-DD`). */
+export interface DateAttribute extends AttributeBase {
+  readonly type: "date";
+}
+/** One of a fixed list of values. */
+export interface EnumAttribute extends AttributeBase {
+  readonly type: "enum";
+  /** The allowed values. */
+  readonly values: readonly [string, ...string[]];
+}
+/** An amount of money: integer minor units plus an ISO 4217 currency. */
+export interface MoneyAttribute extends AttributeBase {
+  readonly type: "money";
+  /** Restricts the accepted currencies. */
+  readonly currencies?: readonly string[];
+}
+
+/** The definition of one custom attribute. */
+export type AttributeDefinition =
+  | StringAttribute
+  | NumberAttribute
+  | BooleanAttribute
+  | DateAttribute
+  | EnumAttribute
+  | MoneyAttribute;
+
+/** Money as stored: an integer number of minor units (cents) and an ISO 4217 currency code. */
+export interface Money {
+  /** Integer minor units, e.g. 1250 for EUR 12.50. */
+  readonly amount: number;
+  /** ISO 4217 code, upper case, e.g. `EUR`. */
+  readonly currency: string;
+}
+
+/** A value any attribute can hold. */
+export type AttributeValue = string | number | boolean | Money;
+
+/** A relation's custom attribute values by attribute name. */
+export type AttributeValues = Readonly<Record<string, AttributeValue>>;
+
+/** The TypeScript type of the values of one attribute definition. */
+export type ValueOf<D extends AttributeDefinition> = D extends EnumAttribute
+  ? D["values"][number]
+  : D extends MoneyAttribute
+    ? Money
+    : D extends NumberAttribute
+      ? number
+      : D extends BooleanAttribute
+        ? boolean
+        : string;
+
+/** The attribute values a registry accepts, for typing host code: `InferAttributes<typeof registry>`. */
+export type InferAttributes<R extends AttributeRegistry> = {
+  -readonly [K in keyof R["attributes"]]?: ValueOf<R["attributes"][K]>;
+};
+
+/** A versioned set of attribute definitions, made with {@link defineAttributes}. */
+export interface AttributeRegistry<
+  A extends Readonly<Record<string, AttributeDefinition>> = Readonly<Record<string, AttributeDefinition>>,
+> {
+  /** The model version; raise it whenever `attributes` changes. */
+  readonly version: number;
+  /** The definitions by attribute name. */
+  readonly attributes: A;
+  /** A SHA-256 over the canonical definitions, used to detect a changed model under an old version. */
+  readonly fingerprint: string;
+}
+
+const NAME = /^[a-z][a-zA-Z0-9_]{0,62}$/;
+
+/**
+ * Defines the attribute registry. Names are camelCase or snake_case identifiers; the version is a
+ * positive integer.
+ *
+ * @example
+ * const attributes = defineAttributes({ version: 1, attributes: {
+ *   industry: { type: "enum", values: ["retail", "finance"], appliesTo: ["organisation"] },
+ *   creditLimit: { type: "money", currencies: ["EUR"] },
+ * } });
+ */
+export function defineAttributes<const A extends Readonly<Record<string, AttributeDefinition>>>(definition: {
+  version: number;
+  attributes: A;
+}): AttributeRegistry<A> {
+  if (!Number.isInteger(definition.version) || definition.version < 1) {
+    throw new TypeError(`Attribute registry version must be a positive integer, got ${definition.version}`);
+  }
+  for (const [name, def] of Object.entries(definition.attributes)) {
+    if (!NAME.test(name)) throw new TypeError(`Invalid attribute name ${JSON.stringify(name)}`);
+    if (def.type === "enum" && def.values.length === 0) throw new TypeError(`Enum attribute ${name} has no values`);
+  }
+  return {
+    version: definition.version,
+    attributes: definition.attributes,
+    fingerprint: fingerprintOf(definition.attributes),
+  };
+}
+
+/** The empty registry: no custom attributes. */
+export const emptyRegistry: AttributeRegistry = defineAttributes({ version: 1, attributes: {} });
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value as object)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+function fingerprintOf(attributes: Readonly<Record<string, AttributeDefinition>>): string {
+  return createHash("sha256").update(JSON.stringify(canonical(attributes))).digest("hex");
+}
+
+/** The zod schema for one attribute value. */
+export function attributeValueSchema(def: AttributeDefinition): z.ZodType<AttributeValue> {
+  switch (def.type) {
+    case "string":
+      return z.string().max(def.maxLength ?? 1000);
+    case "number": {
+      let s = z.number().refine(Number.isFinite, "Expected a finite number");
+      if (def.integer) s = s.refine(Number.isInteger, "Expected an integer");
+      if (def.min !== undefined) s = s.refine((v) => v >= def.min!, `Expected at least ${def.min}`);
+      if (def.max !== undefined) s = s.refine((v) => v <= def.max!, `Expected at most ${def.max}`);
+      return s;
+    }
+    case "boolean":
+      return z.boolean();
+    case "date":
+      return z.iso.date();
+    case "enum":
+      return z.enum(def.values as [string, ...string[]]);
+    case "money":
+      return moneySchema(def.currencies);
+  }
+}
+
+/** The zod schema for {@link Money}, optionally restricted to some currencies. */
+export function moneySchema(currencies?: readonly string[]): z.ZodType<Money> {
+  const currency = z
+    .string()
+    .regex(/^[A-Z]{3}$/, "Expected an ISO 4217 currency code such as EUR")
+    .refine((c) => !currencies || currencies.includes(c), `Currency must be one of ${currencies?.join(", ")}`);
+  return z.object({ amount: z.number().int().refine(Number.isSafeInteger, "Amount is too large"), currency }).strict();
+}

@@ -1,0 +1,68 @@
+import { emptyRegistry, type AttributeRegistry } from "./attributes/registry.js";
+import { uuidv7 } from "./ids.js";
+import { INTERACTION_KINDS, interactionSchemas } from "./model/interaction.js";
+import { relationSchemas } from "./model/relation.js";
+import type { PhoneRegion } from "./normalise.js";
+import type { StorageAdapter } from "./storage.js";
+
+/** Options of {@link createCrm}. */
+export interface CrmOptions {
+  /** Where the data lives: an adapter such as `sqliteAdapter(...)` or `postgresAdapter(...)`. */
+  readonly storage: StorageAdapter;
+  /** The custom-attribute registry; no custom attributes when omitted. */
+  readonly attributes?: AttributeRegistry;
+  /** Region for phone numbers written without a country code, e.g. `NL`. None when omitted: such numbers are rejected. */
+  readonly defaultRegion?: PhoneRegion;
+  /** Extra interaction kinds besides the built-in ones, e.g. `["webinar", "visit"]`. */
+  readonly interactionKinds?: readonly string[];
+  /** The actor recorded when a call does not name one. Default `system`. */
+  readonly defaultActor?: string;
+  /** The source recorded when a call does not name one. Default `api`. */
+  readonly defaultSource?: string;
+  /** The clock; replace it in tests. Default `() => new Date()`. */
+  readonly clock?: () => Date;
+  /** The id generator; default time-ordered UUIDv7. */
+  readonly generateId?: () => string;
+}
+
+/** Everything a service needs, built once per CRM instance. */
+export interface CrmContext {
+  readonly storage: StorageAdapter;
+  readonly registry: AttributeRegistry;
+  readonly region: PhoneRegion | undefined;
+  readonly interactionKinds: readonly string[];
+  readonly defaultActor: string;
+  readonly defaultSource: string;
+  readonly now: () => string;
+  readonly newId: () => string;
+  readonly schemas: {
+    readonly relation: ReturnType<typeof relationSchemas>;
+    readonly interaction: ReturnType<typeof interactionSchemas>;
+  };
+  /** Tenants whose stored attribute model has been checked against `registry` in this process. */
+  readonly checkedModels: Set<string>;
+}
+
+/** Builds the context; validates the options that could otherwise fail late. */
+export function createContext(options: CrmOptions): CrmContext {
+  if (!options || typeof options.storage?.transaction !== "function") {
+    throw new TypeError("createCrm: `storage` must be a storage adapter such as sqliteAdapter(...)");
+  }
+  const clock = options.clock ?? (() => new Date());
+  const interactionKinds = [...new Set([...INTERACTION_KINDS, ...(options.interactionKinds ?? [])])];
+  return {
+    storage: options.storage,
+    registry: options.attributes ?? emptyRegistry,
+    region: options.defaultRegion,
+    interactionKinds,
+    defaultActor: options.defaultActor ?? "system",
+    defaultSource: options.defaultSource ?? "api",
+    now: () => clock().toISOString(),
+    newId: options.generateId ?? (() => uuidv7()),
+    schemas: {
+      relation: relationSchemas(options.defaultRegion),
+      interaction: interactionSchemas(interactionKinds),
+    },
+    checkedModels: new Set(),
+  };
+}

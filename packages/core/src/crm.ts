@@ -1,0 +1,74 @@
+import { createContext, type CrmContext, type CrmOptions } from "./context.js";
+import { assertTenantId } from "./ids.js";
+import type { MigrationReport } from "./storage.js";
+import { interactionService, type InteractionService } from "./services/interactions.js";
+import { historyService, outboxService, type HistoryService, type OutboxService } from "./services/journal.js";
+import { linkService, type LinkService } from "./services/links.js";
+import { relationService, type RelationService } from "./services/relations.js";
+
+/** Defaults for every call made through one tenant handle. */
+export interface TenantOptions {
+  /** Who acts, e.g. `user:42`; recorded in history and events. Default: the CRM's `defaultActor`. */
+  readonly actor?: string;
+  /** Where changes come from, e.g. `ui`, `import`. Default: the CRM's `defaultSource`. */
+  readonly source?: string;
+}
+
+/** The CRM of one tenant. Every operation is scoped to it; there is no way to name another tenant here. */
+export interface TenantCrm {
+  /** The tenant id this handle is bound to. */
+  readonly tenantId: string;
+  /** People, organisations and households. */
+  readonly relations: RelationService;
+  /** Employment, household membership and organisation hierarchy. */
+  readonly links: LinkService;
+  /** Contact moments and timelines. */
+  readonly interactions: InteractionService;
+  /** Field-level change history. */
+  readonly history: HistoryService;
+  /** The transactional outbox for forwarding changes to other systems. */
+  readonly outbox: OutboxService;
+}
+
+/** A Kaartenbak instance: storage, data model and settings, shared by all tenants. */
+export interface Crm {
+  /** Returns the API of one tenant. Throws TENANT for a missing or malformed id. Cheap; call it per request. */
+  tenant(tenantId: string, options?: TenantOptions): TenantCrm;
+  /** Creates or upgrades the storage schema (same as `storage.migrate()`). */
+  migrate(): Promise<MigrationReport>;
+  /** Closes what the storage adapter opened itself. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates a CRM on a storage adapter.
+ *
+ * @example
+ * const crm = createCrm({ storage: sqliteAdapter({ filename: "crm.db" }), defaultRegion: "NL" });
+ * await crm.migrate();
+ * const acme = crm.tenant("acme", { actor: "user:42" });
+ * const org = await acme.relations.create({ kind: "organisation", name: "Acme BV" });
+ */
+export function createCrm(options: CrmOptions): Crm {
+  const ctx: CrmContext = createContext(options);
+  return {
+    tenant(tenantId, tenantOptions = {}) {
+      assertTenantId(tenantId);
+      const scope = {
+        ctx,
+        tenantId,
+        actor: { actor: tenantOptions.actor ?? ctx.defaultActor, source: tenantOptions.source ?? ctx.defaultSource },
+      };
+      return {
+        tenantId,
+        relations: relationService(scope),
+        links: linkService(scope),
+        interactions: interactionService(scope),
+        history: historyService(scope),
+        outbox: outboxService(scope),
+      };
+    },
+    migrate: () => ctx.storage.migrate(),
+    close: () => ctx.storage.close(),
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * @kaartenbak/core — the CRM domain, its services and the storage contract.
+ *
+ * Start with {@link createCrm}; pick a storage adapter from `@kaartenbak/adapter-sqlite` or
+ * `@kaartenbak/adapter-postgres`. Adapter authors implement {@link StorageAdapter} and run the
+ * conformance suite from `@kaartenbak/core/testing`.
+ */
+export { createCrm, type Crm, type TenantCrm, type TenantOptions } from "./crm.js";
+export type { CrmOptions } from "./context.js";
+export {
+  CrmError,
+  isCrmError,
+  notFound,
+  staleVersion,
+  validationError,
+  type CrmErrorCode,
+  type CrmErrorDetails,
+  type CrmErrorOptions,
+  type ValidationIssue,
+} from "./errors.js";
+export { assertTenantId, uuidv7, type TenantId } from "./ids.js";
+export { nameKey, normaliseEmail, normalisePhone, type PhoneRegion } from "./normalise.js";
+export { encodeCursor, decodeCursor } from "./cursor.js";
+export {
+  defineAttributes,
+  emptyRegistry,
+  moneySchema,
+  type AttributeDefinition,
+  type AttributeRegistry,
+  type AttributeValue,
+  type AttributeValues,
+  type BooleanAttribute,
+  type DateAttribute,
+  type EnumAttribute,
+  type InferAttributes,
+  type Money,
+  type MoneyAttribute,
+  type NumberAttribute,
+  type StringAttribute,
+  type ValueOf,
+} from "./attributes/registry.js";
+export { toInstant, type Actor, type CalendarDate, type Instant } from "./model/common.js";
+export { LIFECYCLES, RELATION_KINDS, type Lifecycle, type RelationKind } from "./model/relation-kind.js";
+export type { EmailAddress, ExternalRef, PhoneNumber, PostalAddress, Relation, RelationInput, RelationPatch } from "./model/relation.js";
+export { LINK_KINDS, type EmploymentLink, type HouseholdLink, type Link, type LinkInput, type LinkKind, type LinkPatch, type ParentLink } from "./model/link.js";
+export {
+  DIRECTIONS,
+  INTERACTION_KINDS,
+  PARTICIPANT_ROLES,
+  type BuiltInInteractionKind,
+  type Direction,
+  type Interaction,
+  type InteractionInput,
+  type InteractionPatch,
+  type Participant,
+  type ParticipantRole,
+} from "./model/interaction.js";
+export type { EntityType, FieldChange, HistoryAction, HistoryEntry, OutboxEvent } from "./model/journal.js";
+export type { CommandOptions } from "./services/command.js";
+export type { RelationService, UpsertResult, VersionedOptions } from "./services/relations.js";
+export type { LinkService } from "./services/links.js";
+export type { InteractionService, LogResult, TimelineOptions, TimelinePage } from "./services/interactions.js";
+export type { HistoryService, OutboxService } from "./services/journal.js";
+export type {
+  AttributeModelRecord,
+  AttributeModelStore,
+  InteractionRecord,
+  InteractionStore,
+  JournalStore,
+  LinkRecord,
+  LinkStore,
+  MigrationReport,
+  NewOutboxEvent,
+  RelationRecord,
+  RelationStore,
+  StorageAdapter,
+  StorageCapabilities,
+  StoredAttributes,
+  TenantStore,
+  TimelineCursor,
+  TimelineQuery,
+  TransactionOptions,
+} from "./storage.js";

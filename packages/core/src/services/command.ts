@@ -1,0 +1,135 @@
+import type { CrmContext } from "../context.js";
+import { CrmError } from "../errors.js";
+import type { Actor } from "../model/common.js";
+import type { EntityType, FieldChange, HistoryAction } from "../model/journal.js";
+import type { TenantStore } from "../storage.js";
+
+/** Per-call options of every mutating API: who acts, and from where. */
+export interface CommandOptions {
+  /** Overrides the tenant's default actor for this call. */
+  readonly actor?: string;
+  /** Overrides the tenant's default source for this call. */
+  readonly source?: string;
+}
+
+/** What a command records besides its row change: one history entry and one outbox event. */
+export interface JournalRecord {
+  readonly entityType: EntityType;
+  readonly entityId: string;
+  readonly action: HistoryAction;
+  readonly version: number;
+  readonly changes: Readonly<Record<string, FieldChange>>;
+  /** Outbox event type, e.g. `relation.updated`. */
+  readonly eventType: string;
+  readonly payload: unknown;
+}
+
+/** The tools a command body gets: the tenant's store, the time of the command, and `record`. */
+export interface CommandScope {
+  readonly store: TenantStore;
+  readonly at: string;
+  readonly actor: Actor;
+  /** Writes the history entry and the outbox event for a change, in the command's transaction. */
+  record(entry: JournalRecord): Promise<void>;
+}
+
+/** A tenant's identity and defaults, shared by its services. */
+export interface TenantScope {
+  readonly ctx: CrmContext;
+  readonly tenantId: string;
+  readonly actor: Actor;
+}
+
+/**
+ * Runs a command: one transaction in which the row change, its history entry and its outbox event
+ * commit together or not at all. Before the first write of a tenant in this process, the attribute
+ * registry is checked against the versions the tenant has stored (see {@link ensureAttributeModel}).
+ */
+export async function runCommand<T>(
+  scope: TenantScope,
+  options: CommandOptions | undefined,
+  body: (command: CommandScope) => Promise<T>,
+): Promise<T> {
+  const { ctx, tenantId } = scope;
+  const actor: Actor = {
+    actor: options?.actor ?? scope.actor.actor,
+    source: options?.source ?? scope.actor.source,
+  };
+  return ctx.storage.transaction(tenantId, async (store) => {
+    if (!ctx.checkedModels.has(tenantId)) await ensureAttributeModel(ctx, store);
+    const at = ctx.now();
+    const result = await body({
+      store,
+      at,
+      actor,
+      async record(entry) {
+        await store.journal.appendHistory({
+          id: ctx.newId(),
+          entityType: entry.entityType,
+          entityId: entry.entityId,
+          action: entry.action,
+          version: entry.version,
+          changes: entry.changes,
+          actor: actor.actor,
+          source: actor.source,
+          at,
+        });
+        await store.journal.appendEvent({
+          id: ctx.newId(),
+          type: entry.eventType,
+          entityType: entry.entityType,
+          entityId: entry.entityId,
+          payload: entry.payload,
+          actor: actor.actor,
+          source: actor.source,
+          occurredAt: at,
+        });
+      },
+    });
+    // Only after commit: a rolled-back first write must check the model again next time.
+    return result;
+  }).then((result) => {
+    ctx.checkedModels.add(tenantId);
+    return result;
+  });
+}
+
+/** Runs a read in a read-only transaction of the tenant. */
+export function runQuery<T>(scope: TenantScope, body: (store: TenantStore) => Promise<T>): Promise<T> {
+  return scope.ctx.storage.transaction(scope.tenantId, body, { readOnly: true });
+}
+
+/**
+ * Makes a change of data model explicit: the first time a tenant writes with a registry version,
+ * that version's fingerprint is stored. Writing later with the same version but other definitions,
+ * or with a version older than the newest the tenant has used, is refused with a VALIDATION error,
+ * because values written under one model could silently stop meaning what they meant.
+ */
+export async function ensureAttributeModel(ctx: CrmContext, store: TenantStore): Promise<void> {
+  const { registry } = ctx;
+  const stored = await store.attributeModels.get(registry.version);
+  if (stored) {
+    if (stored.fingerprint !== registry.fingerprint) {
+      throw new CrmError(
+        "VALIDATION",
+        `Attribute registry version ${registry.version} differs from the version ${registry.version} this tenant already uses; raise the version when the model changes`,
+        { reason: "attribute_model_changed" },
+      );
+    }
+    return;
+  }
+  const latest = await store.attributeModels.latestVersion();
+  if (latest !== undefined && latest > registry.version) {
+    throw new CrmError(
+      "VALIDATION",
+      `Attribute registry version ${registry.version} is older than version ${latest} this tenant already uses`,
+      { reason: "attribute_model_outdated" },
+    );
+  }
+  await store.attributeModels.insert({
+    version: registry.version,
+    fingerprint: registry.fingerprint,
+    definition: registry.attributes,
+    recordedAt: ctx.now(),
+  });
+}

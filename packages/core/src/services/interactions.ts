@@ -1,0 +1,186 @@
+import { decodeCursor, encodeCursor } from "../cursor.js";
+import { diffFields } from "../diff.js";
+import { CrmError, notFound, staleVersion, validationError } from "../errors.js";
+import { expectId, expectVersion, parseOrThrow } from "../model/common.js";
+import type { Interaction, InteractionInput, InteractionPatch } from "../model/interaction.js";
+import type { InteractionRecord, TenantStore } from "../storage.js";
+import { runCommand, runQuery, type CommandOptions, type CommandScope, type TenantScope } from "./command.js";
+import type { VersionedOptions } from "./relations.js";
+
+/** The result of {@link InteractionService.log}. */
+export interface LogResult {
+  readonly interaction: Interaction;
+  /** False when an interaction with the same external key already existed: nothing was written. */
+  readonly created: boolean;
+}
+
+/** A page of a timeline. */
+export interface TimelinePage {
+  /** Newest first. */
+  readonly items: readonly Interaction[];
+  /** Pass as `cursor` to get the next (older) page; absent on the last page. */
+  readonly nextCursor?: string;
+}
+
+/** Options of {@link InteractionService.timeline}. */
+export interface TimelineOptions {
+  /** Page size, 1–500. Default 50. */
+  readonly limit?: number;
+  /** The `nextCursor` of the previous page. */
+  readonly cursor?: string;
+  /**
+   * For an organisation: also show the interactions of the people who currently work there
+   * (an employment link without an end date, or ending today or later). Each interaction once.
+   */
+  readonly rollUp?: boolean;
+}
+
+/** Contact moments of one tenant. */
+export interface InteractionService {
+  /** Logs a contact moment. With an `externalKey` already present it returns the existing one and writes nothing. */
+  log(input: InteractionInput, options?: CommandOptions): Promise<LogResult>;
+  /** Changes an interaction's own fields (not its relations or participants). */
+  update(id: string, patch: InteractionPatch, options: VersionedOptions): Promise<Interaction>;
+  /** Soft-deletes an interaction: it leaves every timeline; its external key stays taken. */
+  delete(id: string, options: VersionedOptions): Promise<Interaction>;
+  /** An interaction by id; undefined when missing or deleted (unless `includeDeleted`). */
+  get(id: string, options?: { includeDeleted?: boolean }): Promise<Interaction | undefined>;
+  /** The interaction holding an external key, deleted or not. */
+  findByExternalKey(externalKey: string): Promise<Interaction | undefined>;
+  /** A relation's contact moments, newest first, keyset-paginated. */
+  timeline(relationId: string, options?: TimelineOptions): Promise<TimelinePage>;
+}
+
+const FIELDS = ["kind", "direction", "channel", "occurredAt", "subject", "body", "outcome", "deletedAt"] as const satisfies readonly (keyof InteractionRecord)[];
+
+async function checkRelations(store: TenantStore, ids: readonly string[]): Promise<void> {
+  const found = new Map((await store.relations.getMany(ids)).map((r) => [r.id, r]));
+  const missing = ids.filter((id) => !found.get(id) || found.get(id)!.deletedAt);
+  if (missing.length > 0) {
+    throw new CrmError("INTEGRITY", `An interaction cannot be linked to missing or deleted relation(s) ${missing.join(", ")}`, {
+      entity: "interaction",
+      reason: "missing_relation",
+    });
+  }
+}
+
+/** Builds the interaction service of a tenant. */
+export function interactionService(scope: TenantScope): InteractionService {
+  const { ctx } = scope;
+
+  async function write(command: CommandScope, current: InteractionRecord, next: InteractionRecord, action: "update" | "delete"): Promise<Interaction> {
+    const changes = diffFields(current, next, FIELDS);
+    if (Object.keys(changes).length === 0) return current;
+    if (!(await command.store.interactions.update(next, current.version))) throw staleVersion("interaction", current.id, current.version);
+    await command.record({
+      entityType: "interaction", entityId: current.id, action, version: next.version, changes,
+      eventType: action === "update" ? "interaction.updated" : "interaction.deleted", payload: next,
+    });
+    return next;
+  }
+
+  async function load(store: TenantStore, id: string, expected: number): Promise<InteractionRecord> {
+    const current = await store.interactions.get(id);
+    if (!current || current.deletedAt) throw notFound("interaction", id);
+    if (current.version !== expected) throw staleVersion("interaction", id, expected, current.version);
+    return current;
+  }
+
+  return {
+    log(input, options) {
+      const parsed = parseOrThrow(ctx.schemas.interaction.create, input);
+      const relationIds = [...new Set([...parsed.relationIds, ...parsed.participants.flatMap((p) => (p.relationId ? [p.relationId] : []))])];
+      return runCommand(scope, options, async (command) => {
+        const key = parsed.externalKey ?? null;
+        const existing = key === null ? undefined : await command.store.interactions.getByExternalKey(key);
+        if (existing) return { interaction: existing, created: false };
+        await checkRelations(command.store, relationIds);
+        const record: InteractionRecord = {
+          id: ctx.newId(),
+          kind: parsed.kind,
+          direction: parsed.direction ?? null,
+          channel: parsed.channel ?? null,
+          occurredAt: parsed.occurredAt,
+          subject: parsed.subject ?? null,
+          body: parsed.body ?? null,
+          outcome: parsed.outcome ?? null,
+          relationIds,
+          participants: parsed.participants.map((p) => ({ role: p.role, relationId: p.relationId ?? null, address: p.address ?? null, name: p.name ?? null })),
+          externalKey: key,
+          version: 1,
+          createdAt: command.at,
+          updatedAt: command.at,
+          deletedAt: null,
+        };
+        if (!(await command.store.interactions.insert(record))) {
+          // Another writer imported the same key between our check and our insert.
+          const winner = await command.store.interactions.getByExternalKey(key!);
+          if (winner) return { interaction: winner, created: false };
+          throw new CrmError("CONFLICT", `Interaction with external key ${key} could not be written`, { reason: "external_key_race", retryable: true });
+        }
+        await command.record({
+          entityType: "interaction", entityId: record.id, action: "create", version: 1,
+          changes: diffFields(undefined, record, [...FIELDS, "relationIds", "participants", "externalKey"]),
+          eventType: "interaction.logged", payload: record,
+        });
+        return { interaction: record, created: true };
+      });
+    },
+
+    update(id, patch, options) {
+      expectId(id);
+      const expected = expectVersion(options?.expectedVersion);
+      const parsed = parseOrThrow(ctx.schemas.interaction.patch, patch);
+      return runCommand(scope, options, async (command) => {
+        const current = await load(command.store, id, expected);
+        const next: InteractionRecord = { ...current, version: current.version + 1, updatedAt: command.at };
+        for (const field of ["kind", "direction", "channel", "occurredAt", "subject", "body", "outcome"] as const) {
+          if (parsed[field] !== undefined) (next as unknown as Record<string, unknown>)[field] = parsed[field];
+        }
+        return write(command, current, next, "update");
+      });
+    },
+
+    delete(id, options) {
+      expectId(id);
+      const expected = expectVersion(options?.expectedVersion);
+      return runCommand(scope, options, async (command) => {
+        const current = await load(command.store, id, expected);
+        return write(command, current, { ...current, deletedAt: command.at, updatedAt: command.at, version: current.version + 1 }, "delete");
+      });
+    },
+
+    async get(id, options) {
+      expectId(id);
+      const record = await runQuery(scope, (store) => store.interactions.get(id));
+      return record && (options?.includeDeleted || !record.deletedAt) ? record : undefined;
+    },
+
+    findByExternalKey(externalKey) {
+      expectId(externalKey, "externalKey");
+      return runQuery(scope, (store) => store.interactions.getByExternalKey(externalKey));
+    },
+
+    timeline(relationId, options = {}) {
+      expectId(relationId, "relationId");
+      const limit = options.limit ?? 50;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+        throw validationError([{ path: ["limit"], message: "Expected an integer from 1 to 500", code: "invalid_limit" }]);
+      }
+      const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+      return runQuery(scope, async (store) => {
+        const relationIds = [relationId];
+        if (options.rollUp) {
+          const today = ctx.now().slice(0, 10);
+          for (const link of await store.links.listForRelation(relationId)) {
+            if (link.kind === "employment" && link.toId === relationId && (!link.validTo || link.validTo >= today)) relationIds.push(link.fromId);
+          }
+        }
+        const rows = await store.interactions.timeline({ relationIds: [...new Set(relationIds)], limit: limit + 1, ...(after ? { after } : {}) });
+        const items = rows.slice(0, limit);
+        const last = items[items.length - 1];
+        return rows.length > limit && last ? { items, nextCursor: encodeCursor({ occurredAt: last.occurredAt, id: last.id }) } : { items };
+      });
+    },
+  };
+}

@@ -1,0 +1,145 @@
+import { validateAttributes } from "../attributes/validate.js";
+import type { CrmContext } from "../context.js";
+import type { ValidationIssue } from "../errors.js";
+import { zodIssues } from "../model/common.js";
+import type { EmailAddress, ExternalRef, PhoneNumber, Relation } from "../model/relation.js";
+import { RELATION_KINDS, type RelationKind } from "../model/relation-kind.js";
+import { nameKey } from "../normalise.js";
+
+/** The parsed, not yet merged, content of a create or update call. */
+type Parsed = {
+  name?: string | undefined;
+  givenName?: string | null | undefined;
+  familyName?: string | null | undefined;
+  lifecycle?: Relation["lifecycle"] | undefined;
+  ownerId?: string | null | undefined;
+  emails?: Array<{ address: string; label?: string | undefined; primary?: boolean | undefined }> | undefined;
+  phones?: Array<{ number: string; label?: string | undefined; primary?: boolean | undefined }> | undefined;
+  addresses?: Relation["addresses"] | undefined;
+  tags?: string[] | undefined;
+  attributes?: Record<string, unknown> | undefined;
+  externalRefs?: ExternalRef[] | undefined;
+};
+
+/** The fields that make up a relation's state; history diffs are taken over these. */
+export const RELATION_FIELDS = [
+  "name",
+  "givenName",
+  "familyName",
+  "lifecycle",
+  "ownerId",
+  "emails",
+  "phones",
+  "addresses",
+  "tags",
+  "attributes",
+  "externalRefs",
+  "deletedAt",
+] as const satisfies readonly (keyof Relation)[];
+
+/**
+ * Parses create input (when `current` is undefined) or an update patch merged onto `current`,
+ * and returns the complete new relation state, or every problem found. Schema problems and
+ * attribute-registry problems are collected together so one error names them all.
+ */
+export function buildRelation(
+  ctx: CrmContext,
+  input: unknown,
+  current: Relation | undefined,
+  meta: { id: string; at: string },
+): { relation?: Relation; issues: ValidationIssue[] } {
+  const schema = current ? ctx.schemas.relation.update : ctx.schemas.relation.create;
+  const result = schema.safeParse(input);
+  const issues: ValidationIssue[] = result.success ? [] : zodIssues(result.error);
+  const rawKind = current?.kind ?? (input as { kind?: unknown } | null)?.kind;
+  const kind = RELATION_KINDS.includes(rawKind as RelationKind) ? (rawKind as RelationKind) : undefined;
+  const parsed: Parsed = result.success ? (result.data as Parsed) : {};
+
+  const rawAttributes = result.success ? parsed.attributes : (input as { attributes?: unknown } | null)?.attributes;
+  const attributes = kind
+    ? validateAttributes(ctx.registry, kind, rawAttributes === undefined ? current?.attributes : rawAttributes)
+    : undefined;
+  if (attributes) issues.push(...attributes.issues);
+  if (!result.success || !kind || !attributes) return { issues };
+
+  const pick = <K extends keyof Parsed>(key: K, fallback: NonNullable<Parsed[K]> | null): Parsed[K] | null =>
+    parsed[key] !== undefined ? parsed[key] : current ? (current[key as keyof Relation] as Parsed[K]) : fallback;
+
+  const givenName = pick("givenName", null) ?? null;
+  const familyName = pick("familyName", null) ?? null;
+  if (kind !== "person" && (givenName || familyName)) {
+    issues.push({ path: [givenName ? "givenName" : "familyName"], message: `Only a person has a given or family name, not a ${kind}`, code: "not_applicable" });
+  }
+  const derived = [givenName, familyName].filter(Boolean).join(" ");
+  let name = parsed.name ?? current?.name;
+  // A person's name follows its parts unless it was set to something else on purpose.
+  if (kind === "person" && parsed.name === undefined && (parsed.givenName !== undefined || parsed.familyName !== undefined)) {
+    const before = current ? [current.givenName, current.familyName].filter(Boolean).join(" ") : "";
+    if (!current || current.name === before) name = derived || name;
+  }
+  if (!name && kind === "person" && derived) name = derived;
+  if (!name) issues.push({ path: ["name"], message: kind === "person" ? "A person needs a name, or a given or family name" : `A ${kind} needs a name`, code: "required" });
+
+  const emails = parsed.emails ? withOnePrimary(dedupe(parsed.emails, (e) => e.address), "emails", issues) : current?.emails ?? [];
+  const phones = parsed.phones ? withOnePrimary(dedupe(parsed.phones, (p) => p.number), "phones", issues) : current?.phones ?? [];
+  const tags = parsed.tags ? [...new Set(parsed.tags)].sort() : current?.tags ?? [];
+  const externalRefs = parsed.externalRefs
+    ? dedupe(parsed.externalRefs, (r) => `${r.system}\u0000${r.externalId}`).sort((a, b) =>
+        a.system === b.system ? cmp(a.externalId, b.externalId) : cmp(a.system, b.system),
+      )
+    : current?.externalRefs ?? [];
+  if (issues.length > 0) return { issues };
+
+  const relation: Relation = {
+    id: meta.id,
+    kind,
+    name: name!,
+    givenName,
+    familyName,
+    lifecycle: pick("lifecycle", "prospect") ?? "prospect",
+    ownerId: pick("ownerId", null) ?? null,
+    emails: emails.map((e) => ({ address: (e as EmailAddress).address, label: e.label ?? null, primary: e.primary === true })),
+    phones: phones.map((p) => ({ number: (p as PhoneNumber).number, label: p.label ?? null, primary: p.primary === true })),
+    addresses: parsed.addresses ?? current?.addresses ?? [],
+    tags,
+    attributes: attributes.values,
+    attributesVersion: ctx.registry.version,
+    externalRefs,
+    version: current ? current.version + 1 : 1,
+    createdAt: current?.createdAt ?? meta.at,
+    updatedAt: meta.at,
+    deletedAt: current?.deletedAt ?? null,
+  };
+  return { relation, issues };
+}
+
+/** The name key stored for prefix search. */
+export function relationNameKey(relation: Relation): string {
+  return nameKey(relation.name);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Keeps the first of each key; a later duplicate's `primary` flag carries over to the kept one. */
+function dedupe<T extends object & { primary?: boolean | null | undefined }>(items: readonly T[], key: (item: T) => string): T[] {
+  const kept = new Map<string, T>();
+  for (const item of items) {
+    const k = key(item);
+    const existing = kept.get(k);
+    if (!existing) kept.set(k, { ...item });
+    else if (item.primary) kept.set(k, { ...existing, primary: true } as T);
+  }
+  return [...kept.values()];
+}
+
+/** Marks the first entry primary when none is; more than one primary is an input error. */
+function withOnePrimary<T extends { primary?: boolean | null | undefined }>(items: T[], path: string, issues: ValidationIssue[]): T[] {
+  const primaries = items.filter((i) => i.primary === true).length;
+  if (primaries > 1) {
+    issues.push({ path: [path], message: `At most one of ${path} can be primary`, code: "multiple_primary" });
+    return items;
+  }
+  return items.map((item, index) => ({ ...item, primary: primaries === 0 ? index === 0 : item.primary === true }));
+}

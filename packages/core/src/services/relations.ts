@@ -1,0 +1,208 @@
+import { CrmError, notFound, staleVersion, validationError } from "../errors.js";
+import { expectId, expectVersion, parseOrThrow } from "../model/common.js";
+import type { ExternalRef, Relation, RelationInput, RelationPatch } from "../model/relation.js";
+import { externalRefSchema } from "../model/relation.js";
+import { nameKey, normaliseEmail, normalisePhone } from "../normalise.js";
+import type { TenantStore } from "../storage.js";
+import { diffFields } from "../diff.js";
+import { runCommand, runQuery, type CommandOptions, type CommandScope, type TenantScope } from "./command.js";
+import { buildRelation, RELATION_FIELDS } from "./relation-builder.js";
+
+/** Options of a versioned write: the version the caller last read. */
+export interface VersionedOptions extends CommandOptions {
+  /** The `version` the caller's copy has; the write fails with CONFLICT when storage has moved on. */
+  readonly expectedVersion: number;
+}
+
+/** The result of {@link RelationService.upsertByExternalRef}. */
+export interface UpsertResult {
+  readonly relation: Relation;
+  /** What happened: a new relation, a change to an existing one, or nothing because nothing differed. */
+  readonly outcome: "created" | "updated" | "unchanged";
+}
+
+/** Relations of one tenant: people, organisations and households. */
+export interface RelationService {
+  /** Creates a relation. Throws VALIDATION listing every problem, or DUPLICATE when an external reference is taken. */
+  create(input: RelationInput, options?: CommandOptions): Promise<Relation>;
+  /** Changes fields of a relation; lists and `attributes` replace the stored value. A patch that changes nothing writes nothing. */
+  update(id: string, patch: RelationPatch, options: VersionedOptions): Promise<Relation>;
+  /** Soft-deletes a relation: hidden from lookups, kept with its history, restorable. */
+  delete(id: string, options: VersionedOptions): Promise<Relation>;
+  /** Restores a soft-deleted relation. */
+  restore(id: string, options: VersionedOptions): Promise<Relation>;
+  /** A relation by id; undefined when missing or deleted (unless `includeDeleted`). */
+  get(id: string, options?: { includeDeleted?: boolean }): Promise<Relation | undefined>;
+  /** Relations with this e-mail address, in any case and surrounding spaces. */
+  findByEmail(email: string): Promise<Relation[]>;
+  /** Relations with this phone number, in any notation (read in the CRM's default region). */
+  findByPhone(phone: string): Promise<Relation[]>;
+  /** Relations whose name starts with `prefix`, ignoring case and accents; at most `limit` (default 20, max 200). */
+  search(query: { namePrefix: string; limit?: number }): Promise<Relation[]>;
+  /** The relation holding an external reference, deleted or not. */
+  findByExternalRef(system: string, externalId: string): Promise<Relation | undefined>;
+  /**
+   * Creates the relation holding `ref`, or brings the existing one up to `input` (restoring it if
+   * deleted). Replaying the same input changes nothing and writes no history or event.
+   */
+  upsertByExternalRef(ref: ExternalRef, input: RelationInput, options?: CommandOptions): Promise<UpsertResult>;
+}
+
+/** Builds the relation service of a tenant. */
+export function relationService(scope: TenantScope): RelationService {
+  const { ctx } = scope;
+
+  async function assertRefsFree(store: TenantStore, relation: Relation): Promise<void> {
+    for (const ref of relation.externalRefs) {
+      const holder = await store.relations.findByExternalRef(ref.system, ref.externalId);
+      if (holder && holder.id !== relation.id) {
+        throw new CrmError("DUPLICATE", `External reference ${ref.system}:${ref.externalId} already belongs to relation ${holder.id}`, {
+          entity: "relation",
+          id: holder.id,
+          reason: "external_ref_taken",
+        });
+      }
+    }
+  }
+
+  async function insertNew(command: CommandScope, input: unknown): Promise<Relation> {
+    const { relation, issues } = buildRelation(ctx, input, undefined, { id: ctx.newId(), at: command.at });
+    if (!relation) throw validationError(issues);
+    await assertRefsFree(command.store, relation);
+    await command.store.relations.insert(relation);
+    await command.record({
+      entityType: "relation",
+      entityId: relation.id,
+      action: "create",
+      version: 1,
+      changes: diffFields(undefined, relation, RELATION_FIELDS),
+      eventType: "relation.created",
+      payload: relation,
+    });
+    return relation;
+  }
+
+  /** Writes `next` over `current` with history and event; returns `current` untouched when nothing differs. */
+  async function write(command: CommandScope, current: Relation, next: Relation, action: "update" | "delete" | "restore"): Promise<Relation> {
+    const changes = diffFields(current, next, RELATION_FIELDS);
+    if (Object.keys(changes).length === 0) return current;
+    if (action === "update") await assertRefsFree(command.store, next);
+    const ok = await command.store.relations.update(next, current.version);
+    if (!ok) throw staleVersion("relation", current.id, current.version);
+    await command.record({
+      entityType: "relation",
+      entityId: next.id,
+      action,
+      version: next.version,
+      changes,
+      eventType: `relation.${action === "update" ? "updated" : action === "delete" ? "deleted" : "restored"}`,
+      payload: next,
+    });
+    return next;
+  }
+
+  /** Loads a relation for a versioned write and checks existence, deletion state and version. */
+  async function loadForWrite(store: TenantStore, id: string, expected: number, wantDeleted: boolean): Promise<Relation> {
+    const current = await store.relations.get(id);
+    if (!current) throw notFound("relation", id);
+    if (current.version !== expected) throw staleVersion("relation", id, expected, current.version);
+    if (!wantDeleted && current.deletedAt) throw notFound("relation", id);
+    if (wantDeleted && !current.deletedAt) {
+      throw new CrmError("CONFLICT", `relation ${id} is not deleted`, { entity: "relation", id, reason: "not_deleted" });
+    }
+    return current;
+  }
+
+  function patchOnto(command: CommandScope, current: Relation, patch: unknown): Relation {
+    const { relation, issues } = buildRelation(ctx, patch, current, { id: current.id, at: command.at });
+    if (!relation) throw validationError(issues);
+    return relation;
+  }
+
+  const visible = (r: Relation | undefined, includeDeleted?: boolean) => (r && (includeDeleted || !r.deletedAt) ? r : undefined);
+
+  return {
+    create: (input, options) => runCommand(scope, options, (command) => insertNew(command, input)),
+
+    update(id, patch, options) {
+      expectId(id);
+      const expected = expectVersion(options?.expectedVersion);
+      return runCommand(scope, options, async (command) => {
+        const current = await loadForWrite(command.store, id, expected, false);
+        return write(command, current, patchOnto(command, current, patch), "update");
+      });
+    },
+
+    delete(id, options) {
+      expectId(id);
+      const expected = expectVersion(options?.expectedVersion);
+      return runCommand(scope, options, async (command) => {
+        const current = await loadForWrite(command.store, id, expected, false);
+        return write(command, current, { ...current, deletedAt: command.at, updatedAt: command.at, version: current.version + 1 }, "delete");
+      });
+    },
+
+    restore(id, options) {
+      expectId(id);
+      const expected = expectVersion(options?.expectedVersion);
+      return runCommand(scope, options, async (command) => {
+        const current = await loadForWrite(command.store, id, expected, true);
+        return write(command, current, { ...current, deletedAt: null, updatedAt: command.at, version: current.version + 1 }, "restore");
+      });
+    },
+
+    async get(id, options) {
+      expectId(id);
+      return visible(await runQuery(scope, (store) => store.relations.get(id)), options?.includeDeleted);
+    },
+
+    findByEmail(email) {
+      if (typeof email !== "string") throw validationError([{ path: ["email"], message: "Expected a string", code: "invalid_type" }]);
+      return runQuery(scope, (store) => store.relations.findByEmail(normaliseEmail(email)));
+    },
+
+    async findByPhone(phone) {
+      if (typeof phone !== "string") throw validationError([{ path: ["phone"], message: "Expected a string", code: "invalid_type" }]);
+      const e164 = normalisePhone(phone, ctx.region);
+      if (!e164) return [];
+      return runQuery(scope, (store) => store.relations.findByPhone(e164));
+    },
+
+    search(query) {
+      const prefix = typeof query?.namePrefix === "string" ? nameKey(query.namePrefix) : "";
+      const limit = query?.limit ?? 20;
+      if (!prefix || !Number.isInteger(limit) || limit < 1 || limit > 200) {
+        throw validationError([
+          ...(!prefix ? [{ path: ["namePrefix"], message: "Expected a non-empty name prefix", code: "too_small" }] : []),
+          ...(!Number.isInteger(limit) || limit < 1 || limit > 200 ? [{ path: ["limit"], message: "Expected an integer from 1 to 200", code: "invalid_limit" }] : []),
+        ]);
+      }
+      return runQuery(scope, (store) => store.relations.findByNamePrefix(prefix, limit));
+    },
+
+    findByExternalRef(system, externalId) {
+      const ref = parseOrThrow(externalRefSchema, { system, externalId });
+      return runQuery(scope, (store) => store.relations.findByExternalRef(ref.system, ref.externalId));
+    },
+
+    upsertByExternalRef(refInput, input, options) {
+      const ref = parseOrThrow(externalRefSchema, refInput);
+      const refs = [...(input.externalRefs ?? [])];
+      if (!refs.some((r) => r.system === ref.system && r.externalId === ref.externalId)) refs.push(ref);
+      return runCommand(scope, options, async (command) => {
+        const existing = await command.store.relations.findByExternalRef(ref.system, ref.externalId);
+        if (!existing) return { relation: await insertNew(command, { ...input, externalRefs: refs }), outcome: "created" as const };
+        if (existing.kind !== input.kind) {
+          throw validationError([{ path: ["kind"], message: `The relation holding ${ref.system}:${ref.externalId} is a ${existing.kind}, not a ${input.kind}`, code: "kind_mismatch" }]);
+        }
+        // Keep references the relation already has from other systems: the input speaks for its own system.
+        const keptRefs = existing.externalRefs.filter((r) => !refs.some((n) => n.system === r.system && n.externalId === r.externalId));
+        const { kind: _kind, ...patch } = { ...input, externalRefs: [...keptRefs, ...refs] };
+        const next = patchOnto(command, existing, patch);
+        const restored = existing.deletedAt ? { ...next, deletedAt: null } : next;
+        const written = await write(command, existing, restored, existing.deletedAt ? "restore" : "update");
+        return { relation: written, outcome: written === existing ? ("unchanged" as const) : ("updated" as const) };
+      });
+    },
+  };
+}
