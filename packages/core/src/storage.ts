@@ -223,7 +223,10 @@ export interface AttributeModelStore {
   get(version: number): Promise<AttributeModelRecord | undefined>;
   /** The highest stored version, or undefined when none. */
   latestVersion(): Promise<number | undefined>;
-  /** Records a model version. Throws DUPLICATE when the version exists. */
+  /**
+   * Records a model version; does nothing when the version is already recorded, because the
+   * first writes of a new tenant may race to record it (core re-reads and compares afterwards).
+   */
   insert(record: AttributeModelRecord): Promise<void>;
 }
 

@@ -107,29 +107,30 @@ export function runQuery<T>(scope: TenantScope, body: (store: TenantStore) => Pr
  */
 export async function ensureAttributeModel(ctx: CrmContext, store: TenantStore): Promise<void> {
   const { registry } = ctx;
-  const stored = await store.attributeModels.get(registry.version);
-  if (stored) {
-    if (stored.fingerprint !== registry.fingerprint) {
+  let stored = await store.attributeModels.get(registry.version);
+  if (!stored) {
+    const latest = await store.attributeModels.latestVersion();
+    if (latest !== undefined && latest > registry.version) {
       throw new CrmError(
         "VALIDATION",
-        `Attribute registry version ${registry.version} differs from the version ${registry.version} this tenant already uses; raise the version when the model changes`,
-        { reason: "attribute_model_changed" },
+        `Attribute registry version ${registry.version} is older than version ${latest} this tenant already uses`,
+        { reason: "attribute_model_outdated" },
       );
     }
-    return;
+    await store.attributeModels.insert({
+      version: registry.version,
+      fingerprint: registry.fingerprint,
+      definition: registry.attributes,
+      recordedAt: ctx.now(),
+    });
+    // A concurrent first write may have recorded this version first, possibly with other definitions.
+    stored = await store.attributeModels.get(registry.version);
   }
-  const latest = await store.attributeModels.latestVersion();
-  if (latest !== undefined && latest > registry.version) {
+  if (stored && stored.fingerprint !== registry.fingerprint) {
     throw new CrmError(
       "VALIDATION",
-      `Attribute registry version ${registry.version} is older than version ${latest} this tenant already uses`,
-      { reason: "attribute_model_outdated" },
+      `Attribute registry version ${registry.version} has other definitions than the version ${registry.version} this tenant already uses; raise the version when the model changes`,
+      { reason: "attribute_model_changed" },
     );
   }
-  await store.attributeModels.insert({
-    version: registry.version,
-    fingerprint: registry.fingerprint,
-    definition: registry.attributes,
-    recordedAt: ctx.now(),
-  });
 }

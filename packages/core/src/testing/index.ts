@@ -1,1 +1,80 @@
-export {};
+/**
+ * @kaartenbak/core/testing — the conformance suite every storage adapter runs.
+ *
+ * @example
+ * // packages/adapter-x/test/conformance.test.ts
+ * import { testStorageAdapter } from "@kaartenbak/core/testing";
+ * testStorageAdapter({ name: "x", setup: async () => ({ storage, raw, teardown }) });
+ */
+import { afterAll, beforeAll, describe } from "vitest";
+import { attributesSuite } from "./attributes.js";
+import { concurrencySuite } from "./concurrency.js";
+import { suiteContext, type ConformanceSetup, type SuiteContext } from "./harness.js";
+import { interactionsSuite } from "./interactions.js";
+import { journalSuite } from "./journal.js";
+import { linksSuite } from "./links.js";
+import { propertiesSuite } from "./properties.js";
+import { relationsSuite } from "./relations.js";
+import { tenancySuite } from "./tenancy.js";
+import { timelineSuite } from "./timeline.js";
+import { transactionsSuite } from "./transactions.js";
+
+/** The feature suites, by name. */
+export const FEATURE_SUITES = {
+  relations: relationsSuite,
+  attributes: attributesSuite,
+  links: linksSuite,
+  interactions: interactionsSuite,
+  timeline: timelineSuite,
+  journal: journalSuite,
+  concurrency: concurrencySuite,
+  transactions: transactionsSuite,
+  tenancy: tenancySuite,
+  properties: propertiesSuite,
+} as const satisfies Record<string, (ctx: SuiteContext) => void>;
+
+/** The name of a feature suite. */
+export type FeatureName = keyof typeof FEATURE_SUITES;
+
+/** Options of {@link testStorageAdapter}. */
+export interface ConformanceOptions {
+  /** Shown in the test names, e.g. `sqlite`. */
+  readonly name: string;
+  /** Creates a migrated storage and its raw side channel; called once per run. */
+  readonly setup: () => Promise<ConformanceSetup>;
+  /** Runs only these feature suites; all by default. */
+  readonly features?: readonly FeatureName[];
+}
+
+/** Registers the conformance suite for one adapter with vitest. Call it at the top level of a test file. */
+export function testStorageAdapter(options: ConformanceOptions): void {
+  let setup: ConformanceSetup | undefined;
+  const ctx = suiteContext(() => {
+    if (!setup) throw new Error("conformance setup has not run");
+    return setup;
+  });
+  describe(`conformance: ${options.name}`, () => {
+    beforeAll(async () => {
+      setup = await options.setup();
+    });
+    afterAll(async () => {
+      await setup?.teardown?.();
+    });
+    for (const name of options.features ?? (Object.keys(FEATURE_SUITES) as FeatureName[])) FEATURE_SUITES[name](ctx);
+  });
+}
+
+export { faultyStorage, InjectedFault } from "./faults.js";
+export {
+  KB_TABLES,
+  expectCrmError,
+  json,
+  num,
+  suiteRegistry,
+  type ConformanceSetup,
+  type KbTable,
+  type RawAccess,
+  type RawRow,
+  type SuiteContext,
+  type SuiteWorld,
+} from "./harness.js";
