@@ -39,8 +39,6 @@ export interface CrmContext {
     readonly relation: ReturnType<typeof relationSchemas>;
     readonly interaction: ReturnType<typeof interactionSchemas>;
   };
-  /** Tenants whose stored attribute model has been checked against `registry` in this process. */
-  readonly checkedModels: Set<string>;
 }
 
 /** Builds the context; validates the options that could otherwise fail late. */
@@ -63,6 +61,5 @@ export function createContext(options: CrmOptions): CrmContext {
       relation: relationSchemas(options.defaultRegion),
       interaction: interactionSchemas(interactionKinds),
     },
-    checkedModels: new Set(),
   };
 }

@@ -1,6 +1,6 @@
 import { createContext, type CrmContext, type CrmOptions } from "./context.js";
 import { assertTenantId } from "./ids.js";
-import type { MigrationReport } from "./storage.js";
+import type { MigrationReport, StorageAdapter } from "./storage.js";
 import { interactionService, type InteractionService } from "./services/interactions.js";
 import { historyService, outboxService, type HistoryService, type OutboxService } from "./services/journal.js";
 import { linkService, type LinkService } from "./services/links.js";
@@ -36,6 +36,17 @@ export interface Crm {
   tenant(tenantId: string, options?: TenantOptions): TenantCrm;
   /** Creates or upgrades the storage schema (same as `storage.migrate()`). */
   migrate(): Promise<MigrationReport>;
+  /**
+   * The same CRM (registry, settings) on another storage, typically an adapter bound to a
+   * transaction the host opened, so CRM commands commit or roll back with the host's own writes.
+   *
+   * @example
+   * await db.transaction().execute(async (trx) => {
+   *   await trx.insertInto("invoices").values(invoice).execute();
+   *   await crm.withStorage(postgresAdapter({ kysely: trx })).tenant("acme").interactions.log(moment);
+   * });
+   */
+  withStorage(storage: StorageAdapter): Crm;
   /** Closes what the storage adapter opened itself. */
   close(): Promise<void>;
 }
@@ -50,7 +61,10 @@ export interface Crm {
  * const org = await acme.relations.create({ kind: "organisation", name: "Acme BV" });
  */
 export function createCrm(options: CrmOptions): Crm {
-  const ctx: CrmContext = createContext(options);
+  return crmOn(createContext(options));
+}
+
+function crmOn(ctx: CrmContext): Crm {
   return {
     tenant(tenantId, tenantOptions = {}) {
       assertTenantId(tenantId);
@@ -69,6 +83,10 @@ export function createCrm(options: CrmOptions): Crm {
       };
     },
     migrate: () => ctx.storage.migrate(),
+    withStorage(storage) {
+      if (typeof storage?.transaction !== "function") throw new TypeError("withStorage: expected a storage adapter");
+      return crmOn({ ...ctx, storage });
+    },
     close: () => ctx.storage.close(),
   };
 }

@@ -221,8 +221,8 @@ export interface AttributeModelRecord {
 export interface AttributeModelStore {
   /** The stored model of a version. */
   get(version: number): Promise<AttributeModelRecord | undefined>;
-  /** The highest stored version, or undefined when none. */
-  latestVersion(): Promise<number | undefined>;
+  /** The record with the highest version, or undefined when the tenant has none. */
+  latest(): Promise<AttributeModelRecord | undefined>;
   /**
    * Records a model version; does nothing when the version is already recorded, because the
    * first writes of a new tenant may race to record it (core re-reads and compares afterwards).

@@ -24,6 +24,13 @@ export const instantSchema = z
       ctx.addIssue({ code: "custom", message: "Invalid date" });
       return z.NEVER;
     }
+    // Outside these years ISO strings take a sign and six digits, which databases reject and
+    // which no longer sort as text.
+    const year = date.getUTCFullYear();
+    if (year < 1 || year > 9999) {
+      ctx.addIssue({ code: "custom", message: "Date must fall in the years 0001-9999", params: { code: "date_out_of_range" } });
+      return z.NEVER;
+    }
     return date.toISOString();
   });
 

@@ -42,8 +42,8 @@ export interface TenantScope {
 
 /**
  * Runs a command: one transaction in which the row change, its history entry and its outbox event
- * commit together or not at all. Before the first write of a tenant in this process, the attribute
- * registry is checked against the versions the tenant has stored (see {@link ensureAttributeModel}).
+ * commit together or not at all. The attribute registry is first checked against the versions the
+ * tenant has stored (see {@link ensureAttributeModel}).
  */
 export async function runCommand<T>(
   scope: TenantScope,
@@ -56,7 +56,7 @@ export async function runCommand<T>(
     source: options?.source ?? scope.actor.source,
   };
   return ctx.storage.transaction(tenantId, async (store) => {
-    if (!ctx.checkedModels.has(tenantId)) await ensureAttributeModel(ctx, store);
+    await ensureAttributeModel(ctx, store);
     const at = ctx.now();
     const result = await body({
       store,
@@ -86,10 +86,6 @@ export async function runCommand<T>(
         });
       },
     });
-    // Only after commit: a rolled-back first write must check the model again next time.
-    return result;
-  }).then((result) => {
-    ctx.checkedModels.add(tenantId);
     return result;
   });
 }
@@ -103,20 +99,14 @@ export function runQuery<T>(scope: TenantScope, body: (store: TenantStore) => Pr
  * Makes a change of data model explicit: the first time a tenant writes with a registry version,
  * that version's fingerprint is stored. Writing later with the same version but other definitions,
  * or with a version older than the newest the tenant has used, is refused with a VALIDATION error,
- * because values written under one model could silently stop meaning what they meant.
+ * because values written under one model could silently stop meaning what they meant. It runs in
+ * every command (one primary-key read), so a process still on an old registry is stopped as soon
+ * as another process has moved the tenant on.
  */
 export async function ensureAttributeModel(ctx: CrmContext, store: TenantStore): Promise<void> {
   const { registry } = ctx;
-  let stored = await store.attributeModels.get(registry.version);
-  if (!stored) {
-    const latest = await store.attributeModels.latestVersion();
-    if (latest !== undefined && latest > registry.version) {
-      throw new CrmError(
-        "VALIDATION",
-        `Attribute registry version ${registry.version} is older than version ${latest} this tenant already uses`,
-        { reason: "attribute_model_outdated" },
-      );
-    }
+  let latest = await store.attributeModels.latest();
+  if (!latest || latest.version < registry.version) {
     await store.attributeModels.insert({
       version: registry.version,
       fingerprint: registry.fingerprint,
@@ -124,9 +114,14 @@ export async function ensureAttributeModel(ctx: CrmContext, store: TenantStore):
       recordedAt: ctx.now(),
     });
     // A concurrent first write may have recorded this version first, possibly with other definitions.
-    stored = await store.attributeModels.get(registry.version);
+    latest = await store.attributeModels.latest();
   }
-  if (stored && stored.fingerprint !== registry.fingerprint) {
+  if (latest && latest.version > registry.version) {
+    throw new CrmError("VALIDATION", `Attribute registry version ${registry.version} is older than version ${latest.version} this tenant already uses`, {
+      reason: "attribute_model_outdated",
+    });
+  }
+  if (latest && latest.fingerprint !== registry.fingerprint) {
     throw new CrmError(
       "VALIDATION",
       `Attribute registry version ${registry.version} has other definitions than the version ${registry.version} this tenant already uses; raise the version when the model changes`,

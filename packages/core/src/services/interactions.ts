@@ -87,7 +87,7 @@ export function interactionService(scope: TenantScope): InteractionService {
   }
 
   return {
-    log(input, options) {
+    async log(input, options) {
       const parsed = parseOrThrow(ctx.schemas.interaction.create, input);
       const relationIds = [...new Set([...parsed.relationIds, ...parsed.participants.flatMap((p) => (p.relationId ? [p.relationId] : []))])];
       return runCommand(scope, options, async (command) => {
@@ -127,7 +127,7 @@ export function interactionService(scope: TenantScope): InteractionService {
       });
     },
 
-    update(id, patch, options) {
+    async update(id, patch, options) {
       expectId(id);
       const expected = expectVersion(options?.expectedVersion);
       const parsed = parseOrThrow(ctx.schemas.interaction.patch, patch);
@@ -141,7 +141,7 @@ export function interactionService(scope: TenantScope): InteractionService {
       });
     },
 
-    delete(id, options) {
+    async delete(id, options) {
       expectId(id);
       const expected = expectVersion(options?.expectedVersion);
       return runCommand(scope, options, async (command) => {
@@ -156,12 +156,12 @@ export function interactionService(scope: TenantScope): InteractionService {
       return record && (options?.includeDeleted || !record.deletedAt) ? record : undefined;
     },
 
-    findByExternalKey(externalKey) {
+    async findByExternalKey(externalKey) {
       expectId(externalKey, "externalKey");
       return runQuery(scope, (store) => store.interactions.getByExternalKey(externalKey));
     },
 
-    timeline(relationId, options = {}) {
+    async timeline(relationId, options = {}) {
       expectId(relationId, "relationId");
       const limit = options.limit ?? 50;
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) {

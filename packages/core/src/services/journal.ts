@@ -52,7 +52,7 @@ function sequenceOf(value: unknown, path: string): number {
 /** Builds the history service of a tenant. */
 export function historyService(scope: TenantScope): HistoryService {
   return {
-    list(entityType, entityId) {
+    async list(entityType, entityId) {
       if (!EVENT_TYPES.includes(entityType)) {
         throw validationError([{ path: ["entityType"], message: `Expected one of ${EVENT_TYPES.join(", ")}`, code: "invalid_value" }]);
       }
@@ -65,13 +65,13 @@ export function historyService(scope: TenantScope): HistoryService {
 /** Builds the outbox service of a tenant. */
 export function outboxService(scope: TenantScope): OutboxService {
   return {
-    read(options = {}) {
+    async read(options = {}) {
       const after = sequenceOf(options.after ?? 0, "after");
       const limit = limitOf(options.limit, 100);
       return runQuery(scope, (store) => store.journal.readEvents(after, limit));
     },
 
-    poll(consumer, options = {}) {
+    async poll(consumer, options = {}) {
       const name = consumerOf(consumer);
       const limit = limitOf(options.limit, 100);
       return runQuery(scope, async (store) => store.journal.readEvents(await store.journal.getCheckpoint(name), limit));
@@ -92,7 +92,7 @@ export function outboxService(scope: TenantScope): OutboxService {
       });
     },
 
-    checkpoint(consumer) {
+    async checkpoint(consumer) {
       const name = consumerOf(consumer);
       return runQuery(scope, (store) => store.journal.getCheckpoint(name));
     },

@@ -84,7 +84,7 @@ async function checkEnds(store: TenantStore, kind: LinkKind, fromId: string, toI
 export function linkService(scope: TenantScope): LinkService {
   const { ctx } = scope;
   return {
-    create(input, options) {
+    async create(input, options) {
       const parsed = parseOrThrow(linkInputSchema, input);
       const [fromId, toId] = ends(parsed);
       return runCommand(scope, options, async (command) => {
@@ -113,7 +113,7 @@ export function linkService(scope: TenantScope): LinkService {
       });
     },
 
-    update(id, patch, options) {
+    async update(id, patch, options) {
       expectId(id);
       const expected = expectVersion(options?.expectedVersion);
       const parsed = parseOrThrow(linkPatchSchema, patch);
@@ -143,7 +143,7 @@ export function linkService(scope: TenantScope): LinkService {
       });
     },
 
-    remove(id, options) {
+    async remove(id, options) {
       expectId(id);
       const expected = expectVersion(options?.expectedVersion);
       return runCommand(scope, options, async (command) => {

@@ -60,16 +60,27 @@ export function buildRelation(
     ? validateAttributes(ctx.registry, kind, rawAttributes === undefined ? current?.attributes : rawAttributes)
     : undefined;
   if (attributes) issues.push(...attributes.issues);
+  // Rules across fields run on the raw input too, so one error names them alongside schema problems.
+  const raw = input !== null && typeof input === "object" ? (input as Record<string, unknown>) : {};
+  const rawOr = (key: "givenName" | "familyName") => (raw[key] !== undefined ? raw[key] : current?.[key]);
+  if (kind && kind !== "person") {
+    for (const key of ["givenName", "familyName"] as const) {
+      if (rawOr(key)) issues.push({ path: [key], message: `Only a person has a given or family name, not a ${kind}`, code: "not_applicable" });
+    }
+  }
+  for (const key of ["emails", "phones"] as const) {
+    const list = raw[key];
+    if (Array.isArray(list) && list.filter((item) => (item as { primary?: unknown } | null)?.primary === true).length > 1) {
+      issues.push({ path: [key], message: `At most one of ${key} can be primary`, code: "multiple_primary" });
+    }
+  }
   if (!result.success || !kind || !attributes) return { issues };
 
   const pick = <K extends keyof Parsed>(key: K, fallback: NonNullable<Parsed[K]> | null): Parsed[K] | null =>
     parsed[key] !== undefined ? parsed[key] : current ? (current[key as keyof Relation] as Parsed[K]) : fallback;
 
-  const givenName = pick("givenName", null) ?? null;
-  const familyName = pick("familyName", null) ?? null;
-  if (kind !== "person" && (givenName || familyName)) {
-    issues.push({ path: [givenName ? "givenName" : "familyName"], message: `Only a person has a given or family name, not a ${kind}`, code: "not_applicable" });
-  }
+  const givenName = kind === "person" ? pick("givenName", null) ?? null : null;
+  const familyName = kind === "person" ? pick("familyName", null) ?? null : null;
   const derived = [givenName, familyName].filter(Boolean).join(" ");
   let name = parsed.name ?? current?.name;
   // A person's name follows its parts unless it was set to something else on purpose.
@@ -80,8 +91,8 @@ export function buildRelation(
   if (!name && kind === "person" && derived) name = derived;
   if (!name) issues.push({ path: ["name"], message: kind === "person" ? "A person needs a name, or a given or family name" : `A ${kind} needs a name`, code: "required" });
 
-  const emails = parsed.emails ? withOnePrimary(dedupe(parsed.emails, (e) => e.address), "emails", issues) : current?.emails ?? [];
-  const phones = parsed.phones ? withOnePrimary(dedupe(parsed.phones, (p) => p.number), "phones", issues) : current?.phones ?? [];
+  const emails = parsed.emails ? withOnePrimary(dedupe(parsed.emails, (e) => e.address)) : current?.emails ?? [];
+  const phones = parsed.phones ? withOnePrimary(dedupe(parsed.phones, (p) => p.number)) : current?.phones ?? [];
   const tags = parsed.tags ? [...new Set(parsed.tags)].sort() : current?.tags ?? [];
   const externalRefs = parsed.externalRefs
     ? dedupe(parsed.externalRefs, (r) => `${r.system}\u0000${r.externalId}`).sort((a, b) =>
@@ -134,12 +145,8 @@ function dedupe<T extends object & { primary?: boolean | null | undefined }>(ite
   return [...kept.values()];
 }
 
-/** Marks the first entry primary when none is; more than one primary is an input error. */
-function withOnePrimary<T extends { primary?: boolean | null | undefined }>(items: T[], path: string, issues: ValidationIssue[]): T[] {
-  const primaries = items.filter((i) => i.primary === true).length;
-  if (primaries > 1) {
-    issues.push({ path: [path], message: `At most one of ${path} can be primary`, code: "multiple_primary" });
-    return items;
-  }
-  return items.map((item, index) => ({ ...item, primary: primaries === 0 ? index === 0 : item.primary === true }));
+/** Marks the first entry primary when none is (more than one primary was already reported as an issue). */
+function withOnePrimary<T extends { primary?: boolean | null | undefined }>(items: T[]): T[] {
+  const hasPrimary = items.some((i) => i.primary === true);
+  return items.map((item, index) => ({ ...item, primary: hasPrimary ? item.primary === true : index === 0 }));
 }

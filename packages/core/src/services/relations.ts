@@ -122,9 +122,9 @@ export function relationService(scope: TenantScope): RelationService {
   const visible = (r: Relation | undefined, includeDeleted?: boolean) => (r && (includeDeleted || !r.deletedAt) ? r : undefined);
 
   return {
-    create: (input, options) => runCommand(scope, options, (command) => insertNew(command, input)),
+    create: async (input, options) => runCommand(scope, options, (command) => insertNew(command, input)),
 
-    update(id, patch, options) {
+    async update(id, patch, options) {
       expectId(id);
       const expected = expectVersion(options?.expectedVersion);
       return runCommand(scope, options, async (command) => {
@@ -133,7 +133,7 @@ export function relationService(scope: TenantScope): RelationService {
       });
     },
 
-    delete(id, options) {
+    async delete(id, options) {
       expectId(id);
       const expected = expectVersion(options?.expectedVersion);
       return runCommand(scope, options, async (command) => {
@@ -142,7 +142,7 @@ export function relationService(scope: TenantScope): RelationService {
       });
     },
 
-    restore(id, options) {
+    async restore(id, options) {
       expectId(id);
       const expected = expectVersion(options?.expectedVersion);
       return runCommand(scope, options, async (command) => {
@@ -156,7 +156,7 @@ export function relationService(scope: TenantScope): RelationService {
       return visible(await runQuery(scope, (store) => store.relations.get(id)), options?.includeDeleted);
     },
 
-    findByEmail(email) {
+    async findByEmail(email) {
       if (typeof email !== "string") throw validationError([{ path: ["email"], message: "Expected a string", code: "invalid_type" }]);
       return runQuery(scope, (store) => store.relations.findByEmail(normaliseEmail(email)));
     },
@@ -168,7 +168,7 @@ export function relationService(scope: TenantScope): RelationService {
       return runQuery(scope, (store) => store.relations.findByPhone(e164));
     },
 
-    search(query) {
+    async search(query) {
       const prefix = typeof query?.namePrefix === "string" ? nameKey(query.namePrefix) : "";
       const limit = query?.limit ?? 20;
       if (!prefix || !Number.isInteger(limit) || limit < 1 || limit > 200) {
@@ -180,12 +180,12 @@ export function relationService(scope: TenantScope): RelationService {
       return runQuery(scope, (store) => store.relations.findByNamePrefix(prefix, limit));
     },
 
-    findByExternalRef(system, externalId) {
+    async findByExternalRef(system, externalId) {
       const ref = parseOrThrow(externalRefSchema, { system, externalId });
       return runQuery(scope, (store) => store.relations.findByExternalRef(ref.system, ref.externalId));
     },
 
-    upsertByExternalRef(refInput, input, options) {
+    async upsertByExternalRef(refInput, input, options) {
       const ref = parseOrThrow(externalRefSchema, refInput);
       const refs = [...(input.externalRefs ?? [])];
       if (!refs.some((r) => r.system === ref.system && r.externalId === ref.externalId)) refs.push(ref);
