@@ -1,0 +1,37 @@
+/**
+ * @kaartenbak/store-kysely — the one Kysely implementation of the Kaartenbak storage contract.
+ *
+ * SQL adapters reuse it unchanged and contribute only a {@link DialectProfile}: column types,
+ * native-error mapping, a per-transaction hook and capabilities. Queries are written once with
+ * Kysely builders that run on SQLite and Postgres alike.
+ */
+export { createKyselyStorage, type KyselyStorageOptions } from "./storage.js";
+export type { ColumnTypeSpec, DialectColumnTypes, DialectProfile } from "./dialect-profile.js";
+export { mapError } from "./map-error.js";
+export { migrateSchema, type MigrateOptions } from "./migrate.js";
+export { migrations, MIGRATION_NAMES } from "./migrations/index.js";
+export {
+  KB_TABLES,
+  MIGRATION_LOCK_TABLE,
+  MIGRATION_TABLE,
+  type AttributeModelRow,
+  type BigIntColumn,
+  type CounterRow,
+  type HistoryRow,
+  type InstantColumn,
+  type IntColumn,
+  type InteractionParticipantRow,
+  type InteractionRelationRow,
+  type InteractionRow,
+  type JsonColumn,
+  type KyselyDatabase,
+  type LinkRow,
+  type NullableInstantColumn,
+  type OutboxCheckpointRow,
+  type OutboxRow,
+  type RelationEmailRow,
+  type RelationPhoneRow,
+  type RelationRefRow,
+  type RelationRow,
+  type RelationTagRow,
+} from "./schema.js";

@@ -1,0 +1,22 @@
+import type { Migration, MigrationProvider } from "kysely";
+import type { DialectProfile } from "../dialect-profile.js";
+import { foundation } from "./001-foundation.js";
+
+/** Names of every migration, in the order they apply. New migrations sort after the last one. */
+export const MIGRATION_NAMES = ["001-foundation"] as const;
+
+/**
+ * The Kaartenbak migrations for an engine, as a Kysely {@link MigrationProvider}. Hosts that run
+ * their own Kysely `Migrator` can use this directly; it takes the profile because column types
+ * (JSON, timestamps, 64-bit integers, binary-collated keys) differ per engine.
+ *
+ * @example
+ * new Migrator({ db, provider: migrations(sqliteProfile), migrationTableName: "kb_migration",
+ *   migrationLockTableName: "kb_migration_lock" })
+ */
+export function migrations(profile: DialectProfile): MigrationProvider {
+  const all: Record<(typeof MIGRATION_NAMES)[number], Migration> = {
+    "001-foundation": foundation(profile),
+  };
+  return { getMigrations: () => Promise.resolve(all) };
+}

@@ -1,0 +1,131 @@
+import { assertTenantId, CrmError, type StorageAdapter, type TenantStore, type TransactionOptions } from "@kaartenbak/core";
+import { sql, type Kysely } from "kysely";
+import { attributeModelStore } from "./attribute-model-store.js";
+import type { DialectProfile } from "./dialect-profile.js";
+import { interactionStore } from "./interaction-store.js";
+import { journalStore } from "./journal-store.js";
+import { linkStore } from "./link-store.js";
+import { mapError, withMappedErrors } from "./map-error.js";
+import { migrateSchema } from "./migrate.js";
+import { relationStore } from "./relation-store.js";
+import type { KyselyDatabase } from "./schema.js";
+
+/** Options of {@link createKyselyStorage}. */
+export interface KyselyStorageOptions {
+  /**
+   * The database. A Kysely `Transaction` puts the store in host-transaction mode: it never begins
+   * or commits, and runs each `transaction()` call in a savepoint of the host's transaction.
+   * Typed `any` because it may be the host's own `Kysely<HostDb>`; the store only ever touches
+   * the kb_* tables.
+   */
+  readonly db: Kysely<any>;
+  /** What differs for this engine. */
+  readonly profile: DialectProfile;
+  /** A Postgres schema holding the Kaartenbak tables; the connection's default schema when absent. */
+  readonly schema?: string;
+  /** True when the store created `db` itself, so `close()` destroys it. Default false. */
+  readonly ownsDb?: boolean;
+  /** The adapter id reported as {@link StorageAdapter.id}. Defaults to the profile's name. */
+  readonly id?: string;
+}
+
+/**
+ * The storage contract on Kysely: one implementation for every SQL engine, parameterised by a
+ * {@link DialectProfile}. Adapters (`@kaartenbak/adapter-sqlite`, `@kaartenbak/adapter-postgres`)
+ * are thin wrappers that open the driver and pass their profile.
+ */
+export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapter {
+  const { profile, schema, ownsDb = false } = options;
+  const db = options.db as Kysely<KyselyDatabase>;
+  const root = schema ? db.withSchema(schema) : db;
+  const hostTransaction = root.isTransaction;
+  let savepoints = 0;
+  let queue: Promise<unknown> = Promise.resolve();
+  let closed = false;
+
+  function tenantStore(trx: Kysely<KyselyDatabase>, tenantId: string): TenantStore {
+    const context = { db: trx, tenantId };
+    return {
+      tenantId,
+      relations: withMappedErrors(profile, relationStore(context)),
+      links: withMappedErrors(profile, linkStore(context)),
+      interactions: withMappedErrors(profile, interactionStore(context)),
+      journal: withMappedErrors(profile, journalStore(context)),
+      attributeModels: withMappedErrors(profile, attributeModelStore(context)),
+    };
+  }
+
+  async function run<T>(trx: Kysely<KyselyDatabase>, tenantId: string, fn: (store: TenantStore) => Promise<T>): Promise<T> {
+    await profile.onTransactionStart?.(trx, tenantId);
+    return fn(tenantStore(trx, tenantId));
+  }
+
+  /**
+   * Host-transaction mode: a savepoint makes each call all-or-nothing inside the host's
+   * transaction, so a failed CRM command leaves nothing of itself behind and the host can still
+   * commit its own work.
+   */
+  async function inSavepoint<T>(tenantId: string, fn: (store: TenantStore) => Promise<T>): Promise<T> {
+    const name = sql.raw(`kb_sp_${++savepoints}`);
+    await sql`savepoint ${name}`.execute(root);
+    let result: T;
+    try {
+      result = await run(root, tenantId, fn);
+    } catch (error) {
+      try {
+        await sql`rollback to savepoint ${name}`.execute(root);
+        await sql`release savepoint ${name}`.execute(root);
+      } catch (rollbackError) {
+        // The command's writes may still be in the host's transaction: it must not commit.
+        throw new CrmError("STORAGE", `Could not roll back a failed command (${mapError(profile, error).message}); roll back the host transaction`, {
+          cause: rollbackError,
+        });
+      }
+      throw error;
+    }
+    await sql`release savepoint ${name}`.execute(root);
+    return result;
+  }
+
+  /** Savepoints on one connection must not interleave, so host-transaction calls run one at a time. */
+  function serialise<T>(task: () => Promise<T>): Promise<T> {
+    const result = queue.then(task, task);
+    queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  return {
+    id: options.id ?? profile.name,
+    capabilities: { ...profile.capabilities, hostTransaction },
+
+    async migrate() {
+      try {
+        return await migrateSchema({ db, profile, ...(schema ? { schema } : {}) });
+      } catch (error) {
+        throw mapError(profile, error);
+      }
+    },
+
+    async transaction<T>(tenantId: string, fn: (store: TenantStore) => Promise<T>, txOptions?: TransactionOptions): Promise<T> {
+      assertTenantId(tenantId);
+      if (closed) throw new CrmError("STORAGE", "The storage adapter is closed", { reason: "closed" });
+      try {
+        if (hostTransaction) return await serialise(() => inSavepoint(tenantId, fn));
+        let builder = root.transaction();
+        if (txOptions?.readOnly) builder = builder.setAccessMode("read only");
+        return await builder.execute((trx) => run(trx, tenantId, fn));
+      } catch (error) {
+        throw mapError(profile, error);
+      }
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (ownsDb && !hostTransaction) await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { CrmError } from "@kaartenbak/core";
+import type { DialectProfile } from "@kaartenbak/store-kysely";
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql } from "kysely";
+
+/** A Postgres-shaped profile, as the Postgres adapter will define it (for compile-only tests). */
+export function postgresLikeProfile(hookCalls: string[] = []): DialectProfile {
+  return {
+    name: "postgres",
+    types: { json: "jsonb", timestamp: "timestamptz", bigint: "bigint", key: sql`text collate "C"` },
+    classifyError: (error) =>
+      (error as { code?: string }).code === "23505" ? new CrmError("DUPLICATE", "dup", { reason: "unique_violation", cause: error }) : undefined,
+    async onTransactionStart(trx, tenantId) {
+      hookCalls.push(tenantId);
+      await sql`select set_config('kaartenbak.tenant_id', ${tenantId}, true)`.execute(trx);
+    },
+    capabilities: { dialect: "postgres", concurrentWriters: true, hostTransaction: false, rowLevelSecurity: true },
+  };
+}
+
+/** A Kysely instance that compiles for Postgres, returns no rows, and records every statement. */
+export function recordingPostgres(): { db: Kysely<unknown>; statements: { sql: string; parameters: readonly unknown[] }[] } {
+  const statements: { sql: string; parameters: readonly unknown[] }[] = [];
+  const db = new Kysely<unknown>({
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (k) => new PostgresIntrospector(k),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+    log: (e) => {
+      if (e.level === "query") statements.push({ sql: e.query.sql, parameters: e.query.parameters });
+    },
+  });
+  return { db, statements };
+}
