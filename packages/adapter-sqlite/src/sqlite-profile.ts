@@ -1,0 +1,68 @@
+import { CrmError } from "@kaartenbak/core";
+import type { DialectProfile } from "@kaartenbak/store-kysely";
+
+/** The part of better-sqlite3's `SqliteError` this mapping reads. */
+interface NativeSqliteError {
+  readonly code: string;
+  readonly message: string;
+}
+
+function isNativeSqliteError(error: unknown): error is NativeSqliteError {
+  const code: unknown = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+  return typeof code === "string" && code.startsWith("SQLITE_");
+}
+
+/**
+ * What SQLite names in a constraint message: `UNIQUE constraint failed: kb_relation_refs.tenant_id,
+ * kb_relation_refs.system, ...` gives the columns, `CHECK constraint failed: positive` the check's
+ * name. Foreign-key messages name nothing.
+ */
+function constraintOf(message: string): string | undefined {
+  const match = /constraint failed: (.+)$/.exec(message);
+  return match?.[1]?.trim() || undefined;
+}
+
+/**
+ * Maps better-sqlite3 errors (by their extended result code) to CrmError:
+ * unique and primary-key violations are DUPLICATE, foreign-key, check and not-null violations
+ * INTEGRITY, and a busy or locked database CONFLICT with `retryable: true`. Anything else is left
+ * to the store, which reports it as STORAGE.
+ */
+export function classifySqliteError(error: unknown): CrmError | undefined {
+  if (!isNativeSqliteError(error)) return undefined;
+  const { code, message } = error;
+  const constraint = constraintOf(message);
+  const where = constraint ? { constraint } : {};
+  switch (code) {
+    case "SQLITE_CONSTRAINT_UNIQUE":
+    case "SQLITE_CONSTRAINT_PRIMARYKEY":
+      return new CrmError("DUPLICATE", `Duplicate value: ${message}`, { ...where, reason: "unique_violation", cause: error });
+    case "SQLITE_CONSTRAINT_FOREIGNKEY":
+      return new CrmError("INTEGRITY", "A referenced record does not exist in this tenant", { reason: "foreign_key_violation", cause: error });
+    case "SQLITE_CONSTRAINT_CHECK":
+      return new CrmError("INTEGRITY", `Check failed: ${message}`, { ...where, reason: "check_violation", cause: error });
+    case "SQLITE_CONSTRAINT_NOTNULL":
+      return new CrmError("INTEGRITY", `Missing value: ${message}`, { ...where, reason: "not_null_violation", cause: error });
+  }
+  // SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED_SHAREDCACHE and friends: another connection holds the lock.
+  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
+    return new CrmError("CONFLICT", `The database is busy: ${message}`, {
+      reason: code.startsWith("SQLITE_BUSY") ? "busy" : "locked",
+      retryable: true,
+      cause: error,
+    });
+  }
+  return undefined;
+}
+
+/**
+ * The SQLite profile of the Kysely store: text for JSON and instants (ISO-8601 sorts correctly as
+ * text), `integer` (64-bit in SQLite) for counters, binary-collated text keys, and better-sqlite3's
+ * error codes. SQLite serialises writers, so `concurrentWriters` is false.
+ */
+export const sqliteProfile: DialectProfile = {
+  name: "sqlite",
+  types: { json: "text", timestamp: "text", bigint: "integer", key: "text" },
+  classifyError: classifySqliteError,
+  capabilities: { dialect: "sqlite", concurrentWriters: false, hostTransaction: false, rowLevelSecurity: false },
+};

@@ -1,0 +1,132 @@
+import { isCrmError } from "@kaartenbak/core";
+import { sqliteAdapter } from "@kaartenbak/adapter-sqlite";
+import { KB_TABLES, MIGRATION_NAMES } from "@kaartenbak/store-kysely";
+import Database from "better-sqlite3";
+import { Kysely, SqliteDialect } from "kysely";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { memoryDatabase, relation, scratchDir } from "./fixtures.js";
+
+const names = (db: Database.Database, type: "table" | "index") =>
+  (db.prepare("select name from sqlite_master where type = ? order by name").all(type) as { name: string }[]).map((r) => r.name);
+
+describe("migrations", () => {
+  const dir = scratchDir();
+
+  it("applies once; a second run applies nothing", async () => {
+    const db = memoryDatabase();
+    const storage = sqliteAdapter({ database: db });
+    expect(await storage.migrate()).toEqual({ applied: [...MIGRATION_NAMES], current: [...MIGRATION_NAMES] });
+    expect(await storage.migrate()).toEqual({ applied: [], current: [...MIGRATION_NAMES] });
+    // Another adapter on the same database sees the same state.
+    expect(await sqliteAdapter({ database: db }).migrate()).toEqual({ applied: [], current: [...MIGRATION_NAMES] });
+  });
+
+  it("creates every table, index and tenant-scoped foreign key", async () => {
+    const db = memoryDatabase();
+    await sqliteAdapter({ database: db }).migrate();
+    expect(names(db, "table")).toEqual(expect.arrayContaining([...KB_TABLES, "kb_migration", "kb_migration_lock"]));
+    expect(names(db, "index")).toEqual(
+      expect.arrayContaining([
+        "kb_relations_name_key_idx",
+        "kb_relation_emails_email_idx",
+        "kb_relation_phones_phone_idx",
+        "kb_relation_tags_tag_idx",
+        "kb_relation_refs_relation_idx",
+        "kb_links_from_idx",
+        "kb_links_to_idx",
+        "kb_interaction_relations_timeline_idx",
+        "kb_history_entity_idx",
+      ]),
+    );
+    const timeline = db.prepare("select name from pragma_index_info('kb_interaction_relations_timeline_idx') order by seqno").all() as { name: string }[];
+    expect(timeline.map((c) => c.name)).toEqual(["tenant_id", "relation_id", "occurred_at", "interaction_id"]);
+    for (const table of KB_TABLES) {
+      const columns = db.prepare(`select name, pk from pragma_table_info('${table}')`).all() as { name: string; pk: number }[];
+      expect(columns.find((c) => c.name === "tenant_id")?.pk, table).toBe(1);
+      const fks = db.prepare(`select "from" from pragma_foreign_key_list('${table}')`).all() as { from: string }[];
+      if (fks.length > 0) expect(fks.map((f) => f.from), table).toContain("tenant_id");
+    }
+  });
+
+  it("uses WAL on a file database the adapter opens, and closes it", async () => {
+    const file = join(dir, "wal.db");
+    const storage = sqliteAdapter({ filename: file });
+    expect((await storage.migrate()).applied).toEqual([...MIGRATION_NAMES]);
+    await storage.transaction("acme", (s) => s.relations.insert(relation("r1")));
+    await storage.close();
+
+    const check = new Database(file);
+    try {
+      expect(check.pragma("journal_mode", { simple: true })).toBe("wal");
+      expect(check.prepare("select id from kb_relations").all()).toEqual([{ id: "r1" }]);
+    } finally {
+      check.close();
+    }
+  });
+
+  it("sets the pragmas on a database it is given, and leaves it open on close", async () => {
+    const db = new Database(join(dir, "given.db"));
+    try {
+      const storage = sqliteAdapter({ database: db });
+      expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+      expect(db.pragma("foreign_keys", { simple: true })).toBe(1);
+      expect(db.pragma("busy_timeout", { simple: true })).toBe(5000);
+      expect(db.pragma("synchronous", { simple: true })).toBe(1); // NORMAL
+      await storage.migrate();
+      await storage.close();
+      expect(db.open).toBe(true);
+      expect(db.prepare("select count(*) as n from kb_migration").get()).toEqual({ n: 1 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it("migrates before the first transaction in on-first-use mode", async () => {
+    const storage = sqliteAdapter({ filename: ":memory:", migrate: "on-first-use" });
+    await storage.transaction("acme", (s) => s.relations.insert(relation("r1")));
+    expect(await storage.transaction("acme", (s) => s.relations.get("r1"))).toMatchObject({ id: "r1" });
+    expect(await storage.migrate()).toEqual({ applied: [], current: [...MIGRATION_NAMES] });
+    await storage.close();
+  });
+
+  it("fails transactions in explicit mode until the host migrates", async () => {
+    const storage = sqliteAdapter({ filename: ":memory:" });
+    const error = await storage.transaction("acme", (s) => s.relations.get("r1")).catch((e: unknown) => e);
+    expect(isCrmError(error, "STORAGE")).toBe(true);
+    await storage.migrate();
+    expect(await storage.transaction("acme", (s) => s.relations.get("r1"))).toBeUndefined();
+    await storage.close();
+  });
+
+  it("turns foreign keys on for a host Kysely instance, and leaves the instance to the host", async () => {
+    const db = memoryDatabase();
+    const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: db }) });
+    // better-sqlite3 builds default to ON; a host may have turned it off.
+    db.pragma("foreign_keys = OFF");
+    const storage = sqliteAdapter({ kysely });
+    await storage.migrate();
+    expect(db.pragma("foreign_keys", { simple: true })).toBe(1);
+    await storage.close();
+    expect(db.open).toBe(true);
+  });
+
+  it("inside a host transaction, only verifies the schema", async () => {
+    const db = memoryDatabase();
+    const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: db }) });
+    db.pragma("foreign_keys = ON");
+    const before = await kysely.transaction().execute((trx) => sqliteAdapter({ kysely: trx }).migrate().catch((e: unknown) => e));
+    expect(isCrmError(before, "UNSUPPORTED")).toBe(true);
+    await sqliteAdapter({ kysely }).migrate();
+    const after = await kysely.transaction().execute((trx) => sqliteAdapter({ kysely: trx }).migrate());
+    expect(after).toEqual({ applied: [], current: [...MIGRATION_NAMES] });
+  });
+
+  it("refuses a host transaction whose connection has foreign keys off", async () => {
+    const db = memoryDatabase();
+    const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: db }) });
+    db.pragma("foreign_keys = OFF");
+    const error = await kysely.transaction().execute((trx) => sqliteAdapter({ kysely: trx }).transaction("acme", async () => 1).catch((e: unknown) => e));
+    expect(isCrmError(error, "UNSUPPORTED")).toBe(true);
+  });
+});
