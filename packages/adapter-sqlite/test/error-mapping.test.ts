@@ -144,12 +144,22 @@ describe("errors raised through the store", () => {
     expect(isCrmError(error, "INTEGRITY")).toBe(true);
   });
 
-  it("reports anything unrecognised as STORAGE with the cause kept", async () => {
-    const error = await storage.transaction("acme", async () => {
-      throw new Error("driver exploded");
-    }).catch((e: unknown) => e);
+  it("reports an unrecognised database error as STORAGE with the cause kept", async () => {
+    const db = memoryDatabase();
+    const broken = sqliteAdapter({ database: db });
+    await broken.migrate();
+    db.exec("drop table kb_attribute_models");
+    const error = await broken.transaction("acme", (s) => s.attributeModels.latest()).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "STORAGE" });
     expect((error as CrmError).cause).toBeInstanceOf(Error);
+  });
+
+  it("passes the caller's own errors through unchanged", async () => {
+    const mine = new Error("host logic failed");
+    const error = await storage.transaction("acme", async () => {
+      throw mine;
+    }).catch((e: unknown) => e);
+    expect(error).toBe(mine);
   });
 
   it("refuses a missing or malformed tenant id with TENANT", async () => {

@@ -5,6 +5,7 @@ import { interactionService, type InteractionService } from "./services/interact
 import { historyService, outboxService, type HistoryService, type OutboxService } from "./services/journal.js";
 import { linkService, type LinkService } from "./services/links.js";
 import { relationService, type RelationService } from "./services/relations.js";
+import { runUnit, type TenantScope } from "./services/command.js";
 
 /** Defaults for every call made through one tenant handle. */
 export interface TenantOptions {
@@ -28,6 +29,21 @@ export interface TenantCrm {
   readonly history: HistoryService;
   /** The transactional outbox for forwarding changes to other systems. */
   readonly outbox: OutboxService;
+  /**
+   * Runs several commands in one transaction. `fn` gets a tenant handle whose every call joins the
+   * transaction: all changes, history entries and events commit together when `fn` resolves, and
+   * none when it throws. A command that fails inside rolls everything back even if `fn` catches
+   * its error (the result is then a CONFLICT with reason `unit_rolled_back`). Nested calls join the
+   * outer transaction.
+   *
+   * @example
+   * await acme.transaction(async (tx) => {
+   *   const org = await tx.relations.create({ kind: "organisation", name: "Acme" });
+   *   const anna = await tx.relations.create({ kind: "person", name: "Anna" });
+   *   await tx.links.create({ kind: "employment", personId: anna.id, organisationId: org.id });
+   * });
+   */
+  transaction<T>(fn: (tx: TenantCrm) => Promise<T>): Promise<T>;
 }
 
 /** A Kaartenbak instance: storage, data model and settings, shared by all tenants. */
@@ -64,23 +80,28 @@ export function createCrm(options: CrmOptions): Crm {
   return crmOn(createContext(options));
 }
 
+/** The services of one tenant over a scope (plain, or bound to an open unit of work). */
+function tenantCrm(scope: TenantScope): TenantCrm {
+  return {
+    tenantId: scope.tenantId,
+    relations: relationService(scope),
+    links: linkService(scope),
+    interactions: interactionService(scope),
+    history: historyService(scope),
+    outbox: outboxService(scope),
+    transaction: (fn) => runUnit(scope, (unit) => fn(unit === scope.unit ? tenantCrm(scope) : tenantCrm({ ...scope, unit }))),
+  };
+}
+
 function crmOn(ctx: CrmContext): Crm {
   return {
     tenant(tenantId, tenantOptions = {}) {
       assertTenantId(tenantId);
-      const scope = {
+      return tenantCrm({
         ctx,
         tenantId,
         actor: { actor: tenantOptions.actor ?? ctx.defaultActor, source: tenantOptions.source ?? ctx.defaultSource },
-      };
-      return {
-        tenantId,
-        relations: relationService(scope),
-        links: linkService(scope),
-        interactions: interactionService(scope),
-        history: historyService(scope),
-        outbox: outboxService(scope),
-      };
+      });
     },
     migrate: () => ctx.storage.migrate(),
     withStorage(storage) {

@@ -112,12 +112,24 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
     async transaction<T>(tenantId: string, fn: (store: TenantStore) => Promise<T>, txOptions?: TransactionOptions): Promise<T> {
       assertTenantId(tenantId);
       if (closed) throw new CrmError("STORAGE", "The storage adapter is closed", { reason: "closed" });
+      // Errors thrown by `fn` are the caller's (repository calls map their own database errors), so
+      // they pass through untouched; only what begin, commit or savepoints throw is mapped here.
+      let fromCaller: { error: unknown } | undefined;
+      const guarded = async (store: TenantStore): Promise<T> => {
+        try {
+          return await fn(store);
+        } catch (error) {
+          fromCaller = { error };
+          throw error;
+        }
+      };
       try {
-        if (hostTransaction) return await serialise(() => inSavepoint(tenantId, fn));
+        if (hostTransaction) return await serialise(() => inSavepoint(tenantId, guarded));
         let builder = root.transaction();
         if (txOptions?.readOnly) builder = builder.setAccessMode("read only");
-        return await builder.execute((trx) => run(trx, tenantId, fn));
+        return await builder.execute((trx) => run(trx, tenantId, guarded));
       } catch (error) {
+        if (fromCaller && fromCaller.error === error) throw error;
         throw mapError(profile, error);
       }
     },

@@ -67,7 +67,7 @@ describe("the shared SQL compiled for Postgres", () => {
       const storage = createKyselyStorage({ db: trx, profile: postgresLikeProfile(hookCalls) });
       expect(storage.capabilities.hostTransaction).toBe(true);
       await storage.transaction("acme", (s) => s.relations.get("r1"));
-      await expect(storage.transaction("acme", async () => Promise.reject(new Error("boom")))).rejects.toMatchObject({ code: "STORAGE" });
+      await expect(storage.transaction("acme", async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
     });
     expect(hookCalls).toEqual(["acme", "acme"]);
     const flow = statements.map((s) => s.sql.split(" ").slice(0, 3).join(" "));

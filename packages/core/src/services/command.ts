@@ -38,6 +38,53 @@ export interface TenantScope {
   readonly ctx: CrmContext;
   readonly tenantId: string;
   readonly actor: Actor;
+  /** Set inside `tenant.transaction(fn)`: every command and query joins this open unit of work. */
+  readonly unit?: UnitOfWork;
+}
+
+/** An open transaction that several commands share. */
+export interface UnitOfWork {
+  readonly store: TenantStore;
+  /**
+   * Set when a command inside the unit failed. Its partial writes are still in the transaction,
+   * so the unit must roll back even if the caller caught the error.
+   */
+  failure?: unknown;
+}
+
+/**
+ * Runs `fn` with the tenant's store: inside the open unit of work when there is one, otherwise in
+ * a transaction of its own. A failure inside a unit poisons it (see {@link UnitOfWork.failure}).
+ */
+export async function withStore<T>(scope: TenantScope, fn: (store: TenantStore) => Promise<T>, readOnly = false): Promise<T> {
+  const { unit } = scope;
+  if (!unit) return scope.ctx.storage.transaction(scope.tenantId, fn, readOnly ? { readOnly } : undefined);
+  try {
+    return await fn(unit.store);
+  } catch (error) {
+    if (!readOnly) unit.failure ??= error;
+    throw error;
+  }
+}
+
+/**
+ * Runs several commands in one transaction: all of them commit when `fn` resolves, none when it
+ * throws. A command that fails inside rolls the whole unit back even when `fn` catches its error,
+ * because what it had already written cannot be taken back on its own.
+ */
+export async function runUnit<T>(scope: TenantScope, fn: (unit: UnitOfWork) => Promise<T>): Promise<T> {
+  if (scope.unit) return fn(scope.unit);
+  return scope.ctx.storage.transaction(scope.tenantId, async (store) => {
+    const unit: UnitOfWork = { store };
+    const result = await fn(unit);
+    if (unit.failure !== undefined) {
+      throw new CrmError("CONFLICT", "A command inside this transaction failed, so the transaction was rolled back", {
+        reason: "unit_rolled_back",
+        cause: unit.failure,
+      });
+    }
+    return result;
+  });
 }
 
 /**
@@ -50,12 +97,12 @@ export async function runCommand<T>(
   options: CommandOptions | undefined,
   body: (command: CommandScope) => Promise<T>,
 ): Promise<T> {
-  const { ctx, tenantId } = scope;
+  const { ctx } = scope;
   const actor: Actor = {
     actor: options?.actor ?? scope.actor.actor,
     source: options?.source ?? scope.actor.source,
   };
-  return ctx.storage.transaction(tenantId, async (store) => {
+  return withStore(scope, async (store) => {
     await ensureAttributeModel(ctx, store);
     const at = ctx.now();
     const result = await body({
@@ -90,9 +137,9 @@ export async function runCommand<T>(
   });
 }
 
-/** Runs a read in a read-only transaction of the tenant. */
+/** Runs a read in a read-only transaction of the tenant, or in the open unit of work. */
 export function runQuery<T>(scope: TenantScope, body: (store: TenantStore) => Promise<T>): Promise<T> {
-  return scope.ctx.storage.transaction(scope.tenantId, body, { readOnly: true });
+  return withStore(scope, body, true);
 }
 
 /**

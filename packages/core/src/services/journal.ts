@@ -1,7 +1,7 @@
 import { validationError } from "../errors.js";
 import { expectId } from "../model/common.js";
 import type { EntityType, HistoryEntry, OutboxEvent } from "../model/journal.js";
-import { runQuery, type TenantScope } from "./command.js";
+import { runQuery, withStore, type TenantScope } from "./command.js";
 
 /** The change history of a tenant's entities. */
 export interface HistoryService {
@@ -81,7 +81,7 @@ export function outboxService(scope: TenantScope): OutboxService {
       const name = consumerOf(consumer);
       const position = sequenceOf(sequence, "sequence");
       // Bookkeeping of a reader, not a change of CRM data: no history entry and no event of its own.
-      await scope.ctx.storage.transaction(scope.tenantId, async (store) => {
+      await withStore(scope, async (store) => {
         const current = await store.journal.getCheckpoint(name);
         if (position <= current) return;
         const [event] = await store.journal.readEvents(position - 1, 1);

@@ -38,14 +38,10 @@ export function faultyStorage(storage: StorageAdapter, failAt: number): { storag
       storage.transaction(
         tenantId,
         (store) => {
-          const proxied: TenantStore = {
-            tenantId: store.tenantId,
-            relations: wrapRepo(store.relations),
-            links: wrapRepo(store.links),
-            interactions: wrapRepo(store.interactions),
-            journal: wrapRepo(store.journal),
-            attributeModels: wrapRepo(store.attributeModels),
-          };
+          // Every repository is wrapped, so repositories added later are covered without a change here.
+          const proxied = Object.fromEntries(
+            Object.entries(store).map(([key, value]) => [key, value !== null && typeof value === "object" ? wrapRepo(value) : value]),
+          ) as unknown as TenantStore;
           return fn(proxied);
         },
         options,

@@ -61,6 +61,50 @@ export function transactionsSuite(ctx: SuiteContext): void {
       });
     }
 
+    it("tenant.transaction commits several commands together, or none of them", async () => {
+      const w = ctx.world();
+      const { org, anna } = await w.t.transaction(async (tx) => {
+        const org = await tx.relations.create({ kind: "organisation", name: "Unit BV" });
+        const anna = await tx.relations.create({ kind: "person", name: "Anna" });
+        await tx.links.create({ kind: "employment", personId: anna.id, organisationId: org.id });
+        // Reads inside see the unit's own uncommitted writes.
+        expect((await tx.links.list(org.id)).length).toBe(1);
+        return { org, anna };
+      });
+      expect((await w.t.links.list(org.id)).map((l) => l.kind === "employment" && l.personId)).toEqual([anna.id]);
+      expect((await w.t.outbox.read()).map((e) => e.sequence)).toEqual([1, 2, 3]);
+
+      const before = await w.counts();
+      const thrown = await w.t
+        .transaction(async (tx) => {
+          await tx.relations.create({ kind: "organisation", name: "Never" });
+          await tx.interactions.log({ kind: "note", occurredAt: "2026-01-01T00:00:00Z", relationIds: [org.id] });
+          throw new Error("host changed its mind");
+        })
+        .then(() => undefined, (e: unknown) => e);
+      expect((thrown as Error).message).toBe("host changed its mind");
+      expect(await w.counts()).toEqual(before);
+    });
+
+    it("a failed command inside a unit rolls the unit back even when its error is caught", async () => {
+      const w = ctx.world();
+      const before = await w.counts();
+      const error = await expectCrmError(
+        w.t.transaction(async (tx) => {
+          await tx.relations.create({ kind: "organisation", name: "Kept?", externalRefs: [{ system: "erp", externalId: "1" }] });
+          await tx.relations.create({ kind: "organisation", name: "Clash", externalRefs: [{ system: "erp", externalId: "1" }] }).catch(() => undefined);
+          return "swallowed";
+        }),
+        "CONFLICT",
+      );
+      expect(error.details.reason).toBe("unit_rolled_back");
+      expect(await w.counts()).toEqual(before);
+      // Validation failures happen before any write, yet they poison the unit as well: one rule, no exceptions.
+      await expectCrmError(w.t.transaction(async (tx) => { await tx.relations.create({ kind: "person" }).catch(() => undefined); }), "CONFLICT");
+      const nested = await w.t.transaction((tx) => tx.transaction(async (inner) => inner.relations.create({ kind: "household", name: "Nested" })));
+      expect((await w.t.relations.get(nested.id))?.name).toBe("Nested");
+    });
+
     it("a command refused by validation writes nothing", async () => {
       const w = ctx.world();
       const before = await w.counts();
