@@ -1,0 +1,66 @@
+import { CrmError } from "@kaartenbak/core";
+import type { DialectProfile } from "@kaartenbak/store-kysely";
+import { sql } from "kysely";
+
+/** The session setting row-level security policies read the tenant from. */
+export const TENANT_SETTING = "kaartenbak.tenant_id";
+
+/** The SQLSTATE codes Kaartenbak maps, and what they become. */
+const MAPPING: Record<string, { code: "DUPLICATE" | "INTEGRITY" | "CONFLICT"; reason: string; retryable?: boolean }> = {
+  "23505": { code: "DUPLICATE", reason: "unique_violation" },
+  "23503": { code: "INTEGRITY", reason: "foreign_key_violation" },
+  "23514": { code: "INTEGRITY", reason: "check_violation" },
+  "23502": { code: "INTEGRITY", reason: "not_null_violation" },
+  "40001": { code: "CONFLICT", reason: "serialization_failure", retryable: true },
+  "40P01": { code: "CONFLICT", reason: "deadlock", retryable: true },
+  "55P03": { code: "CONFLICT", reason: "lock_not_available", retryable: true },
+};
+
+/** The fields of a `pg` DatabaseError this mapping reads. */
+interface PgErrorLike {
+  readonly code?: unknown;
+  readonly constraint?: unknown;
+  readonly message?: unknown;
+}
+
+/**
+ * Maps a `pg` error to a CrmError by its SQLSTATE: unique 23505 → DUPLICATE, foreign key 23503 /
+ * check 23514 / not null 23502 → INTEGRITY, serialization 40001 / deadlock 40P01 / lock timeout
+ * 55P03 → CONFLICT with `retryable: true`. Anything else is left to the store (STORAGE).
+ */
+export function classifyPostgresError(error: unknown): CrmError | undefined {
+  if (!error || typeof error !== "object") return undefined;
+  const { code, constraint, message } = error as PgErrorLike;
+  const mapped = typeof code === "string" ? MAPPING[code] : undefined;
+  if (!mapped) return undefined;
+  return new CrmError(mapped.code, `Database refused the write (${mapped.reason}): ${String(message)}`, {
+    cause: error,
+    reason: mapped.reason,
+    ...(typeof constraint === "string" ? { constraint } : {}),
+    ...(mapped.retryable ? { retryable: true } : {}),
+  });
+}
+
+/**
+ * The Postgres profile. Ids and keys use the "C" collation so they sort by code point like
+ * JavaScript strings and SQLite do (a locale collation would reorder keyset pages and break the
+ * prefix range scan of name search).
+ */
+export function postgresProfile(options: { rowLevelSecurity?: boolean } = {}): DialectProfile {
+  const rls = options.rowLevelSecurity === true;
+  return {
+    name: "postgres",
+    types: { json: "jsonb", timestamp: "timestamptz", bigint: "bigint", key: sql`text collate "C"` },
+    classifyError: classifyPostgresError,
+    ...(rls
+      ? {
+          // Transaction-local (the `true`): the setting ends with the transaction, so a pooled
+          // connection never carries one tenant's context into the next checkout.
+          async onTransactionStart(trx, tenantId) {
+            await sql`select set_config(${TENANT_SETTING}, ${tenantId}, true)`.execute(trx);
+          },
+        }
+      : {}),
+    capabilities: { dialect: "postgres", concurrentWriters: true, hostTransaction: false, rowLevelSecurity: rls },
+  };
+}
