@@ -6,6 +6,7 @@ import { historyService, outboxService, type HistoryService, type OutboxService 
 import { linkService, type LinkService } from "./services/links.js";
 import { relationService, type RelationService } from "./services/relations.js";
 import { runUnit, type TenantScope } from "./services/command.js";
+import { bulkService, type BulkService } from "./services/bulk.js";
 
 /** Defaults for every call made through one tenant handle. */
 export interface TenantOptions {
@@ -29,6 +30,8 @@ export interface TenantCrm {
   readonly history: HistoryService;
   /** The transactional outbox for forwarding changes to other systems. */
   readonly outbox: OutboxService;
+  /** Set-based imports of relations and interactions, streamed in chunked transactions. */
+  readonly bulk: BulkService;
   /**
    * Runs several commands in one transaction. `fn` gets a tenant handle whose every call joins the
    * transaction: all changes, history entries and events commit together when `fn` resolves, and
@@ -89,6 +92,7 @@ function tenantCrm(scope: TenantScope): TenantCrm {
     interactions: interactionService(scope),
     history: historyService(scope),
     outbox: outboxService(scope),
+    bulk: bulkService(scope),
     transaction: (fn) => runUnit(scope, (unit) => fn(unit === scope.unit ? tenantCrm(scope) : tenantCrm({ ...scope, unit }))),
   };
 }

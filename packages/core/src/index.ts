@@ -81,3 +81,5 @@ export type {
   TimelineQuery,
   TransactionOptions,
 } from "./storage.js";
+export type { BulkOptions, BulkResult, BulkService } from "./services/bulk.js";
+export type { BulkStore } from "./storage-bulk.js";

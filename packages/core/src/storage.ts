@@ -20,6 +20,7 @@ import type { Direction, Participant } from "./model/interaction.js";
 import type { EntityType, HistoryEntry, OutboxEvent } from "./model/journal.js";
 import type { LinkKind } from "./model/link.js";
 import type { Relation } from "./model/relation.js";
+import type { BulkStore } from "./storage-bulk.js";
 
 /** What an adapter can do, as data. Core and the conformance suite read these instead of probing. */
 export interface StorageCapabilities {
@@ -74,6 +75,8 @@ export interface TenantStore {
   readonly interactions: InteractionStore;
   readonly journal: JournalStore;
   readonly attributeModels: AttributeModelStore;
+  /** Set-based writes for imports (see storage-bulk.ts). */
+  readonly bulk: BulkStore;
 }
 
 /** A relation as stored: the domain {@link Relation}, complete. */

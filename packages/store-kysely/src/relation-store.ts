@@ -3,6 +3,7 @@ import type { Selectable } from "kysely";
 import { relationColumns, relationFromRows } from "./rows.js";
 import type { RelationRow } from "./schema.js";
 import { affected, groupBy, inChunks, type StoreContext } from "./store-context.js";
+import { insertRelationChildRows, insertRelationRows } from "./write-rows.js";
 
 /**
  * The largest code point. `name_key < prefix || U+10FFFF` bounds a prefix range: under binary
@@ -13,33 +14,8 @@ import { affected, groupBy, inChunks, type StoreContext } from "./store-context.
 const MAX_CODE_POINT = "\u{10FFFF}";
 
 /** Relations and their child rows, for one tenant. */
-export function relationStore({ db, tenantId }: StoreContext): RelationStore {
-  async function insertChildren(record: RelationRecord): Promise<void> {
-    const owner = { tenant_id: tenantId, relation_id: record.id };
-    if (record.emails.length > 0) {
-      await db
-        .insertInto("kb_relation_emails")
-        .values(record.emails.map((e, position) => ({ ...owner, email: e.address, label: e.label, is_primary: e.primary ? 1 : 0, position })))
-        .execute();
-    }
-    if (record.phones.length > 0) {
-      await db
-        .insertInto("kb_relation_phones")
-        .values(record.phones.map((p, position) => ({ ...owner, phone: p.number, label: p.label, is_primary: p.primary ? 1 : 0, position })))
-        .execute();
-    }
-    if (record.tags.length > 0) {
-      await db.insertInto("kb_relation_tags").values(record.tags.map((tag) => ({ ...owner, tag }))).execute();
-    }
-    if (record.externalRefs.length > 0) {
-      // A reference held by another relation breaks the primary key: the profile maps that to DUPLICATE.
-      await db
-        .insertInto("kb_relation_refs")
-        .values(record.externalRefs.map((r) => ({ ...owner, system: r.system, external_id: r.externalId })))
-        .execute();
-    }
-  }
-
+export function relationStore(context: StoreContext): RelationStore {
+  const { db, tenantId } = context;
   async function deleteChildren(id: string): Promise<void> {
     for (const table of ["kb_relation_emails", "kb_relation_phones", "kb_relation_tags", "kb_relation_refs"] as const) {
       await db.deleteFrom(table).where("tenant_id", "=", tenantId).where("relation_id", "=", id).execute();
@@ -81,13 +57,7 @@ export function relationStore({ db, tenantId }: StoreContext): RelationStore {
   const live = () => relations().where("deleted_at", "is", null);
 
   return {
-    async insert(record) {
-      await db
-        .insertInto("kb_relations")
-        .values({ tenant_id: tenantId, id: record.id, ...relationColumns(record, nameKey(record.name)) })
-        .execute();
-      await insertChildren(record);
-    },
+    insert: (record) => insertRelationRows(context, [record]),
 
     async update(record, expectedVersion) {
       const result = await db
@@ -99,7 +69,7 @@ export function relationStore({ db, tenantId }: StoreContext): RelationStore {
         .executeTakeFirst();
       if (affected(result) === 0) return false;
       await deleteChildren(record.id);
-      await insertChildren(record);
+      await insertRelationChildRows(context, [record]);
       return true;
     },
 

@@ -1,6 +1,7 @@
 import { assertTenantId, CrmError, type StorageAdapter, type TenantStore, type TransactionOptions } from "@kaartenbak/core";
 import { sql, type Kysely } from "kysely";
 import { attributeModelStore } from "./attribute-model-store.js";
+import { bulkStore } from "./bulk-store.js";
 import type { DialectProfile } from "./dialect-profile.js";
 import { interactionStore } from "./interaction-store.js";
 import { journalStore } from "./journal-store.js";
@@ -52,6 +53,7 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
       interactions: withMappedErrors(profile, interactionStore(context)),
       journal: withMappedErrors(profile, journalStore(context)),
       attributeModels: withMappedErrors(profile, attributeModelStore(context)),
+      bulk: withMappedErrors(profile, bulkStore(context)),
     };
   }
 

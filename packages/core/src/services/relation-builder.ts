@@ -74,6 +74,12 @@ export function buildRelation(
       issues.push({ path: [key], message: `At most one of ${key} can be primary`, code: "multiple_primary" });
     }
   }
+  // A present but malformed name is zod's to report; here only its absence counts.
+  const hasName = raw.name !== undefined || Boolean(current?.name);
+  const hasParts = kind === "person" && Boolean(rawOr("givenName") || rawOr("familyName"));
+  if (kind && !hasName && !hasParts) {
+    issues.push({ path: ["name"], message: kind === "person" ? "A person needs a name, or a given or family name" : `A ${kind} needs a name`, code: "required" });
+  }
   if (!result.success || !kind || !attributes) return { issues };
 
   const pick = <K extends keyof Parsed>(key: K, fallback: NonNullable<Parsed[K]> | null): Parsed[K] | null =>
@@ -89,7 +95,6 @@ export function buildRelation(
     if (!current || current.name === before) name = derived || name;
   }
   if (!name && kind === "person" && derived) name = derived;
-  if (!name) issues.push({ path: ["name"], message: kind === "person" ? "A person needs a name, or a given or family name" : `A ${kind} needs a name`, code: "required" });
 
   const emails = parsed.emails ? withOnePrimary(dedupe(parsed.emails, (e) => e.address)) : current?.emails ?? [];
   const phones = parsed.phones ? withOnePrimary(dedupe(parsed.phones, (p) => p.number)) : current?.phones ?? [];
@@ -104,6 +109,7 @@ export function buildRelation(
   const relation: Relation = {
     id: meta.id,
     kind,
+    // Present: the raw-input check above refused a missing name, and zod an empty one.
     name: name!,
     givenName,
     familyName,

@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe } from "vitest";
 import { attributesSuite } from "./attributes.js";
+import { bulkSuite } from "./bulk.js";
 import { concurrencySuite } from "./concurrency.js";
 import { suiteContext, type ConformanceSetup, type SuiteContext } from "./harness.js";
 import { interactionsSuite } from "./interactions.js";
@@ -31,6 +32,7 @@ export const FEATURE_SUITES = {
   transactions: transactionsSuite,
   tenancy: tenancySuite,
   properties: propertiesSuite,
+  bulk: bulkSuite,
 } as const satisfies Record<string, (ctx: SuiteContext) => void>;
 
 /** The name of a feature suite. */

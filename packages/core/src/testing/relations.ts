@@ -44,7 +44,7 @@ export function relationsSuite(ctx: SuiteContext): void {
         "VALIDATION",
       );
       const paths = error.issues.map((i) => i.path.join("."));
-      expect(paths.sort()).toEqual(["emails", "emails.0.address", "givenName", "lifecycle", "phones.0.number"]);
+      expect(paths.sort()).toEqual(["emails", "emails.0.address", "givenName", "lifecycle", "name", "phones.0.number"]);
       expect(Object.values(await w.counts()).every((n) => n === 0)).toBe(true);
     });
 

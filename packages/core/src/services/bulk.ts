@@ -1,0 +1,214 @@
+import { diffFields } from "../diff.js";
+import { CrmError, validationError, type ValidationIssue } from "../errors.js";
+import { zodIssues } from "../model/common.js";
+import type { HistoryEntry } from "../model/journal.js";
+import type { InteractionInput } from "../model/interaction.js";
+import type { Relation, RelationInput } from "../model/relation.js";
+import type { InteractionRecord, NewOutboxEvent, TenantStore } from "../storage.js";
+import { ensureAttributeModel, withStore, type CommandOptions, type TenantScope } from "./command.js";
+import { buildRelation, RELATION_FIELDS } from "./relation-builder.js";
+
+/** Options of the bulk operations. */
+export interface BulkOptions extends CommandOptions {
+  /** Items per transaction, 1–5000. Default 500. Memory stays flat: one chunk is held at a time. */
+  readonly chunkSize?: number;
+  /**
+   * What an invalid item does. `false` (default): its chunk is refused whole with one VALIDATION
+   * error naming every invalid item of the chunk by its index in the input; earlier chunks stay
+   * committed. `true`: invalid items are reported in `rejected` and the valid ones are written.
+   */
+  readonly skipInvalid?: boolean;
+  /** When true, every chunk runs in ONE transaction: the whole import commits or nothing does. */
+  readonly atomic?: boolean;
+  /** Called after each committed chunk (or each chunk, with `atomic`), e.g. for a progress bar. */
+  readonly onProgress?: (progress: BulkResult) => void;
+}
+
+/** What a bulk operation did. */
+export interface BulkResult {
+  /** Items read from the input. */
+  readonly processed: number;
+  readonly created: number;
+  readonly updated: number;
+  /** Items that matched an existing entity and changed nothing (nothing written for them). */
+  readonly unchanged: number;
+  /** Items refused (only with `skipInvalid`), by input index, with every issue. */
+  readonly rejected: ReadonlyArray<{ readonly index: number; readonly issues: readonly ValidationIssue[] }>;
+}
+
+/** Set-based imports with the same validation, history and events as the one-by-one API. */
+export interface BulkService {
+  /**
+   * Creates or updates relations from any (async) iterable. An item with external references is
+   * matched by them (an existing relation, or an earlier item of the same import) and updated
+   * like `upsertByExternalRef`; an item without is created.
+   */
+  upsertRelations(items: Iterable<RelationInput> | AsyncIterable<RelationInput>, options?: BulkOptions): Promise<BulkResult>;
+  /**
+   * Logs interactions from any (async) iterable. An item whose external key exists (or appeared
+   * earlier in the import) is counted as unchanged and writes nothing.
+   */
+  logInteractions(items: Iterable<InteractionInput> | AsyncIterable<InteractionInput>, options?: BulkOptions): Promise<BulkResult>;
+}
+
+type Tally = { processed: number; created: number; updated: number; unchanged: number; rejected: { index: number; issues: ValidationIssue[] }[] };
+type Journal = { history: HistoryEntry[]; events: NewOutboxEvent[] };
+
+async function* chunksOf<T>(items: Iterable<T> | AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let chunk: T[] = [];
+  for await (const item of items) {
+    chunk.push(item);
+    if (chunk.length === size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+const refKey = (system: string, externalId: string) => `${system}\u0000${externalId}`;
+
+/** Builds the bulk service of a tenant. */
+export function bulkService(scope: TenantScope): BulkService {
+  const { ctx } = scope;
+
+  /** Runs every chunk through `apply`, in one transaction per chunk or one for all. */
+  async function run<T>(items: Iterable<T> | AsyncIterable<T>, options: BulkOptions, apply: (store: TenantStore, chunk: T[], offset: number, tally: Tally) => Promise<void>): Promise<BulkResult> {
+    const size = options.chunkSize ?? 500;
+    if (!Number.isInteger(size) || size < 1 || size > 5000) {
+      throw validationError([{ path: ["chunkSize"], message: "Expected an integer from 1 to 5000", code: "invalid_limit" }]);
+    }
+    const tally: Tally = { processed: 0, created: 0, updated: 0, unchanged: 0, rejected: [] };
+    const all = async (store?: TenantStore) => {
+      for await (const chunk of chunksOf(items, size)) {
+        const offset = tally.processed;
+        const once = (s: TenantStore) => ensureAttributeModel(ctx, s).then(() => apply(s, chunk, offset, tally));
+        if (store) await once(store);
+        else await withStore(scope, once);
+        tally.processed += chunk.length;
+        options.onProgress?.({ ...tally, rejected: [...tally.rejected] });
+      }
+    };
+    if (options.atomic) await withStore(scope, (store) => all(store));
+    else await all();
+    return tally;
+  }
+
+  function refuseOrRecord(issues: { index: number; issues: ValidationIssue[] }[], options: BulkOptions, tally: Tally): void {
+    if (issues.length === 0) return;
+    if (!options.skipInvalid) throw validationError(issues.flatMap(({ index, issues: list }) => list.map((i) => ({ ...i, path: [index, ...i.path] }))));
+    tally.rejected.push(...issues);
+  }
+
+  function journalFor(journal: Journal, at: string, options: BulkOptions, entry: Omit<HistoryEntry, "id" | "actor" | "source" | "at">, eventType: string, payload: unknown): void {
+    const actor = options.actor ?? scope.actor.actor;
+    const source = options.source ?? scope.actor.source;
+    journal.history.push({ id: ctx.newId(), ...entry, actor, source, at });
+    journal.events.push({ id: ctx.newId(), type: eventType, entityType: entry.entityType, entityId: entry.entityId, payload, actor, source, occurredAt: at });
+  }
+
+  async function writeJournal(store: TenantStore, journal: Journal): Promise<void> {
+    if (journal.history.length > 0) await store.bulk.appendHistory(journal.history);
+    if (journal.events.length > 0) await store.bulk.appendEvents(journal.events);
+  }
+
+  return {
+    upsertRelations: (items, options = {}) =>
+      run(items, options, async (store, chunk, offset, tally) => {
+        const at = ctx.now();
+        const refs = chunk.flatMap((item) => (Array.isArray(item?.externalRefs) ? item.externalRefs.filter((r) => r && typeof r.system === "string" && typeof r.externalId === "string") : []));
+        const byRef = new Map<string, Relation>();
+        for (const r of refs.length ? await store.bulk.relationsByExternalRefs(refs) : []) for (const ref of r.externalRefs) byRef.set(refKey(ref.system, ref.externalId), r);
+        // Per relation id: the state before this chunk (undefined for a new one) and the state after.
+        const pending = new Map<string, { before: Relation | undefined; after: Relation }>();
+        const invalid: { index: number; issues: ValidationIssue[] }[] = [];
+        chunk.forEach((item, i) => {
+          const match = (item?.externalRefs ?? []).map((r) => byRef.get(refKey(r?.system, r?.externalId))).find(Boolean);
+          const base = match ? pending.get(match.id)?.after ?? match : undefined;
+          let built: { relation?: Relation; issues: ValidationIssue[] };
+          if (base) {
+            if (base.kind !== item.kind) built = { issues: [{ path: ["kind"], message: `The relation holding this external reference is a ${base.kind}, not a ${String(item.kind)}`, code: "kind_mismatch" }] };
+            else {
+              const { kind: _kind, ...patch } = item;
+              const keptRefs = base.externalRefs.filter((r) => !(item.externalRefs ?? []).some((n) => n.system === r.system && n.externalId === r.externalId));
+              built = buildRelation(ctx, { ...patch, externalRefs: [...keptRefs, ...(item.externalRefs ?? [])] }, base, { id: base.id, at });
+              if (built.relation) {
+                const before = pending.has(base.id) ? pending.get(base.id)!.before : base;
+                // Several items for one relation in a chunk make one change: one version step, one history entry.
+                built.relation = { ...built.relation, version: before ? before.version + 1 : 1, createdAt: before?.createdAt ?? built.relation.createdAt, deletedAt: null };
+              }
+            }
+          } else built = buildRelation(ctx, item, undefined, { id: ctx.newId(), at });
+          if (!built.relation) return void invalid.push({ index: offset + i, issues: built.issues });
+          const before = base ? (pending.has(base.id) ? pending.get(base.id)!.before : base) : undefined;
+          pending.set(built.relation.id, { before, after: built.relation });
+          for (const ref of built.relation.externalRefs) byRef.set(refKey(ref.system, ref.externalId), built.relation);
+        });
+        refuseOrRecord(invalid, options, tally);
+
+        const journal: Journal = { history: [], events: [] };
+        const creates: Relation[] = [];
+        for (const { before, after } of pending.values()) {
+          const changes = diffFields(before, after, RELATION_FIELDS);
+          if (before && Object.keys(changes).length === 0) { tally.unchanged++; continue; }
+          if (!before) creates.push(after);
+          else if (!(await store.relations.update(after, before.version))) {
+            throw new CrmError("CONFLICT", `relation ${after.id} changed during the import`, { entity: "relation", id: after.id, reason: "stale_version" });
+          }
+          const action = !before ? "create" : before.deletedAt ? "restore" : "update";
+          journalFor(journal, at, options, { entityType: "relation", entityId: after.id, action, version: after.version, changes }, `relation.${action === "create" ? "created" : action === "update" ? "updated" : "restored"}`, after);
+          if (before) tally.updated++;
+          else tally.created++;
+        }
+        if (creates.length > 0) await store.bulk.insertRelations(creates);
+        await writeJournal(store, journal);
+      }),
+
+    logInteractions: (items, options = {}) =>
+      run(items, options, async (store, chunk, offset, tally) => {
+        const at = ctx.now();
+        const invalid: { index: number; issues: ValidationIssue[] }[] = [];
+        const parsed: { index: number; record: InteractionRecord }[] = [];
+        chunk.forEach((item, i) => {
+          const result = ctx.schemas.interaction.create.safeParse(item);
+          if (!result.success) return void invalid.push({ index: offset + i, issues: zodIssues(result.error) });
+          const v = result.data;
+          const relationIds = [...new Set([...v.relationIds, ...v.participants.flatMap((p) => (p.relationId ? [p.relationId] : []))])];
+          parsed.push({
+            index: offset + i,
+            record: {
+              id: ctx.newId(), kind: v.kind, direction: v.direction ?? null, channel: v.channel ?? null, occurredAt: v.occurredAt,
+              subject: v.subject ?? null, body: v.body ?? null, outcome: v.outcome ?? null, relationIds,
+              participants: v.participants.map((p) => ({ role: p.role, relationId: p.relationId ?? null, address: p.address ?? null, name: p.name ?? null })),
+              externalKey: v.externalKey ?? null, version: 1, createdAt: at, updatedAt: at, deletedAt: null,
+            },
+          });
+        });
+        const live = await store.bulk.liveRelationIds([...new Set(parsed.flatMap((p) => p.record.relationIds))]);
+        const valid = parsed.filter(({ index, record }) => {
+          const missing = record.relationIds.filter((id) => !live.has(id));
+          if (missing.length > 0) invalid.push({ index, issues: [{ path: ["relationIds"], message: `Missing or deleted relation(s) ${missing.join(", ")}`, code: "missing_relation" }] });
+          return missing.length === 0;
+        });
+        refuseOrRecord(invalid.sort((a, b) => a.index - b.index), options, tally);
+
+        const keys = valid.flatMap((v) => (v.record.externalKey ? [v.record.externalKey] : []));
+        const taken = new Set(keys.length ? await store.bulk.takenExternalKeys(keys) : []);
+        const fresh = valid.filter(({ record }) => {
+          if (record.externalKey === null) return true;
+          if (taken.has(record.externalKey)) return false;
+          taken.add(record.externalKey);
+          return true;
+        });
+        const inserted = fresh.length ? await store.bulk.insertInteractions(fresh.map((f) => f.record)) : new Set<string>();
+        const journal: Journal = { history: [], events: [] };
+        for (const { record } of fresh) {
+          if (!inserted.has(record.id)) continue;
+          journalFor(journal, at, options, { entityType: "interaction", entityId: record.id, action: "create", version: 1, changes: diffFields(undefined, record, ["kind", "direction", "channel", "occurredAt", "subject", "body", "outcome", "relationIds", "participants", "externalKey"]) }, "interaction.logged", record);
+        }
+        await writeJournal(store, journal);
+        tally.created += inserted.size;
+        tally.unchanged += valid.length - inserted.size;
+      }),
+  };
+}

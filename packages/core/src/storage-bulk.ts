@@ -1,0 +1,34 @@
+/**
+ * The bulk seam of the storage contract: set-based reads and writes for imports. Each method
+ * writes exactly the rows the one-by-one repository methods would, in a few multi-row statements,
+ * inside the caller's transaction. Core keeps every rule (validation, history, events); these
+ * methods only move rows.
+ */
+import type { HistoryEntry } from "./model/journal.js";
+import type { ExternalRef } from "./model/relation.js";
+import type { InteractionRecord, NewOutboxEvent, RelationRecord } from "./storage.js";
+
+/** Batch operations of one tenant, used by `tenant.bulk`. */
+export interface BulkStore {
+  /** Relations (deleted or not) holding any of these external references; each once. */
+  relationsByExternalRefs(refs: readonly ExternalRef[]): Promise<RelationRecord[]>;
+  /** Ids among `ids` of relations that exist and are not deleted. */
+  liveRelationIds(ids: readonly string[]): Promise<ReadonlySet<string>>;
+  /** Inserts new relations with their child rows. Throws DUPLICATE when an external reference is taken. */
+  insertRelations(records: readonly RelationRecord[]): Promise<void>;
+  /** Those of `keys` already held by an interaction (deleted or not). */
+  takenExternalKeys(keys: readonly string[]): Promise<ReadonlySet<string>>;
+  /**
+   * Inserts interactions with their relation links and participants, and returns the ids actually
+   * inserted: a record whose external key is already taken is skipped, with its children.
+   */
+  insertInteractions(records: readonly InteractionRecord[]): Promise<ReadonlySet<string>>;
+  /** Appends history entries. */
+  appendHistory(entries: readonly HistoryEntry[]): Promise<void>;
+  /**
+   * Appends events numbered consecutively after the tenant's last sequence, with one counter
+   * update for the whole batch (same gap-free, commit-ordered guarantee as `appendEvent`).
+   * Returns the sequence of the first event.
+   */
+  appendEvents(events: readonly NewOutboxEvent[]): Promise<number>;
+}

@@ -1,0 +1,67 @@
+import type { BulkStore } from "@kaartenbak/core";
+import { relationStore } from "./relation-store.js";
+import { chunks, inChunks, type StoreContext } from "./store-context.js";
+import { insertEventRows, insertHistoryRows, insertRelationRows } from "./write-rows.js";
+
+/** Set-based reads and writes for imports, for one tenant. */
+export function bulkStore(context: StoreContext): BulkStore {
+  const { db, tenantId } = context;
+  return {
+    async relationsByExternalRefs(refs) {
+      const keys = new Map(refs.map((r) => [`${r.system}\u0000${r.externalId}`, r]));
+      const bySystem = new Map<string, string[]>();
+      for (const r of keys.values()) bySystem.set(r.system, [...(bySystem.get(r.system) ?? []), r.externalId]);
+      const ids: string[] = [];
+      for (const [system, externalIds] of bySystem) {
+        const rows = await inChunks(externalIds, (chunk) =>
+          db.selectFrom("kb_relation_refs").select("relation_id").where("tenant_id", "=", tenantId).where("system", "=", system).where("external_id", "in", chunk).execute(),
+        );
+        ids.push(...rows.map((r) => r.relation_id));
+      }
+      return ids.length ? relationStore(context).getMany([...new Set(ids)]) : [];
+    },
+
+    async liveRelationIds(ids) {
+      const rows = await inChunks(ids, (chunk) =>
+        db.selectFrom("kb_relations").select("id").where("tenant_id", "=", tenantId).where("id", "in", chunk).where("deleted_at", "is", null).execute(),
+      );
+      return new Set(rows.map((r) => r.id));
+    },
+
+    insertRelations: (records) => insertRelationRows(context, records),
+
+    async takenExternalKeys(keys) {
+      const rows = await inChunks(keys, (chunk) =>
+        db.selectFrom("kb_interactions").select("external_key").where("tenant_id", "=", tenantId).where("external_key", "in", chunk).execute(),
+      );
+      return new Set(rows.flatMap((r) => (r.external_key === null ? [] : [r.external_key])));
+    },
+
+    async insertInteractions(records) {
+      const inserted = new Set<string>();
+      for (const part of chunks(records)) {
+        // A taken external key skips its row (DO NOTHING keeps a Postgres transaction usable).
+        const rows = await db
+          .insertInto("kb_interactions")
+          .values(part.map((r) => ({
+            tenant_id: tenantId, id: r.id, kind: r.kind, direction: r.direction, channel: r.channel, occurred_at: r.occurredAt,
+            subject: r.subject, body: r.body, outcome: r.outcome, external_key: r.externalKey, version: r.version,
+            created_at: r.createdAt, updated_at: r.updatedAt, deleted_at: r.deletedAt,
+          })))
+          .onConflict((oc) => oc.columns(["tenant_id", "external_key"]).doNothing())
+          .returning("id")
+          .execute();
+        for (const row of rows) inserted.add(row.id);
+      }
+      const kept = records.filter((r) => inserted.has(r.id));
+      const links = kept.flatMap((r) => [...new Set(r.relationIds)].map((relationId, position) => ({ tenant_id: tenantId, interaction_id: r.id, relation_id: relationId, occurred_at: r.occurredAt, position })));
+      const participants = kept.flatMap((r) => r.participants.map((p, position) => ({ tenant_id: tenantId, interaction_id: r.id, position, role: p.role, relation_id: p.relationId, address: p.address, name: p.name })));
+      for (const rows of chunks(links)) await db.insertInto("kb_interaction_relations").values(rows).execute();
+      for (const rows of chunks(participants)) await db.insertInto("kb_interaction_participants").values(rows).execute();
+      return inserted;
+    },
+
+    appendHistory: (entries) => insertHistoryRows(context, entries),
+    appendEvents: (events) => insertEventRows(context, events),
+  };
+}

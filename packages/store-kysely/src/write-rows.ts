@@ -1,0 +1,95 @@
+import { nameKey, type HistoryEntry, type NewOutboxEvent, type RelationRecord } from "@kaartenbak/core";
+import { relationColumns, toJson, toNumber } from "./rows.js";
+import { chunks, type StoreContext } from "./store-context.js";
+
+/**
+ * Multi-row writers shared by the one-by-one repositories and the bulk store, so a row is spelled
+ * in one place. Each statement carries at most one chunk of records (see `chunks`), which keeps it
+ * under both engines' parameter limits.
+ */
+
+/** The counter row in `kb_counters` that numbers a tenant's outbox. */
+const OUTBOX_COUNTER = "outbox";
+
+/** Inserts relations and their e-mails, phones, tags and external references. */
+export async function insertRelationRows(context: StoreContext, records: readonly RelationRecord[]): Promise<void> {
+  const { db, tenantId } = context;
+  for (const part of chunks(records)) {
+    await db
+      .insertInto("kb_relations")
+      .values(part.map((r) => ({ tenant_id: tenantId, id: r.id, ...relationColumns(r, nameKey(r.name)) })))
+      .execute();
+  }
+  await insertRelationChildRows(context, records);
+}
+
+/** Inserts the e-mails, phones, tags and external references of relations whose row exists. */
+export async function insertRelationChildRows({ db, tenantId }: StoreContext, records: readonly RelationRecord[]): Promise<void> {
+  const owner = (r: RelationRecord) => ({ tenant_id: tenantId, relation_id: r.id });
+  const emails = records.flatMap((r) => r.emails.map((e, position) => ({ ...owner(r), email: e.address, label: e.label, is_primary: e.primary ? 1 : 0, position })));
+  const phones = records.flatMap((r) => r.phones.map((p, position) => ({ ...owner(r), phone: p.number, label: p.label, is_primary: p.primary ? 1 : 0, position })));
+  const tags = records.flatMap((r) => r.tags.map((tag) => ({ ...owner(r), tag })));
+  // A reference held by another relation breaks the primary key: the profile maps that to DUPLICATE.
+  const refs = records.flatMap((r) => r.externalRefs.map((ref) => ({ ...owner(r), system: ref.system, external_id: ref.externalId })));
+  for (const rows of chunks(emails)) await db.insertInto("kb_relation_emails").values(rows).execute();
+  for (const rows of chunks(phones)) await db.insertInto("kb_relation_phones").values(rows).execute();
+  for (const rows of chunks(tags)) await db.insertInto("kb_relation_tags").values(rows).execute();
+  for (const rows of chunks(refs)) await db.insertInto("kb_relation_refs").values(rows).execute();
+}
+
+/** Appends history entries. */
+export async function insertHistoryRows({ db, tenantId }: StoreContext, entries: readonly HistoryEntry[]): Promise<void> {
+  for (const part of chunks(entries)) {
+    await db
+      .insertInto("kb_history")
+      .values(part.map((e) => ({
+        tenant_id: tenantId,
+        id: e.id,
+        entity_type: e.entityType,
+        entity_id: e.entityId,
+        action: e.action,
+        version: e.version,
+        changes: toJson(e.changes),
+        actor: e.actor,
+        source: e.source,
+        at: e.at,
+      })))
+      .execute();
+  }
+}
+
+/**
+ * Appends events and returns the first one's sequence. One statement reserves the whole range:
+ * the counter upsert locks the tenant's counter row until commit, so concurrent writers queue
+ * behind it and numbers are gap-free in commit order (a rollback takes its increment back too).
+ * `max(sequence) + 1` would race.
+ */
+export async function insertEventRows({ db, tenantId }: StoreContext, events: readonly NewOutboxEvent[]): Promise<number> {
+  const count = events.length;
+  const counter = await db
+    .insertInto("kb_counters")
+    .values({ tenant_id: tenantId, name: OUTBOX_COUNTER, value: count })
+    .onConflict((oc) => oc.columns(["tenant_id", "name"]).doUpdateSet((eb) => ({ value: eb(eb.ref("kb_counters.value"), "+", count) })))
+    .returning("value")
+    .executeTakeFirstOrThrow();
+  const first = toNumber(counter.value) - count + 1;
+  let sequence = first;
+  for (const part of chunks(events)) {
+    await db
+      .insertInto("kb_outbox")
+      .values(part.map((e) => ({
+        tenant_id: tenantId,
+        sequence: sequence++,
+        id: e.id,
+        type: e.type,
+        entity_type: e.entityType,
+        entity_id: e.entityId,
+        payload: toJson(e.payload),
+        actor: e.actor,
+        source: e.source,
+        occurred_at: e.occurredAt,
+      })))
+      .execute();
+  }
+  return first;
+}
