@@ -3,6 +3,7 @@ import { createKyselyStorage, mapError, type KyselyDatabase } from "@kaartenbak/
 import { Kysely, type SqliteDatabase } from "kysely";
 import { applyPragmas, ensureForeignKeys } from "./pragmas.js";
 import { KaartenbakSqliteDialect } from "./sqlite-dialect.js";
+import { withStatementCache } from "./statement-cache.js";
 import { sqliteProfile } from "./sqlite-profile.js";
 
 /** The adapter id, as reported by {@link StorageAdapter.id}. */
@@ -71,7 +72,7 @@ function connect(options: SqliteAdapterOptions): { kysely: Kysely<KyselyDatabase
     const database = options.database;
     applyPragmas(database, { memory: database.memory === true });
     // Kysely closes the database when destroyed; a borrowed one must outlive the adapter.
-    const borrowed: SqliteDatabase = { prepare: (statement) => database.prepare(statement), close: () => undefined };
+    const borrowed = withStatementCache(database, () => undefined);
     return { kysely: new Kysely({ dialect: new KaartenbakSqliteDialect({ database: borrowed }) }), owns: true, checkPragmas: false };
   }
   const { filename } = options;
@@ -80,7 +81,7 @@ function connect(options: SqliteAdapterOptions): { kysely: Kysely<KyselyDatabase
     const { default: Database } = await import("better-sqlite3");
     const database = new Database(filename);
     applyPragmas(database, { memory: isMemory(filename) });
-    return database;
+    return withStatementCache(database, () => database.close());
   };
   return { kysely: new Kysely({ dialect: new KaartenbakSqliteDialect({ database: open }) }), owns: true, checkPragmas: false };
 }

@@ -76,7 +76,7 @@ describe("migrations", () => {
       await storage.migrate();
       await storage.close();
       expect(db.open).toBe(true);
-      expect(db.prepare("select count(*) as n from kb_migration").get()).toEqual({ n: 1 });
+      expect(db.prepare("select count(*) as n from kb_migration").get()).toEqual({ n: MIGRATION_NAMES.length });
     } finally {
       db.close();
     }

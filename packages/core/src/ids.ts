@@ -5,8 +5,24 @@ import { CrmError } from "./errors.js";
  * A time-ordered UUID (version 7, RFC 9562). Ids that grow with time keep B-tree inserts at the
  * right edge of the index and make "newest first" ties break in creation order.
  */
+// Random bytes are drawn from a pool: one call per 256 ids instead of one per id (a bulk import
+// spent a tenth of its time in per-id calls).
+const POOL_SIZE = 16 * 256;
+let pool = randomBytes(POOL_SIZE);
+let offset = 0;
+
+function random16(): Buffer {
+  if (offset + 16 > POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    offset = 0;
+  }
+  const bytes = Buffer.from(pool.subarray(offset, offset + 16));
+  offset += 16;
+  return bytes;
+}
+
 export function uuidv7(now: number = Date.now()): string {
-  const bytes = randomBytes(16);
+  const bytes = random16();
   // 48-bit big-endian millisecond timestamp.
   let ms = now;
   for (let i = 5; i >= 0; i--) {

@@ -1,7 +1,10 @@
 import type { BulkStore } from "@kaartenbak/core";
+import { insertRows } from "./insert-rows.js";
 import { relationStore } from "./relation-store.js";
 import { chunks, inChunks, type StoreContext } from "./store-context.js";
 import { insertEventRows, insertHistoryRows, insertRelationRows } from "./write-rows.js";
+
+const INTERACTION_COLUMNS = ["tenant_id", "id", "kind", "direction", "channel", "occurred_at", "subject", "body", "outcome", "external_key", "version", "created_at", "updated_at", "deleted_at"];
 
 /** Set-based reads and writes for imports, for one tenant. */
 export function bulkStore(context: StoreContext): BulkStore {
@@ -41,23 +44,24 @@ export function bulkStore(context: StoreContext): BulkStore {
       const inserted = new Set<string>();
       for (const part of chunks(records)) {
         // A taken external key skips its row (DO NOTHING keeps a Postgres transaction usable).
-        const rows = await db
-          .insertInto("kb_interactions")
-          .values(part.map((r) => ({
+        const rows = await insertRows(
+          db,
+          "kb_interactions",
+          INTERACTION_COLUMNS,
+          part.map((r) => ({
             tenant_id: tenantId, id: r.id, kind: r.kind, direction: r.direction, channel: r.channel, occurred_at: r.occurredAt,
             subject: r.subject, body: r.body, outcome: r.outcome, external_key: r.externalKey, version: r.version,
             created_at: r.createdAt, updated_at: r.updatedAt, deleted_at: r.deletedAt,
-          })))
-          .onConflict((oc) => oc.columns(["tenant_id", "external_key"]).doNothing())
-          .returning("id")
-          .execute();
-        for (const row of rows) inserted.add(row.id);
+          })),
+          { onConflictDoNothing: ["tenant_id", "external_key"], returning: "id" },
+        );
+        for (const row of rows) inserted.add(row.id as string);
       }
       const kept = records.filter((r) => inserted.has(r.id));
       const links = kept.flatMap((r) => [...new Set(r.relationIds)].map((relationId, position) => ({ tenant_id: tenantId, interaction_id: r.id, relation_id: relationId, occurred_at: r.occurredAt, position })));
       const participants = kept.flatMap((r) => r.participants.map((p, position) => ({ tenant_id: tenantId, interaction_id: r.id, position, role: p.role, relation_id: p.relationId, address: p.address, name: p.name })));
-      for (const rows of chunks(links)) await db.insertInto("kb_interaction_relations").values(rows).execute();
-      for (const rows of chunks(participants)) await db.insertInto("kb_interaction_participants").values(rows).execute();
+      for (const rows of chunks(links)) await insertRows(db, "kb_interaction_relations", Object.keys(rows[0]!), rows);
+      for (const rows of chunks(participants)) await insertRows(db, "kb_interaction_participants", Object.keys(rows[0]!), rows);
       return inserted;
     },
 

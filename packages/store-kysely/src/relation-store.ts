@@ -1,5 +1,5 @@
 import { nameKey, type RelationRecord, type RelationStore } from "@kaartenbak/core";
-import type { Selectable } from "kysely";
+import { sql, type Selectable } from "kysely";
 import { relationColumns, relationFromRows } from "./rows.js";
 import type { RelationRow } from "./schema.js";
 import { affected, groupBy, inChunks, type StoreContext } from "./store-context.js";
@@ -22,34 +22,37 @@ export function relationStore(context: StoreContext): RelationStore {
     }
   }
 
-  /** Completes relation rows with their child rows: one query per child table for the whole set. */
+  /**
+   * Completes relation rows with their child rows: ONE query for all four child tables (a
+   * `union all` of uniform columns), so an aggregate costs two round trips, not five.
+   */
   async function assemble(rows: readonly Selectable<RelationRow>[]): Promise<RelationRecord[]> {
     if (rows.length === 0) return [];
-    const ids = rows.map((r) => r.id);
-    const emails = await inChunks(ids, (chunk) =>
-      db.selectFrom("kb_relation_emails").selectAll().where("tenant_id", "=", tenantId).where("relation_id", "in", chunk).execute(),
-    );
-    const phones = await inChunks(ids, (chunk) =>
-      db.selectFrom("kb_relation_phones").selectAll().where("tenant_id", "=", tenantId).where("relation_id", "in", chunk).execute(),
-    );
-    const tags = await inChunks(ids, (chunk) =>
-      db.selectFrom("kb_relation_tags").selectAll().where("tenant_id", "=", tenantId).where("relation_id", "in", chunk).execute(),
-    );
-    const refs = await inChunks(ids, (chunk) =>
-      db.selectFrom("kb_relation_refs").selectAll().where("tenant_id", "=", tenantId).where("relation_id", "in", chunk).execute(),
-    );
-    const emailsOf = groupBy(emails, (r) => r.relation_id);
-    const phonesOf = groupBy(phones, (r) => r.relation_id);
-    const tagsOf = groupBy(tags, (r) => r.relation_id);
-    const refsOf = groupBy(refs, (r) => r.relation_id);
-    return rows.map((row) =>
-      relationFromRows(row, {
-        emails: emailsOf.get(row.id) ?? [],
-        phones: phonesOf.get(row.id) ?? [],
-        tags: (tagsOf.get(row.id) ?? []).map((t) => t.tag),
-        refs: refsOf.get(row.id) ?? [],
-      }),
-    );
+    const children = await inChunks(rows.map((r) => r.id), (chunk) => {
+      // Every branch of a union has one row type: nullable where a table lacks the column.
+      const none = sql<string | number | null>`null`;
+      const num = (column: "is_primary" | "position") => sql<string | number | null>`${sql.ref(column)}`;
+      return db.selectFrom("kb_relation_emails").where("tenant_id", "=", tenantId).where("relation_id", "in", chunk)
+        .select([sql<string>`'e'`.as("t"), "relation_id", "email as a", "label as b", num("is_primary").as("p"), num("position").as("n")])
+        .unionAll(db.selectFrom("kb_relation_phones").where("tenant_id", "=", tenantId).where("relation_id", "in", chunk)
+          .select([sql<string>`'p'`.as("t"), "relation_id", "phone as a", "label as b", num("is_primary").as("p"), num("position").as("n")]))
+        .unionAll(db.selectFrom("kb_relation_tags").where("tenant_id", "=", tenantId).where("relation_id", "in", chunk)
+          .select([sql<string>`'t'`.as("t"), "relation_id", "tag as a", sql<string | null>`null`.as("b"), none.as("p"), none.as("n")]))
+        .unionAll(db.selectFrom("kb_relation_refs").where("tenant_id", "=", tenantId).where("relation_id", "in", chunk)
+          .select([sql<string>`'r'`.as("t"), "relation_id", "system as a", sql<string | null>`${sql.ref("external_id")}`.as("b"), none.as("p"), none.as("n")]))
+        .execute();
+    });
+    const byRelation = groupBy(children, (c) => c.relation_id);
+    return rows.map((row) => {
+      const mine = byRelation.get(row.id) ?? [];
+      const contact = (t: string) => mine.filter((c) => c.t === t).map((c) => ({ label: c.b, is_primary: c.p ?? 0, position: c.n ?? 0, value: c.a }));
+      return relationFromRows(row, {
+        emails: contact("e").map(({ value, ...rest }) => ({ email: value, ...rest })),
+        phones: contact("p").map(({ value, ...rest }) => ({ phone: value, ...rest })),
+        tags: mine.filter((c) => c.t === "t").map((c) => c.a),
+        refs: mine.filter((c) => c.t === "r").map((c) => ({ system: c.a, external_id: c.b ?? "" })),
+      });
+    });
   }
 
   const relations = () => db.selectFrom("kb_relations").selectAll().where("tenant_id", "=", tenantId);

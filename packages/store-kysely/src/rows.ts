@@ -66,10 +66,10 @@ export function compareText(a: string, b: string): number {
 
 /** The child rows of one relation, as loaded in batch. */
 export interface RelationChildren {
-  readonly emails: readonly Selectable<RelationEmailRow>[];
-  readonly phones: readonly Selectable<RelationPhoneRow>[];
+  readonly emails: readonly Pick<Selectable<RelationEmailRow>, "email" | "label" | "is_primary" | "position">[];
+  readonly phones: readonly Pick<Selectable<RelationPhoneRow>, "phone" | "label" | "is_primary" | "position">[];
   readonly tags: readonly string[];
-  readonly refs: readonly Selectable<RelationRefRow>[];
+  readonly refs: readonly Pick<Selectable<RelationRefRow>, "system" | "external_id">[];
 }
 
 const byPosition = (a: { position: number | string }, b: { position: number | string }) => toNumber(a.position) - toNumber(b.position);

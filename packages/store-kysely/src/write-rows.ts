@@ -1,5 +1,6 @@
 import { nameKey, type HistoryEntry, type NewOutboxEvent, type RelationRecord } from "@kaartenbak/core";
 import { relationColumns, toJson, toNumber } from "./rows.js";
+import { insertRows } from "./insert-rows.js";
 import { chunks, type StoreContext } from "./store-context.js";
 
 /**
@@ -11,14 +12,17 @@ import { chunks, type StoreContext } from "./store-context.js";
 /** The counter row in `kb_counters` that numbers a tenant's outbox. */
 const OUTBOX_COUNTER = "outbox";
 
+const EMAIL_COLUMNS = ["tenant_id", "relation_id", "email", "label", "is_primary", "position"];
+const PHONE_COLUMNS = ["tenant_id", "relation_id", "phone", "label", "is_primary", "position"];
+const HISTORY_COLUMNS = ["tenant_id", "id", "entity_type", "entity_id", "action", "version", "changes", "actor", "source", "at"];
+const OUTBOX_COLUMNS = ["tenant_id", "sequence", "id", "type", "entity_type", "entity_id", "payload", "actor", "source", "occurred_at"];
+
 /** Inserts relations and their e-mails, phones, tags and external references. */
 export async function insertRelationRows(context: StoreContext, records: readonly RelationRecord[]): Promise<void> {
   const { db, tenantId } = context;
   for (const part of chunks(records)) {
-    await db
-      .insertInto("kb_relations")
-      .values(part.map((r) => ({ tenant_id: tenantId, id: r.id, ...relationColumns(r, nameKey(r.name)) })))
-      .execute();
+    const rows = part.map((r) => ({ tenant_id: tenantId, id: r.id, ...relationColumns(r, nameKey(r.name)) }));
+    await insertRows(db, "kb_relations", Object.keys(rows[0]!), rows);
   }
   await insertRelationChildRows(context, records);
 }
@@ -31,18 +35,16 @@ export async function insertRelationChildRows({ db, tenantId }: StoreContext, re
   const tags = records.flatMap((r) => r.tags.map((tag) => ({ ...owner(r), tag })));
   // A reference held by another relation breaks the primary key: the profile maps that to DUPLICATE.
   const refs = records.flatMap((r) => r.externalRefs.map((ref) => ({ ...owner(r), system: ref.system, external_id: ref.externalId })));
-  for (const rows of chunks(emails)) await db.insertInto("kb_relation_emails").values(rows).execute();
-  for (const rows of chunks(phones)) await db.insertInto("kb_relation_phones").values(rows).execute();
-  for (const rows of chunks(tags)) await db.insertInto("kb_relation_tags").values(rows).execute();
-  for (const rows of chunks(refs)) await db.insertInto("kb_relation_refs").values(rows).execute();
+  for (const rows of chunks(emails)) await insertRows(db, "kb_relation_emails", EMAIL_COLUMNS, rows);
+  for (const rows of chunks(phones)) await insertRows(db, "kb_relation_phones", PHONE_COLUMNS, rows);
+  for (const rows of chunks(tags)) await insertRows(db, "kb_relation_tags", ["tenant_id", "relation_id", "tag"], rows);
+  for (const rows of chunks(refs)) await insertRows(db, "kb_relation_refs", ["tenant_id", "relation_id", "system", "external_id"], rows);
 }
 
 /** Appends history entries. */
 export async function insertHistoryRows({ db, tenantId }: StoreContext, entries: readonly HistoryEntry[]): Promise<void> {
   for (const part of chunks(entries)) {
-    await db
-      .insertInto("kb_history")
-      .values(part.map((e) => ({
+    await insertRows(db, "kb_history", HISTORY_COLUMNS, part.map((e) => ({
         tenant_id: tenantId,
         id: e.id,
         entity_type: e.entityType,
@@ -53,8 +55,7 @@ export async function insertHistoryRows({ db, tenantId }: StoreContext, entries:
         actor: e.actor,
         source: e.source,
         at: e.at,
-      })))
-      .execute();
+      })));
   }
 }
 
@@ -75,9 +76,7 @@ export async function insertEventRows({ db, tenantId }: StoreContext, events: re
   const first = toNumber(counter.value) - count + 1;
   let sequence = first;
   for (const part of chunks(events)) {
-    await db
-      .insertInto("kb_outbox")
-      .values(part.map((e) => ({
+    await insertRows(db, "kb_outbox", OUTBOX_COLUMNS, part.map((e) => ({
         tenant_id: tenantId,
         sequence: sequence++,
         id: e.id,
@@ -88,8 +87,7 @@ export async function insertEventRows({ db, tenantId }: StoreContext, events: re
         actor: e.actor,
         source: e.source,
         occurred_at: e.occurredAt,
-      })))
-      .execute();
+      })));
   }
   return first;
 }

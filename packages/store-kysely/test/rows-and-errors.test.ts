@@ -28,15 +28,15 @@ describe("row mapping", () => {
       },
       {
         emails: [
-          { tenant_id: "t", relation_id: "r", email: "b@x", label: null, is_primary: 0, position: "1" },
-          { tenant_id: "t", relation_id: "r", email: "a@x", label: "w", is_primary: 1, position: 0 },
+          { email: "b@x", label: null, is_primary: 0, position: "1" },
+          { email: "a@x", label: "w", is_primary: 1, position: 0 },
         ],
         phones: [],
         tags: ["b", "B", "a"],
         refs: [
-          { tenant_id: "t", relation_id: "r", system: "erp", external_id: "2" },
-          { tenant_id: "t", relation_id: "r", system: "crm", external_id: "9" },
-          { tenant_id: "t", relation_id: "r", system: "erp", external_id: "10" },
+          { system: "erp", external_id: "2" },
+          { system: "crm", external_id: "9" },
+          { system: "erp", external_id: "10" },
         ],
       },
     );

@@ -48,7 +48,9 @@ export function foundation(profile: DialectProfile): Migration {
         .addPrimaryKeyConstraint(`${name}_pk`, ["tenant_id", "relation_id", value])
         .addForeignKeyConstraint(`${name}_relation_fk`, ["tenant_id", "relation_id"], "kb_relations", toRelation, cascade)
         .execute();
-      await index(`${name}_${value}_idx`, name, ["tenant_id", value]);
+      // Covering (the relation id is in the index), so SQLite's planner prefers it over the
+      // primary key even before ANALYZE has run; otherwise it scans the tenant's whole list.
+      await index(`${name}_${value}_idx`, name, ["tenant_id", value, "relation_id"]);
     }
 
     await table("kb_relation_tags")

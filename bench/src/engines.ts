@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import Database from "better-sqlite3";
+import pg from "pg";
+import type { StorageAdapter } from "@kaartenbak/core";
+import { sqliteAdapter } from "@kaartenbak/adapter-sqlite";
+import { postgresAdapter } from "@kaartenbak/adapter-postgres";
+import type { RawDriver } from "./raw-driver.js";
+import { rawSqlite } from "./raw-sqlite.js";
+import { rawPostgres } from "./raw-postgres.js";
+
+/** One engine under test: the SDK's storage and the raw baseline on the same database. */
+export interface Engine {
+  readonly name: "sqlite" | "postgres";
+  readonly version: string;
+  readonly storage: StorageAdapter;
+  readonly raw: RawDriver;
+  close(): Promise<void>;
+}
+
+/** A SQLite file in a temporary folder (WAL, as the adapter sets it); SDK and raw share one connection. */
+export async function openSqlite(): Promise<Engine> {
+  const dir = mkdtempSync(join(tmpdir(), "kaartenbak-bench-"));
+  const db = new Database(join(dir, "bench.db"));
+  const storage = sqliteAdapter({ database: db });
+  await storage.migrate();
+  const version = (db.prepare("select sqlite_version() as v").get() as { v: string }).v;
+  return {
+    name: "sqlite",
+    version: `SQLite ${version} (better-sqlite3)`,
+    storage,
+    raw: rawSqlite(db),
+    async close() {
+      await storage.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh schema on the server at `url`, dropped on close. */
+export async function openPostgres(url: string): Promise<Engine> {
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  const schema = `kb_bench_${randomBytes(4).toString("hex")}`;
+  const storage = postgresAdapter({ pool, schema });
+  await storage.migrate();
+  const { rows } = await pool.query("show server_version");
+  return {
+    name: "postgres",
+    version: `PostgreSQL ${rows[0].server_version} (pg)`,
+    storage,
+    raw: rawPostgres(pool, schema),
+    async close() {
+      await storage.close();
+      await pool.query(`drop schema if exists ${schema} cascade`);
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { scaleOf } from "./data.js";
+import { openPostgres, openSqlite, type Engine } from "./engines.js";
+import type { Figure } from "./measure.js";
+import { report, table } from "./report.js";
+import { w1Bulk } from "./workloads/w1-bulk.js";
+import { w2w3Reads } from "./workloads/w2-w3-reads.js";
+
+/** Options of a bench run. */
+export interface BenchOptions {
+  /** 1 = 100k relations, 1M interactions; 0.001 for a smoke run; 10 for the large run. */
+  readonly scale: number;
+  readonly reps: number;
+  readonly engines: ReadonlyArray<"sqlite" | "postgres">;
+  readonly databaseUrl: string;
+  /** Where to write the Markdown report; nothing is written when absent. */
+  readonly out?: string;
+  readonly log?: (line: string) => void;
+}
+
+/** Runs every workload on every engine and returns the figures. */
+export async function runBench(options: BenchOptions): Promise<{ figures: Figure[]; markdown: string }> {
+  const log = options.log ?? console.log;
+  const scale = scaleOf(options.scale);
+  const started = Date.now();
+  const figures: Figure[] = [];
+  const versions: string[] = [];
+  for (const name of options.engines) {
+    const engine: Engine = name === "sqlite" ? await openSqlite() : await openPostgres(options.databaseUrl);
+    versions.push(engine.version);
+    try {
+      log(`[${name}] W1 bulk writes …`);
+      const { figures: w1, loaded } = await w1Bulk(engine, scale, options.reps);
+      figures.push(...w1);
+      log(`[${name}] W2/W3 reads …`);
+      figures.push(...(await w2w3Reads(engine, scale, loaded, options.reps)));
+    } finally {
+      await engine.close();
+    }
+  }
+  const markdown = report(figures, { scaleFactor: options.scale, scale, reps: options.reps, engines: versions, startedAt: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000 });
+  if (options.out) {
+    mkdirSync(dirname(options.out), { recursive: true });
+    writeFileSync(options.out, markdown);
+  }
+  return { figures, markdown };
+}
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const smoke = process.argv.includes("--smoke");
+  const here = dirname(fileURLToPath(import.meta.url));
+  const { figures } = await runBench({
+    scale: Number(flag("scale") ?? (smoke ? 0.001 : 1)),
+    reps: Number(flag("reps") ?? 5),
+    engines: (flag("engines") ?? "sqlite,postgres").split(",") as Array<"sqlite" | "postgres">,
+    databaseUrl: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test",
+    ...(smoke ? {} : { out: flag("out") ?? join(here, "..", "results", "latest.md") }),
+  });
+  console.log(`\n${table(figures)}`);
+}

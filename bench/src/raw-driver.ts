@@ -1,0 +1,21 @@
+import type { InteractionInput, RelationInput } from "@kaartenbak/core";
+
+/** What a raw-driver baseline does, per engine: the same work as the SDK, written by hand. */
+export interface RawDriver {
+  readonly engine: string;
+  /** Writes relations with their child rows, history and outbox events, one transaction per chunk. */
+  writeRelations(tenant: string, chunk: readonly RelationInput[]): Promise<void>;
+  /** Writes interactions with their links, participants, history and outbox events. */
+  writeInteractions(tenant: string, chunk: readonly InteractionInput[]): Promise<void>;
+  /** Ids of the relations, in input order, of a tenant's relations (to generate interactions for). */
+  relationIds(tenant: string): Promise<string[]>;
+  /** The relation (row, e-mails, phones, tags, refs) having this e-mail. */
+  findByEmail(tenant: string, email: string): Promise<unknown[]>;
+  /** The relation (row, e-mails, phones, tags, refs) having this phone. */
+  findByPhone(tenant: string, phone: string): Promise<unknown[]>;
+  /** The newest 50 interactions of a relation, with their links and participants. */
+  timeline(tenant: string, relationId: string): Promise<unknown[]>;
+  /** Rows in Kaartenbak's tables for a tenant (to prove a no-change run wrote nothing). */
+  rowCount(tenant: string): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,44 @@
+import os from "node:os";
+import { meets, ratio, type Figure } from "./measure.js";
+
+/** What the report header says about the run. */
+export interface RunInfo {
+  readonly scaleFactor: number;
+  readonly scale: { relations: number; interactions: number; deals: number };
+  readonly reps: number;
+  readonly engines: readonly string[];
+  readonly startedAt: string;
+  readonly seconds: number;
+}
+
+const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en") : n.toFixed(1));
+
+/** The results as a Markdown table, SDK vs raw per workload and engine. */
+export function table(figures: readonly Figure[]): string {
+  const rows = figures.map((f) => {
+    const r = ratio(f);
+    const ok = meets(f);
+    const target = f.target === undefined ? "" : `${f.kind === "throughput" ? "≥" : "≤"} ${f.target}`;
+    return `| ${f.engine} | ${f.workload} | ${fmt(f.sdk)} | ${fmt(f.raw)} | ${f.unit} | **${r.toFixed(2)}×** | ${target} ${ok === undefined ? "" : ok ? "met" : "MISSED"} | ${f.note ?? ""} |`;
+  });
+  return ["| engine | workload | SDK | raw driver | unit | SDK/raw | target | notes |", "|---|---|---:|---:|---|---:|---|---|", ...rows].join("\n");
+}
+
+/** The full report: machine, versions, scale, and the table. */
+export function report(figures: readonly Figure[], info: RunInfo): string {
+  const cpu = os.cpus();
+  return [
+    "# Kaartenbak benchmark results",
+    "",
+    `Run ${info.startedAt}, ${info.seconds.toFixed(0)} s. Machine: ${cpu[0]?.model ?? "unknown CPU"} × ${cpu.length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}. Node ${process.version}.`,
+    `Engines: ${info.engines.join("; ")}.`,
+    `Scale ×${info.scaleFactor}: ${info.scale.relations.toLocaleString("en")} relations, ${info.scale.interactions.toLocaleString("en")} interactions. Each figure is the median of ${info.reps} repetitions unless it says "1 run".`,
+    "",
+    "The SDK and the raw driver do the same work on the same database in the same process: the raw side writes the very rows the SDK writes",
+    "(relation, child rows, history entry, outbox event, counter) with prepared statements (better-sqlite3) or `unnest` batches (pg),",
+    "and reads answer the same question with the same data. The SDK additionally validates and normalises every input.",
+    "",
+    table(figures),
+    "",
+  ].join("\n");
+}
