@@ -1,0 +1,32 @@
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import { runBench } from "../src/main.js";
+
+const url = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const probe = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+const postgres = await probe.connect().then(
+  () => true,
+  (error: Error) => {
+    if (process.env.KAARTENBAK_REQUIRE_POSTGRES === "1") throw error;
+    console.warn(`[kaartenbak] bench smoke runs on SQLite only: no Postgres at ${url}`);
+    return false;
+  },
+);
+await probe.end().catch(() => undefined);
+
+/** The bench at a tiny scale, so it never rots. It asserts shape, never speed. */
+describe("bench smoke run", () => {
+  it("runs every workload on every engine and reports finite SDK and raw figures", async () => {
+    const engines = postgres ? (["sqlite", "postgres"] as const) : (["sqlite"] as const);
+    const { figures, markdown } = await runBench({ scale: 0.0005, reps: 1, engines, databaseUrl: url, log: () => undefined });
+    for (const engine of engines) {
+      const workloads = figures.filter((f) => f.engine === engine).map((f) => f.workload.split(" ")[0]);
+      expect(new Set(workloads)).toEqual(new Set(["W1", "W2", "W3"]));
+    }
+    for (const f of figures) {
+      expect(Number.isFinite(f.sdk) && f.sdk > 0, f.workload).toBe(true);
+      expect(Number.isFinite(f.raw) && f.raw > 0, f.workload).toBe(true);
+    }
+    expect(markdown).toContain("| engine | workload | SDK | raw driver |");
+  });
+});
