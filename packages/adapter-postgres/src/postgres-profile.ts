@@ -1,5 +1,5 @@
 import { CrmError } from "@kaartenbak/core";
-import type { DialectProfile } from "@kaartenbak/store-kysely";
+import type { DialectFunctions, DialectProfile } from "@kaartenbak/store-kysely";
 import { sql } from "kysely";
 
 /** The session setting row-level security policies read the tenant from. */
@@ -42,6 +42,17 @@ export function classifyPostgresError(error: unknown): CrmError | undefined {
 }
 
 /**
+ * Postgres spellings of the report expressions: the UTC day of a `timestamptz`, exact milliseconds
+ * from an interval (`extract(epoch ...)` is numeric since Postgres 14), and a `jsonb` member as JSON
+ * text (the parameter is cast so `->` picks the text-key operator).
+ */
+export const postgresFunctions: DialectFunctions = {
+  utcDate: (instant) => sql<string>`to_char(${instant} at time zone 'UTC', 'YYYY-MM-DD')`,
+  millisBetween: (from, to) => sql<number>`cast(round(extract(epoch from (${to} - ${from})) * 1000) as bigint)`,
+  jsonMember: (json, name) => sql<string | null>`((${json}) -> cast(${name} as text))::text`,
+};
+
+/**
  * The Postgres profile. Ids and keys use the "C" collation so they sort by code point like
  * JavaScript strings and SQLite do (a locale collation would reorder keyset pages and break the
  * prefix range scan of name search).
@@ -51,6 +62,7 @@ export function postgresProfile(options: { rowLevelSecurity?: boolean } = {}): D
   return {
     name: "postgres",
     types: { json: "jsonb", timestamp: "timestamptz", bigint: "bigint", key: sql`text collate "C"` },
+    functions: postgresFunctions,
     classifyError: classifyPostgresError,
     ...(rls
       ? {

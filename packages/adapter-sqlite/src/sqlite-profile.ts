@@ -1,5 +1,6 @@
 import { CrmError } from "@kaartenbak/core";
-import type { DialectProfile } from "@kaartenbak/store-kysely";
+import type { DialectFunctions, DialectProfile } from "@kaartenbak/store-kysely";
+import { sql } from "kysely";
 
 /** The part of better-sqlite3's `SqliteError` this mapping reads. */
 interface NativeSqliteError {
@@ -56,6 +57,18 @@ export function classifySqliteError(error: unknown): CrmError | undefined {
 }
 
 /**
+ * SQLite spellings of the report expressions. Instants are ISO-8601 UTC text, so the day is a
+ * prefix; `julianday` parses them (with milliseconds and the `Z`) into fractional days, whose
+ * difference times 86,400,000 rounds back to the exact milliseconds (a double holds a day count to
+ * about 0.04 ms). `->` (SQLite 3.38+) returns a JSON member as JSON text.
+ */
+export const sqliteFunctions: DialectFunctions = {
+  utcDate: (instant) => sql<string>`substr(${instant}, 1, 10)`,
+  millisBetween: (from, to) => sql<number>`cast(round((julianday(${to}) - julianday(${from})) * 86400000) as integer)`,
+  jsonMember: (json, name) => sql<string | null>`(${json} -> ${`$.${name}`})`,
+};
+
+/**
  * The SQLite profile of the Kysely store: text for JSON and instants (ISO-8601 sorts correctly as
  * text), `integer` (64-bit in SQLite) for counters, binary-collated text keys, and better-sqlite3's
  * error codes. SQLite serialises writers, so `concurrentWriters` is false.
@@ -63,6 +76,7 @@ export function classifySqliteError(error: unknown): CrmError | undefined {
 export const sqliteProfile: DialectProfile = {
   name: "sqlite",
   types: { json: "text", timestamp: "text", bigint: "integer", key: "text" },
+  functions: sqliteFunctions,
   classifyError: classifySqliteError,
   capabilities: { dialect: "sqlite", concurrentWriters: false, hostTransaction: false, rowLevelSecurity: false },
 };

@@ -48,6 +48,7 @@ export function interaction(id: string, relationIds: string[], overrides: Partia
     outcome: null,
     relationIds,
     participants: [],
+    dealIds: [],
     externalKey: null,
     version: 1,
     createdAt: at(),

@@ -6,7 +6,15 @@ import { historyService, outboxService, type HistoryService, type OutboxService 
 import { linkService, type LinkService } from "./services/links.js";
 import { relationService, type RelationService } from "./services/relations.js";
 import { runUnit, type TenantScope } from "./services/command.js";
+import { dealService, type DealService } from "./services/deals.js";
+import { lostReasonService, type LostReasonService } from "./services/lost-reasons.js";
+import { orderService, type OrderService } from "./services/orders.js";
+import { pipelineService, type PipelineService } from "./services/pipelines.js";
+import { productService, type ProductService } from "./services/products.js";
+import { quoteService, type QuoteService } from "./services/quotes.js";
+import { reportService, type ReportService } from "./services/reports.js";
 import { bulkService, type BulkService } from "./services/bulk.js";
+import { scopeTag } from "./tenant-scope.js";
 
 /** Defaults for every call made through one tenant handle. */
 export interface TenantOptions {
@@ -30,6 +38,20 @@ export interface TenantCrm {
   readonly history: HistoryService;
   /** The transactional outbox for forwarding changes to other systems. */
   readonly outbox: OutboxService;
+  /** Sales pipelines and their stages. */
+  readonly pipelines: PipelineService;
+  /** The tenant's list of reasons why deals are lost. */
+  readonly lostReasons: LostReasonService;
+  /** Deals: stage moves with history, won / lost, timelines. */
+  readonly deals: DealService;
+  /** The product catalogue. */
+  readonly products: ProductService;
+  /** Quotes with exact totals, revisions, and acceptance into orders. */
+  readonly quotes: QuoteService;
+  /** Orders: realised revenue, from quotes or imported. */
+  readonly orders: OrderService;
+  /** Funnel, forecast, owner results, orders and stage velocity, computed in the database. */
+  readonly reports: ReportService;
   /** Set-based imports of relations and interactions, streamed in chunked transactions. */
   readonly bulk: BulkService;
   /**
@@ -87,11 +109,19 @@ export function createCrm(options: CrmOptions): Crm {
 function tenantCrm(scope: TenantScope): TenantCrm {
   return {
     tenantId: scope.tenantId,
+    ...scopeTag(scope),
     relations: relationService(scope),
     links: linkService(scope),
     interactions: interactionService(scope),
     history: historyService(scope),
     outbox: outboxService(scope),
+    pipelines: pipelineService(scope),
+    lostReasons: lostReasonService(scope),
+    deals: dealService(scope),
+    products: productService(scope),
+    quotes: quoteService(scope),
+    orders: orderService(scope),
+    reports: reportService(scope),
     bulk: bulkService(scope),
     transaction: (fn) => runUnit(scope, (unit) => fn(unit === scope.unit ? tenantCrm(scope) : tenantCrm({ ...scope, unit }))),
   };

@@ -83,3 +83,75 @@ export type {
 } from "./storage.js";
 export type { BulkOptions, BulkResult, BulkService } from "./services/bulk.js";
 export type { BulkStore } from "./storage-bulk.js";
+export type {
+  SkippedItem,
+  SyncEntityType,
+  SyncFailure,
+  SyncItemRecord,
+  SyncLeaseRecord,
+  SyncStage,
+  SyncStateRecord,
+  SyncStore,
+  SyncTotals,
+} from "./storage-sync.js";
+// Sales: pipelines, deals, products, quotes, orders and reports.
+export { currencyDigits, formatScaled, lineAmounts, parseScaled, roundHalfUp, sumLines, type LineAmounts, type LineInputUnits } from "./money.js";
+export type { ExchangeRate, CurrencyOptions } from "./model/money.js";
+export { impliedProbability, STAGE_KINDS, type Pipeline, type PipelineInput, type PipelinePatch, type Stage, type StageInput, type StageKind, type StagePatch } from "./model/pipeline.js";
+export { DEAL_STATUSES, type Deal, type DealInput, type DealPatch, type DealStatus, type LostReason, type LostReasonInput, type StageMove, type StageVisit } from "./model/deal.js";
+export type { Product, ProductInput, ProductPatch, ProductRecord } from "./model/product.js";
+export { QUOTE_STATUSES, QUOTE_TRANSITIONS, type Quote, type QuoteInput, type QuoteLine, type QuoteLineInput, type QuoteLineRecord, type QuotePatch, type QuoteRecord, type QuoteStatus } from "./model/quote.js";
+export type { Order, OrderInput, OrderRecord } from "./model/order.js";
+export type {
+  ForecastPeriod,
+  ForecastQuery,
+  ForecastReport,
+  FunnelQuery,
+  FunnelReport,
+  FunnelStage,
+  Granularity,
+  OrdersGroup,
+  OrdersGroupBy,
+  OrdersQuery,
+  OrdersReport,
+  OwnerResult,
+  OwnerResultsQuery,
+  OwnerResultsReport,
+  ReportPeriod,
+  VelocityQuery,
+  VelocityReport,
+  VelocityStage,
+} from "./model/report.js";
+export type { PipelineService } from "./services/pipelines.js";
+export type { LostReasonService } from "./services/lost-reasons.js";
+export type { DealListOptions, DealPage, DealService } from "./services/deals.js";
+export type { ProductService } from "./services/products.js";
+export type { AcceptOptions, AcceptResult, QuoteService } from "./services/quotes.js";
+export type { OrderService, RecordOrderResult } from "./services/orders.js";
+export type { ReportService } from "./services/reports.js";
+export type { DealTimelineQuery } from "./storage.js";
+export type {
+  AggregateRange,
+  DealListQuery,
+  DealRecord,
+  DealStore,
+  FunnelAggregate,
+  ForecastAggregate,
+  ForecastAggregateQuery,
+  LostReasonRecord,
+  LostReasonStore,
+  OrderAggregateRow,
+  OrderGrouping,
+  OrderStore,
+  OwnerAggregate,
+  PeriodKey,
+  PipelineRecord,
+  PipelineStore,
+  ProductStore,
+  QuoteStore,
+  ReportStore,
+  StageRecord,
+  StageVisitRecord,
+  VelocityAggregateRow,
+} from "./storage-sales.js";
+export type { AttributeTarget } from "./attributes/registry.js";

@@ -19,7 +19,7 @@ export interface BulkStore {
   /** Those of `keys` already held by an interaction (deleted or not). */
   takenExternalKeys(keys: readonly string[]): Promise<ReadonlySet<string>>;
   /**
-   * Inserts interactions with their relation links and participants, and returns the ids actually
+   * Inserts interactions with their relation links, participants and deal links, and returns the ids actually
    * inserted: a record whose external key is already taken is skipped, with its children.
    */
   insertInteractions(records: readonly InteractionRecord[]): Promise<ReadonlySet<string>>;

@@ -20,7 +20,9 @@ import type { Direction, Participant } from "./model/interaction.js";
 import type { EntityType, HistoryEntry, OutboxEvent } from "./model/journal.js";
 import type { LinkKind } from "./model/link.js";
 import type { Relation } from "./model/relation.js";
+import type { DealStore, LostReasonStore, OrderStore, PipelineStore, ProductStore, QuoteStore, ReportStore } from "./storage-sales.js";
 import type { BulkStore } from "./storage-bulk.js";
+import type { SyncStore } from "./storage-sync.js";
 
 /** What an adapter can do, as data. Core and the conformance suite read these instead of probing. */
 export interface StorageCapabilities {
@@ -75,8 +77,24 @@ export interface TenantStore {
   readonly interactions: InteractionStore;
   readonly journal: JournalStore;
   readonly attributeModels: AttributeModelStore;
+  /** Sales pipelines and their stages (see storage-sales.ts). */
+  readonly pipelines: PipelineStore;
+  /** The tenant's lost reasons. */
+  readonly lostReasons: LostReasonStore;
+  /** Deals and their stage history. */
+  readonly deals: DealStore;
+  /** The product catalogue. */
+  readonly products: ProductStore;
+  /** Quotes and their lines. */
+  readonly quotes: QuoteStore;
+  /** Orders (realised revenue). */
+  readonly orders: OrderStore;
+  /** Report aggregates computed in the database. */
+  readonly reports: ReportStore;
   /** Set-based writes for imports (see storage-bulk.ts). */
   readonly bulk: BulkStore;
+  /** Sync state, leases and remote-item mappings (see storage-sync.ts). */
+  readonly sync: SyncStore;
 }
 
 /** A relation as stored: the domain {@link Relation}, complete. */
@@ -148,6 +166,8 @@ export interface InteractionRecord {
   readonly outcome: string | null;
   readonly relationIds: readonly string[];
   readonly participants: readonly Participant[];
+  /** Deals the interaction is about; absent means none (records written before deals existed). */
+  readonly dealIds?: readonly string[];
   readonly externalKey: string | null;
   readonly version: number;
   readonly createdAt: Instant;
@@ -171,6 +191,15 @@ export interface TimelineQuery {
   readonly limit: number;
 }
 
+/** A request for one page of a deal's timeline. */
+export interface DealTimelineQuery {
+  readonly dealId: string;
+  /** Start after this position (exclusive); from the newest when absent. */
+  readonly after?: TimelineCursor;
+  /** Page size. */
+  readonly limit: number;
+}
+
 /** Contact moments. */
 export interface InteractionStore {
   /**
@@ -187,6 +216,10 @@ export interface InteractionStore {
   getByExternalKey(externalKey: string): Promise<InteractionRecord | undefined>;
   /** Non-deleted interactions of the relations, newest first (`occurredAt` desc, then `id` desc). */
   timeline(query: TimelineQuery): Promise<InteractionRecord[]>;
+  /** Non-deleted interactions linked to a deal, newest first (`occurredAt` desc, then `id` desc). */
+  dealTimeline(query: DealTimelineQuery): Promise<InteractionRecord[]>;
+  /** Replaces the deals an interaction is linked to. Throws INTEGRITY when a deal does not exist. */
+  setDeals(interactionId: string, dealIds: readonly string[], occurredAt: Instant): Promise<void>;
 }
 
 /** A history entry or outbox event before storage (the sequence is assigned on append). */

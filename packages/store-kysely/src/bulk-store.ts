@@ -62,6 +62,8 @@ export function bulkStore(context: StoreContext): BulkStore {
       const participants = kept.flatMap((r) => r.participants.map((p, position) => ({ tenant_id: tenantId, interaction_id: r.id, position, role: p.role, relation_id: p.relationId, address: p.address, name: p.name })));
       for (const rows of chunks(links)) await insertRows(db, "kb_interaction_relations", Object.keys(rows[0]!), rows);
       for (const rows of chunks(participants)) await insertRows(db, "kb_interaction_participants", Object.keys(rows[0]!), rows);
+      const deals = kept.flatMap((r) => [...new Set(r.dealIds ?? [])].map((dealId, position) => ({ tenant_id: tenantId, interaction_id: r.id, deal_id: dealId, occurred_at: r.occurredAt, position })));
+      for (const rows of chunks(deals)) await insertRows(db, "kb_interaction_deals", Object.keys(rows[0]!), rows);
       return inserted;
     },
 

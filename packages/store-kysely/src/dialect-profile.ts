@@ -1,5 +1,5 @@
 import type { CrmError, StorageCapabilities } from "@kaartenbak/core";
-import type { ColumnDataType, Expression, Kysely } from "kysely";
+import type { ColumnDataType, Expression, Kysely, RawBuilder } from "kysely";
 import type { KyselyDatabase } from "./schema.js";
 
 /**
@@ -26,6 +26,31 @@ export interface DialectColumnTypes {
 }
 
 /**
+ * The few SQL expressions the report queries need that engines spell differently. Each hook returns
+ * one expression; everything around it (joins, grouping, window functions) is shared. Dates in the
+ * sales tables are `YYYY-MM-DD` text, so month and quarter come from `substr` on every engine and
+ * need no hook; only instants (timestamps) and JSON do.
+ */
+export interface DialectFunctions {
+  /**
+   * The UTC calendar day of an instant column as `YYYY-MM-DD` text. SQLite stores ISO-8601 UTC text
+   * (`substr(x, 1, 10)`); Postgres a `timestamptz` (`to_char(x at time zone 'UTC', 'YYYY-MM-DD')`).
+   */
+  utcDate(instant: Expression<unknown>): RawBuilder<string>;
+  /**
+   * Whole milliseconds from instant `from` to instant `to` (`to − from`) as an integer, exact for
+   * millisecond instants. SQLite: `julianday` difference; Postgres: `extract(epoch from to - from)`.
+   */
+  millisBetween(from: Expression<unknown>, to: Expression<unknown>): RawBuilder<number>;
+  /**
+   * One top-level member of a JSON object column as JSON text (`"retail"` with its quotes, `42`,
+   * `true`), or null when absent, so values of every type group and compare alike on both engines.
+   * `name` is an attribute name (`^[a-z][a-zA-Z0-9_]*$`) and is passed as a parameter.
+   */
+  jsonMember(json: Expression<unknown>, name: string): RawBuilder<string | null>;
+}
+
+/**
  * Everything that differs between SQL engines, kept out of the shared queries. The store writes
  * each query once with Kysely builders that run on every supported engine; an adapter contributes
  * only this profile.
@@ -35,6 +60,8 @@ export interface DialectProfile {
   readonly name: "sqlite" | "postgres";
   /** Column types for the migrations. */
   readonly types: DialectColumnTypes;
+  /** Engine-specific expressions of the report queries. */
+  readonly functions: DialectFunctions;
   /**
    * Maps a native driver error to a {@link CrmError} (DUPLICATE, INTEGRITY, CONFLICT with
    * `retryable`), or returns undefined when the error is none of those, so the store reports it as

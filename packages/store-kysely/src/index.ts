@@ -6,7 +6,7 @@
  * Kysely builders that run on SQLite and Postgres alike.
  */
 export { createKyselyStorage, type KyselyStorageOptions } from "./storage.js";
-export type { ColumnTypeSpec, DialectColumnTypes, DialectProfile } from "./dialect-profile.js";
+export type { ColumnTypeSpec, DialectColumnTypes, DialectFunctions, DialectProfile } from "./dialect-profile.js";
 export { mapError } from "./map-error.js";
 export { migrateSchema, type MigrateOptions } from "./migrate.js";
 export { migrations, MIGRATION_NAMES } from "./migrations/index.js";
@@ -34,4 +34,21 @@ export {
   type RelationRefRow,
   type RelationRow,
   type RelationTagRow,
+  type SyncItemRow,
+  type SyncLeaseRow,
+  type SyncStateRow,
 } from "./schema.js";
+export { SALES_TABLES } from "./migrations/002-sales.js";
+export type {
+  DealContactRow,
+  DealRow,
+  InteractionDealRow,
+  LostReasonRow,
+  OrderRow,
+  PipelineRow,
+  ProductRow,
+  QuoteLineRow,
+  QuoteRow,
+  StageHistoryRow,
+  StageRow,
+} from "./schema-sales.js";

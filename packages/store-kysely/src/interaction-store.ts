@@ -1,8 +1,9 @@
 import { toInstant, type InteractionRecord, type InteractionStore } from "@kaartenbak/core";
-import type { Selectable } from "kysely";
+import { sql, type Selectable } from "kysely";
 import { interactionFromRow, participantFromRow, toNumber } from "./rows.js";
-import type { InteractionRow } from "./schema.js";
+import type { InteractionParticipantRow, InteractionRow } from "./schema.js";
 import { affected, groupBy, inChunks, type StoreContext } from "./store-context.js";
+import { dealIdsOf, dealTimelineIds, insertDealLinks, moveDealLinks, replaceDealLinks } from "./interaction-deal-store.js";
 
 /** The columns of an interaction that an update may replace: its own fields, never its key or links. */
 function ownColumns(record: InteractionRecord) {
@@ -26,30 +27,36 @@ const byPosition = (a: { position: number | string }, b: { position: number | st
 export function interactionStore({ db, tenantId }: StoreContext): InteractionStore {
   const interactions = () => db.selectFrom("kb_interactions").selectAll().where("tenant_id", "=", tenantId);
 
-  /** Completes interaction rows with relation ids and participants: one query each for the whole set. */
+  /**
+   * Completes interaction rows with their relation links, participants and deal links: ONE
+   * `union all` query of uniform columns for the whole set, so a page costs two round trips.
+   */
   async function assemble(rows: readonly Selectable<InteractionRow>[]): Promise<InteractionRecord[]> {
     if (rows.length === 0) return [];
-    const ids = rows.map((r) => r.id);
-    const links = await inChunks(ids, (chunk) =>
-      db
-        .selectFrom("kb_interaction_relations")
-        .select(["interaction_id", "relation_id", "position"])
-        .where("tenant_id", "=", tenantId)
-        .where("interaction_id", "in", chunk)
-        .execute(),
-    );
-    const participants = await inChunks(ids, (chunk) =>
-      db.selectFrom("kb_interaction_participants").selectAll().where("tenant_id", "=", tenantId).where("interaction_id", "in", chunk).execute(),
-    );
-    const linksOf = groupBy(links, (l) => l.interaction_id);
-    const participantsOf = groupBy(participants, (p) => p.interaction_id);
-    return rows.map((row) =>
-      interactionFromRow(
-        row,
-        (linksOf.get(row.id) ?? []).sort(byPosition).map((l) => l.relation_id),
-        (participantsOf.get(row.id) ?? []).sort(byPosition).map(participantFromRow),
-      ),
-    );
+    const children = await inChunks(rows.map((r) => r.id), (chunk) => {
+      const text = (value: "relation_id" | "deal_id" | "role" | "address" | "name" | null) => (value === null ? sql<string | null>`null` : sql<string | null>`${sql.ref(value)}`);
+      const position = sql<string | number>`${sql.ref("position")}`;
+      return db.selectFrom("kb_interaction_relations").where("tenant_id", "=", tenantId).where("interaction_id", "in", chunk)
+        .select([sql<string>`'l'`.as("t"), "interaction_id", text("relation_id").as("a"), text(null).as("b"), text(null).as("c"), text(null).as("d"), position.as("n")])
+        .unionAll(db.selectFrom("kb_interaction_deals").where("tenant_id", "=", tenantId).where("interaction_id", "in", chunk)
+          .select([sql<string>`'d'`.as("t"), "interaction_id", text("deal_id").as("a"), text(null).as("b"), text(null).as("c"), text(null).as("d"), position.as("n")]))
+        .unionAll(db.selectFrom("kb_interaction_participants").where("tenant_id", "=", tenantId).where("interaction_id", "in", chunk)
+          .select([sql<string>`'p'`.as("t"), "interaction_id", text("role").as("a"), text("address").as("b"), text("name").as("c"), text("relation_id").as("d"), position.as("n")]))
+        .execute();
+    });
+    const byInteraction = groupBy(children, (c) => c.interaction_id);
+    return rows.map((row) => {
+      const mine = (byInteraction.get(row.id) ?? []).sort((x, y) => toNumber(x.n) - toNumber(y.n));
+      const of = (t: string) => mine.filter((c) => c.t === t);
+      return {
+        ...interactionFromRow(
+          row,
+          of("l").map((c) => c.a!),
+          of("p").map((c) => participantFromRow({ role: c.a!, address: c.b, name: c.c, relation_id: c.d } as Selectable<InteractionParticipantRow>)),
+        ),
+        dealIds: of("d").map((c) => c.a!),
+      };
+    });
   }
 
   return {
@@ -96,6 +103,7 @@ export function interactionStore({ db, tenantId }: StoreContext): InteractionSto
           })))
           .execute();
       }
+      await insertDealLinks({ db, tenantId }, record);
       return true;
     },
 
@@ -115,6 +123,7 @@ export function interactionStore({ db, tenantId }: StoreContext): InteractionSto
         .where("tenant_id", "=", tenantId)
         .where("interaction_id", "=", record.id)
         .execute();
+      await moveDealLinks({ db, tenantId }, record.id, record.occurredAt);
       return true;
     },
 
@@ -146,11 +155,23 @@ export function interactionStore({ db, tenantId }: StoreContext): InteractionSto
           eb.or([eb("ir.occurred_at", "<", at), eb.and([eb("ir.occurred_at", "=", at), eb("ir.interaction_id", "<", after.id)])]),
         );
       }
-      const keys = await page.orderBy("ir.occurred_at", "desc").orderBy("ir.interaction_id", "desc").limit(limit).execute();
+      const ordered = page.orderBy("ir.occurred_at", "desc").orderBy("ir.interaction_id", "desc").limit(limit);
+      // One relation: the page query already joins the interactions, so it returns their rows.
+      if (relationIds.length === 1) return assemble(await ordered.selectAll("i").execute());
+      const keys = await ordered.execute();
       if (keys.length === 0) return [];
       const rows = await interactions().where("id", "in", keys.map((k) => k.interaction_id)).execute();
       const byId = new Map((await assemble(rows)).map((r) => [r.id, r]));
       return keys.flatMap((k) => byId.get(k.interaction_id) ?? []);
     },
+
+    async dealTimeline(query) {
+      const ids = await dealTimelineIds({ db, tenantId }, query);
+      if (ids.length === 0) return [];
+      const byId = new Map((await assemble(await interactions().where("id", "in", ids).execute())).map((r) => [r.id, r]));
+      return ids.flatMap((id) => byId.get(id) ?? []);
+    },
+
+    setDeals: (interactionId, dealIds, occurredAt) => replaceDealLinks({ db, tenantId }, interactionId, dealIds, occurredAt),
   };
 }

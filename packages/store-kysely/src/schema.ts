@@ -1,4 +1,17 @@
 import type { ColumnType } from "kysely";
+import type {
+  DealContactRow,
+  DealRow,
+  InteractionDealRow,
+  LostReasonRow,
+  OrderRow,
+  PipelineRow,
+  ProductRow,
+  QuoteLineRow,
+  QuoteRow,
+  StageHistoryRow,
+  StageRow,
+} from "./schema-sales.js";
 
 /**
  * The Kaartenbak tables as Kysely sees them. Names are part of the public contract: the
@@ -183,6 +196,48 @@ export interface AttributeModelRow {
   recorded_at: InstantColumn;
 }
 
+/** `kb_sync_states`: the sync state of one (account, resource) of a tenant. */
+export interface SyncStateRow {
+  tenant_id: string;
+  account: string;
+  resource: string;
+  stage: string;
+  cursor: string | null;
+  pass: IntColumn;
+  last_success_at: NullableInstantColumn;
+  last_attempt_at: NullableInstantColumn;
+  /** `{ reason, message, at }` or null. */
+  last_error: JsonColumn;
+  failure_count: IntColumn;
+  /** Pass totals and the newest skipped items. */
+  details: JsonColumn;
+  version: IntColumn;
+  updated_at: InstantColumn;
+}
+
+/** `kb_sync_leases`: at most one runner per account; a row may outlive its lease (`expires_at`). */
+export interface SyncLeaseRow {
+  tenant_id: string;
+  account: string;
+  holder: string;
+  acquired_at: InstantColumn;
+  expires_at: InstantColumn;
+}
+
+/** `kb_sync_items`: a remote item of an account's resource and the CRM entity it maps to. */
+export interface SyncItemRow {
+  tenant_id: string;
+  account: string;
+  resource: string;
+  external_id: string;
+  entity_type: string;
+  entity_id: string;
+  change_key: string | null;
+  origin: string;
+  pass: IntColumn;
+  updated_at: InstantColumn;
+}
+
 /** The Kaartenbak schema as a Kysely database type. */
 export interface KyselyDatabase {
   kb_relations: RelationRow;
@@ -199,6 +254,20 @@ export interface KyselyDatabase {
   kb_outbox_checkpoints: OutboxCheckpointRow;
   kb_counters: CounterRow;
   kb_attribute_models: AttributeModelRow;
+  kb_pipelines: PipelineRow;
+  kb_pipeline_stages: StageRow;
+  kb_lost_reasons: LostReasonRow;
+  kb_deals: DealRow;
+  kb_deal_contacts: DealContactRow;
+  kb_deal_stage_history: StageHistoryRow;
+  kb_products: ProductRow;
+  kb_quotes: QuoteRow;
+  kb_quote_lines: QuoteLineRow;
+  kb_orders: OrderRow;
+  kb_interaction_deals: InteractionDealRow;
+  kb_sync_states: SyncStateRow;
+  kb_sync_leases: SyncLeaseRow;
+  kb_sync_items: SyncItemRow;
 }
 
 /** Every Kaartenbak table, in creation order (drop in reverse). */
@@ -217,6 +286,20 @@ export const KB_TABLES = [
   "kb_outbox_checkpoints",
   "kb_counters",
   "kb_attribute_models",
+  "kb_pipelines",
+  "kb_pipeline_stages",
+  "kb_lost_reasons",
+  "kb_deals",
+  "kb_deal_contacts",
+  "kb_deal_stage_history",
+  "kb_products",
+  "kb_quotes",
+  "kb_quote_lines",
+  "kb_orders",
+  "kb_interaction_deals",
+  "kb_sync_states",
+  "kb_sync_leases",
+  "kb_sync_items",
 ] as const satisfies ReadonlyArray<keyof KyselyDatabase>;
 
 /** Kysely's bookkeeping tables for our migrations, named so they cannot clash with a host's own. */

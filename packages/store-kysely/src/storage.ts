@@ -9,6 +9,13 @@ import { linkStore } from "./link-store.js";
 import { mapError, withMappedErrors } from "./map-error.js";
 import { migrateSchema } from "./migrate.js";
 import { relationStore } from "./relation-store.js";
+import { dealStore } from "./deal-store.js";
+import { orderStore } from "./order-store.js";
+import { lostReasonStore, pipelineStore } from "./pipeline-store.js";
+import { productStore } from "./product-store.js";
+import { quoteStore } from "./quote-store.js";
+import { reportStore } from "./report-store.js";
+import { syncStore } from "./sync-store.js";
 import type { KyselyDatabase } from "./schema.js";
 
 /** Options of {@link createKyselyStorage}. */
@@ -53,6 +60,14 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
       interactions: withMappedErrors(profile, interactionStore(context)),
       journal: withMappedErrors(profile, journalStore(context)),
       attributeModels: withMappedErrors(profile, attributeModelStore(context)),
+      pipelines: withMappedErrors(profile, pipelineStore(context)),
+      lostReasons: withMappedErrors(profile, lostReasonStore(context)),
+      deals: withMappedErrors(profile, dealStore(context)),
+      products: withMappedErrors(profile, productStore(context)),
+      quotes: withMappedErrors(profile, quoteStore(context)),
+      orders: withMappedErrors(profile, orderStore(context)),
+      reports: withMappedErrors(profile, reportStore(context, profile.functions)),
+      sync: withMappedErrors(profile, syncStore(context)),
       bulk: withMappedErrors(profile, bulkStore(context)),
     };
   }

@@ -7,6 +7,11 @@ export function postgresLikeProfile(hookCalls: string[] = []): DialectProfile {
   return {
     name: "postgres",
     types: { json: "jsonb", timestamp: "timestamptz", bigint: "bigint", key: sql`text collate "C"` },
+    functions: {
+      utcDate: (instant) => sql<string>`to_char(${instant} at time zone 'UTC', 'YYYY-MM-DD')`,
+      millisBetween: (from, to) => sql<number>`cast(round(extract(epoch from (${to} - ${from})) * 1000) as bigint)`,
+      jsonMember: (json, name) => sql<string | null>`((${json}) -> cast(${name} as text))::text`,
+    },
     classifyError: (error) =>
       (error as { code?: string }).code === "23505" ? new CrmError("DUPLICATE", "dup", { reason: "unique_violation", cause: error }) : undefined,
     async onTransactionStart(trx, tenantId) {

@@ -8,12 +8,19 @@ import type { RelationKind } from "../model/relation-kind.js";
  * with a new `version`; the SDK refuses a changed model under an old version number.
  */
 
+/**
+ * What an attribute can be defined for: a relation kind, or `deal`. An attribute without
+ * `appliesTo` applies to every relation kind and not to deals, so registries written before deals
+ * existed keep their meaning.
+ */
+export type AttributeTarget = RelationKind | "deal";
+
 interface AttributeBase {
   /** Human-readable name for forms and reports. */
   readonly label?: string;
-  /** The relation kinds this attribute applies to; all kinds when omitted. */
-  readonly appliesTo?: readonly RelationKind[];
-  /** When true, a relation of an applicable kind must carry a value. Default false. */
+  /** The relation kinds (and/or `deal`) this attribute applies to; every relation kind when omitted. */
+  readonly appliesTo?: readonly AttributeTarget[];
+  /** When true, a relation of an applicable kind (or a deal, if it applies to deals) must carry a value. Default false. */
   readonly required?: boolean;
 }
 

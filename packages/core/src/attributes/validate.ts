@@ -1,16 +1,20 @@
 import type { ValidationIssue } from "../errors.js";
 import { zodIssues } from "../model/common.js";
-import type { RelationKind } from "../model/relation-kind.js";
-import { attributeValueSchema, type AttributeRegistry, type AttributeValue, type AttributeValues } from "./registry.js";
+import { attributeValueSchema, type AttributeDefinition, type AttributeRegistry, type AttributeTarget, type AttributeValue, type AttributeValues } from "./registry.js";
+
+/** Whether a definition applies to a target: listed in `appliesTo`, or any relation kind when that is absent. */
+export function appliesTo(def: AttributeDefinition, target: AttributeTarget): boolean {
+  return def.appliesTo ? def.appliesTo.includes(target) : target !== "deal";
+}
 
 /**
- * Checks a relation's attribute values against the registry for its kind and returns every
+ * Checks the attribute values of a relation (by its kind) or a deal against the registry and returns every
  * problem: unknown names, names that do not apply to the kind, wrong types, missing required
  * values. `null` or `undefined` values are treated as absent, so a caller can clear a value.
  */
 export function validateAttributes(
   registry: AttributeRegistry,
-  kind: RelationKind,
+  kind: AttributeTarget,
   input: unknown,
 ): { values: AttributeValues; issues: ValidationIssue[] } {
   const issues: ValidationIssue[] = [];
@@ -26,7 +30,7 @@ export function validateAttributes(
       issues.push({ path: ["attributes", name], message: `Unknown attribute ${name} (registry version ${registry.version})`, code: "unknown_attribute" });
       continue;
     }
-    if (def.appliesTo && !def.appliesTo.includes(kind)) {
+    if (!appliesTo(def, kind)) {
       issues.push({ path: ["attributes", name], message: `Attribute ${name} does not apply to a ${kind}`, code: "attribute_not_applicable" });
       continue;
     }
@@ -35,7 +39,7 @@ export function validateAttributes(
     else issues.push(...zodIssues(parsed.error, ["attributes", name]));
   }
   for (const [name, def] of Object.entries(registry.attributes)) {
-    const applies = !def.appliesTo || def.appliesTo.includes(kind);
+    const applies = appliesTo(def, kind);
     const given = (input as Record<string, unknown>)[name];
     if (def.required && applies && (given === undefined || given === null)) {
       issues.push({ path: ["attributes", name], message: `Attribute ${name} is required for a ${kind}`, code: "required_attribute" });

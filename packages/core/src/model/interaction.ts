@@ -52,6 +52,8 @@ export interface Interaction {
   /** The relations whose timelines show this interaction (explicit links plus participants that are relations). */
   readonly relationIds: readonly string[];
   readonly participants: readonly Participant[];
+  /** The deals this contact moment is about; always present (possibly empty) on what the SDK returns. */
+  readonly dealIds?: readonly string[];
   /** A key from the source system (e.g. an RFC Message-ID), unique per tenant. */
   readonly externalKey: string | null;
   readonly version: number;
@@ -90,6 +92,7 @@ export function interactionSchemas(kinds: readonly string[]) {
       ...fields,
       relationIds: z.array(id).max(200).default([]),
       participants: z.array(participantSchema).max(500).default([]),
+      dealIds: z.array(id).max(50).default([]),
       externalKey: z.string().min(1).max(500).nullable().optional(),
     })
     .strict()
@@ -127,6 +130,8 @@ export interface InteractionInput {
   }>;
   /** A key from the source system (e.g. RFC Message-ID); logging the same key twice changes nothing. */
   readonly externalKey?: string | null;
+  /** Deals the contact moment is about (they must exist); default none. */
+  readonly dealIds?: readonly string[];
 }
 
 /** The fields of an interaction that may change after it was logged. */

@@ -1,7 +1,7 @@
 import type { Instant } from "./common.js";
 
 /** The entity types that have history and events. */
-export type EntityType = "relation" | "link" | "interaction";
+export type EntityType = "relation" | "link" | "interaction" | "pipeline" | "lost_reason" | "deal" | "product" | "quote" | "order";
 
 /** One field's change: its value before and after. */
 export interface FieldChange {

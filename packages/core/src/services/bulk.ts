@@ -180,15 +180,21 @@ export function bulkService(scope: TenantScope): BulkService {
               id: ctx.newId(), kind: v.kind, direction: v.direction ?? null, channel: v.channel ?? null, occurredAt: v.occurredAt,
               subject: v.subject ?? null, body: v.body ?? null, outcome: v.outcome ?? null, relationIds,
               participants: v.participants.map((p) => ({ role: p.role, relationId: p.relationId ?? null, address: p.address ?? null, name: p.name ?? null })),
-              externalKey: v.externalKey ?? null, version: 1, createdAt: at, updatedAt: at, deletedAt: null,
+              dealIds: [...new Set(v.dealIds)], externalKey: v.externalKey ?? null, version: 1, createdAt: at, updatedAt: at, deletedAt: null,
             },
           });
         });
         const live = await store.bulk.liveRelationIds([...new Set(parsed.flatMap((p) => p.record.relationIds))]);
+        const dealIds = [...new Set(parsed.flatMap((p) => p.record.dealIds ?? []))];
+        const liveDeals = new Set(dealIds.length ? (await store.deals.getMany(dealIds)).filter((d) => !d.deletedAt).map((d) => d.id) : []);
         const valid = parsed.filter(({ index, record }) => {
+          const issues: ValidationIssue[] = [];
           const missing = record.relationIds.filter((id) => !live.has(id));
-          if (missing.length > 0) invalid.push({ index, issues: [{ path: ["relationIds"], message: `Missing or deleted relation(s) ${missing.join(", ")}`, code: "missing_relation" }] });
-          return missing.length === 0;
+          if (missing.length > 0) issues.push({ path: ["relationIds"], message: `Missing or deleted relation(s) ${missing.join(", ")}`, code: "missing_relation" });
+          const missingDeals = (record.dealIds ?? []).filter((id) => !liveDeals.has(id));
+          if (missingDeals.length > 0) issues.push({ path: ["dealIds"], message: `Missing or deleted deal(s) ${missingDeals.join(", ")}`, code: "missing_deal" });
+          if (issues.length > 0) invalid.push({ index, issues });
+          return issues.length === 0;
         });
         refuseOrRecord(invalid.sort((a, b) => a.index - b.index), options, tally);
 
@@ -204,7 +210,7 @@ export function bulkService(scope: TenantScope): BulkService {
         const journal: Journal = { history: [], events: [] };
         for (const { record } of fresh) {
           if (!inserted.has(record.id)) continue;
-          journalFor(journal, at, options, { entityType: "interaction", entityId: record.id, action: "create", version: 1, changes: diffFields(undefined, record, ["kind", "direction", "channel", "occurredAt", "subject", "body", "outcome", "relationIds", "participants", "externalKey"]) }, "interaction.logged", record);
+          journalFor(journal, at, options, { entityType: "interaction", entityId: record.id, action: "create", version: 1, changes: diffFields(undefined, record, ["kind", "direction", "channel", "occurredAt", "subject", "body", "outcome", "relationIds", "participants", "dealIds", "externalKey"]) }, "interaction.logged", record);
         }
         await writeJournal(store, journal);
         tally.created += inserted.size;

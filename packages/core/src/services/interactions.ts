@@ -6,6 +6,7 @@ import type { Interaction, InteractionInput, InteractionPatch } from "../model/i
 import type { InteractionRecord, TenantStore } from "../storage.js";
 import { runCommand, runQuery, type CommandOptions, type CommandScope, type TenantScope } from "./command.js";
 import type { VersionedOptions } from "./relations.js";
+import * as z from "zod";
 
 /** The result of {@link InteractionService.log}. */
 export interface LogResult {
@@ -43,12 +44,16 @@ export interface InteractionService {
   update(id: string, patch: InteractionPatch, options: VersionedOptions): Promise<Interaction>;
   /** Soft-deletes an interaction: it leaves every timeline; its external key stays taken. */
   delete(id: string, options: VersionedOptions): Promise<Interaction>;
+  /** Restores a soft-deleted interaction (e.g. a synced message that came back). */
+  restore(id: string, options: VersionedOptions): Promise<Interaction>;
   /** An interaction by id; undefined when missing or deleted (unless `includeDeleted`). */
   get(id: string, options?: { includeDeleted?: boolean }): Promise<Interaction | undefined>;
   /** The interaction holding an external key, deleted or not. */
   findByExternalKey(externalKey: string): Promise<Interaction | undefined>;
   /** A relation's contact moments, newest first, keyset-paginated. */
   timeline(relationId: string, options?: TimelineOptions): Promise<TimelinePage>;
+  /** Replaces the deals an interaction is linked to (its relations stay). Throws INTEGRITY for a missing or deleted deal. */
+  linkDeals(id: string, dealIds: readonly string[], options: VersionedOptions): Promise<Interaction>;
 }
 
 const FIELDS = ["kind", "direction", "channel", "occurredAt", "subject", "body", "outcome", "deletedAt"] as const satisfies readonly (keyof InteractionRecord)[];
@@ -64,17 +69,29 @@ async function checkRelations(store: TenantStore, ids: readonly string[]): Promi
   }
 }
 
+async function checkDeals(store: TenantStore, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const found = new Map((await store.deals.getMany(ids)).map((d) => [d.id, d]));
+  const missing = ids.filter((id) => !found.get(id) || found.get(id)!.deletedAt);
+  if (missing.length > 0) {
+    throw new CrmError("INTEGRITY", `An interaction cannot be linked to missing or deleted deal(s) ${missing.join(", ")}`, {
+      entity: "interaction",
+      reason: "missing_deal",
+    });
+  }
+}
+
 /** Builds the interaction service of a tenant. */
 export function interactionService(scope: TenantScope): InteractionService {
   const { ctx } = scope;
 
-  async function write(command: CommandScope, current: InteractionRecord, next: InteractionRecord, action: "update" | "delete"): Promise<Interaction> {
+  async function write(command: CommandScope, current: InteractionRecord, next: InteractionRecord, action: "update" | "delete" | "restore"): Promise<Interaction> {
     const changes = diffFields(current, next, FIELDS);
     if (Object.keys(changes).length === 0) return current;
     if (!(await command.store.interactions.update(next, current.version))) throw staleVersion("interaction", current.id, current.version);
     await command.record({
       entityType: "interaction", entityId: current.id, action, version: next.version, changes,
-      eventType: action === "update" ? "interaction.updated" : "interaction.deleted", payload: next,
+      eventType: `interaction.${action === "update" ? "updated" : action === "delete" ? "deleted" : "restored"}`, payload: next,
     });
     return next;
   }
@@ -95,6 +112,8 @@ export function interactionService(scope: TenantScope): InteractionService {
         const existing = key === null ? undefined : await command.store.interactions.getByExternalKey(key);
         if (existing) return { interaction: existing, created: false };
         await checkRelations(command.store, relationIds);
+        const dealIds = [...new Set(parsed.dealIds)];
+        await checkDeals(command.store, dealIds);
         const record: InteractionRecord = {
           id: ctx.newId(),
           kind: parsed.kind,
@@ -106,6 +125,7 @@ export function interactionService(scope: TenantScope): InteractionService {
           outcome: parsed.outcome ?? null,
           relationIds,
           participants: parsed.participants.map((p) => ({ role: p.role, relationId: p.relationId ?? null, address: p.address ?? null, name: p.name ?? null })),
+          dealIds,
           externalKey: key,
           version: 1,
           createdAt: command.at,
@@ -120,7 +140,7 @@ export function interactionService(scope: TenantScope): InteractionService {
         }
         await command.record({
           entityType: "interaction", entityId: record.id, action: "create", version: 1,
-          changes: diffFields(undefined, record, [...FIELDS, "relationIds", "participants", "externalKey"]),
+          changes: diffFields(undefined, record, [...FIELDS, "relationIds", "participants", "dealIds", "externalKey"]),
           eventType: "interaction.logged", payload: record,
         });
         return { interaction: record, created: true };
@@ -150,6 +170,18 @@ export function interactionService(scope: TenantScope): InteractionService {
       });
     },
 
+    async restore(id, options) {
+      expectId(id);
+      const expected = expectVersion(options?.expectedVersion);
+      return runCommand(scope, options, async (command) => {
+        const current = await command.store.interactions.get(id);
+        if (!current) throw notFound("interaction", id);
+        if (current.version !== expected) throw staleVersion("interaction", id, expected, current.version);
+        if (!current.deletedAt) throw new CrmError("CONFLICT", `interaction ${id} is not deleted`, { entity: "interaction", id, reason: "not_deleted" });
+        return write(command, current, { ...current, deletedAt: null, updatedAt: command.at, version: current.version + 1 }, "restore");
+      });
+    },
+
     async get(id, options) {
       expectId(id);
       const record = await runQuery(scope, (store) => store.interactions.get(id));
@@ -157,7 +189,10 @@ export function interactionService(scope: TenantScope): InteractionService {
     },
 
     async findByExternalKey(externalKey) {
-      expectId(externalKey, "externalKey");
+      // Keys may be as long as `log` accepts (500), e.g. meeting keys built from 112-character iCalUIds.
+      if (typeof externalKey !== "string" || externalKey.length === 0 || externalKey.length > 500) {
+        throw validationError([{ path: ["externalKey"], message: "Expected an external key of 1-500 characters", code: "invalid_type" }]);
+      }
       return runQuery(scope, (store) => store.interactions.getByExternalKey(externalKey));
     },
 
@@ -180,6 +215,23 @@ export function interactionService(scope: TenantScope): InteractionService {
         const items = rows.slice(0, limit);
         const last = items[items.length - 1];
         return rows.length > limit && last ? { items, nextCursor: encodeCursor({ occurredAt: last.occurredAt, id: last.id }) } : { items };
+      });
+    },
+
+    async linkDeals(id, dealIds, options) {
+      expectId(id);
+      const expected = expectVersion(options?.expectedVersion);
+      const parsed = parseOrThrow(z.array(z.string().min(1).max(100)).max(50), dealIds);
+      return runCommand(scope, options, async (command) => {
+        const current = await load(command.store, id, expected);
+        const next: InteractionRecord = { ...current, dealIds: [...new Set(parsed)], version: current.version + 1, updatedAt: command.at };
+        const changes = diffFields({ ...current, dealIds: current.dealIds ?? [] }, next, ["dealIds"]);
+        if (Object.keys(changes).length === 0) return current;
+        await checkDeals(command.store, next.dealIds!);
+        if (!(await command.store.interactions.update(next, current.version))) throw staleVersion("interaction", id, current.version);
+        await command.store.interactions.setDeals(id, next.dealIds!, next.occurredAt);
+        await command.record({ entityType: "interaction", entityId: id, action: "update", version: next.version, changes, eventType: "interaction.updated", payload: next });
+        return next;
       });
     },
   };

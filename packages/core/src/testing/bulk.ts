@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { RelationInput } from "../model/relation.js";
 import { faultyStorage } from "./faults.js";
 import { expectCrmError, num, type SuiteContext } from "./harness.js";
+import { customer, salesWorld, standardPipeline } from "./sales-fixtures.js";
 
 const person = (i: number, extra: Partial<RelationInput> = {}): RelationInput => ({
   kind: "person",
@@ -93,6 +94,23 @@ export function bulkSuite(ctx: SuiteContext): void {
       expect(page.items.map((i) => i.subject ?? i.kind)).toEqual(["email", "email", "email"]);
       const bad = await expectCrmError(w.t.bulk.logInteractions([{ kind: "note", occurredAt: "2026-01-01T00:00:00Z", relationIds: ["ghost"] }]), "VALIDATION");
       expect(bad.issues[0]?.path).toEqual([0, "relationIds"]);
+    });
+
+    it("keeps deal links of bulk-logged interactions, and names a missing deal", async () => {
+      const w = salesWorld(ctx);
+      const { pipeline } = await standardPipeline(w.t);
+      const { org } = await customer(w.t);
+      const deal = await w.t.deals.create({ title: "Bulk deal", relationId: org.id, pipelineId: pipeline.id, amount: 1_000, currency: "EUR" });
+      const result = await w.t.bulk.logInteractions([
+        { kind: "call", occurredAt: "2026-01-02T10:00:00Z", relationIds: [org.id], dealIds: [deal.id] },
+        { kind: "note", occurredAt: "2026-01-03T10:00:00Z", relationIds: [org.id] },
+      ]);
+      expect(result.created).toBe(2);
+      expect((await w.t.deals.timeline(deal.id)).items.map((i) => i.kind)).toEqual(["call"]);
+      const logged = (await w.t.interactions.timeline(org.id)).items.find((i) => i.kind === "call");
+      expect(logged?.dealIds).toEqual([deal.id]);
+      const bad = await expectCrmError(w.t.bulk.logInteractions([{ kind: "note", occurredAt: "2026-01-01T00:00:00Z", relationIds: [org.id], dealIds: ["ghost"] }]), "VALIDATION");
+      expect(bad.issues[0]?.path).toEqual([0, "dealIds"]);
     });
 
     it("a fault at any storage step of an atomic import leaves nothing behind", async () => {

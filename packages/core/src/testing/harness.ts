@@ -22,6 +22,20 @@ export const KB_TABLES = [
   "kb_outbox_checkpoints",
   "kb_counters",
   "kb_attribute_models",
+  "kb_pipelines",
+  "kb_pipeline_stages",
+  "kb_lost_reasons",
+  "kb_deals",
+  "kb_deal_contacts",
+  "kb_deal_stage_history",
+  "kb_products",
+  "kb_quotes",
+  "kb_quote_lines",
+  "kb_orders",
+  "kb_interaction_deals",
+  "kb_sync_states",
+  "kb_sync_leases",
+  "kb_sync_items",
 ] as const;
 
 /** A Kaartenbak table name. */

@@ -14,8 +14,14 @@ import { suiteContext, type ConformanceSetup, type SuiteContext } from "./harnes
 import { interactionsSuite } from "./interactions.js";
 import { journalSuite } from "./journal.js";
 import { linksSuite } from "./links.js";
+import { pipelinesSuite } from "./pipeline.js";
+import { dealsSuite } from "./deals.js";
+import { quotesSuite } from "./quotes.js";
+import { ordersSuite } from "./orders.js";
+import { reportsSuite } from "./reports.js";
 import { propertiesSuite } from "./properties.js";
 import { relationsSuite } from "./relations.js";
+import { syncSuite } from "./sync.js";
 import { tenancySuite } from "./tenancy.js";
 import { timelineSuite } from "./timeline.js";
 import { transactionsSuite } from "./transactions.js";
@@ -32,6 +38,12 @@ export const FEATURE_SUITES = {
   transactions: transactionsSuite,
   tenancy: tenancySuite,
   properties: propertiesSuite,
+  pipelines: pipelinesSuite,
+  deals: dealsSuite,
+  quotes: quotesSuite,
+  orders: ordersSuite,
+  reports: reportsSuite,
+  sync: syncSuite,
   bulk: bulkSuite,
 } as const satisfies Record<string, (ctx: SuiteContext) => void>;
 
@@ -67,6 +79,7 @@ export function testStorageAdapter(options: ConformanceOptions): void {
 }
 
 export { faultyStorage, InjectedFault } from "./faults.js";
+export { MemoryRemote, draftOf } from "./sync-fake.js";
 export {
   KB_TABLES,
   expectCrmError,

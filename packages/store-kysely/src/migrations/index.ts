@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from "kysely";
 import type { DialectProfile } from "../dialect-profile.js";
 import { foundation } from "./001-foundation.js";
+import { sales } from "./002-sales.js";
+import { syncTables } from "./003-sync.js";
 
 /** Names of every migration, in the order they apply. New migrations sort after the last one. */
-export const MIGRATION_NAMES = ["001-foundation"] as const;
+export const MIGRATION_NAMES = ["001-foundation", "002-sales", "003-sync"] as const;
 
 /**
  * The Kaartenbak migrations for an engine, as a Kysely {@link MigrationProvider}. Hosts that run
@@ -17,6 +19,8 @@ export const MIGRATION_NAMES = ["001-foundation"] as const;
 export function migrations(profile: DialectProfile): MigrationProvider {
   const all: Record<(typeof MIGRATION_NAMES)[number], Migration> = {
     "001-foundation": foundation(profile),
+    "002-sales": sales(profile),
+    "003-sync": syncTables(profile),
   };
   return { getMigrations: () => Promise.resolve(all) };
 }
