@@ -7,11 +7,14 @@ import type { Figure } from "./measure.js";
 import { report, table } from "./report.js";
 import { w1Bulk } from "./workloads/w1-bulk.js";
 import { w2w3Reads } from "./workloads/w2-w3-reads.js";
+import { w6Sync } from "./workloads/w6-sync.js";
 
 /** Options of a bench run. */
 export interface BenchOptions {
   /** 1 = 100k relations, 1M interactions; 0.001 for a smoke run; 10 for the large run. */
   readonly scale: number;
+  /** Scale of the W6 sync workload (1 = 10k contacts + 50k messages); defaults to `scale`. */
+  readonly syncScale?: number;
   readonly reps: number;
   readonly engines: ReadonlyArray<"sqlite" | "postgres">;
   readonly databaseUrl: string;
@@ -36,6 +39,9 @@ export async function runBench(options: BenchOptions): Promise<{ figures: Figure
       figures.push(...w1);
       log(`[${name}] W2/W3 reads …`);
       figures.push(...(await w2w3Reads(engine, scale, loaded, options.reps)));
+      log(`[${name}] W6 sync …`);
+      const syncFactor = options.syncScale ?? options.scale;
+      figures.push(...(await w6Sync(engine, { contacts: Math.max(20, Math.round(10_000 * syncFactor)), messages: Math.max(50, Math.round(50_000 * syncFactor)) })));
     } finally {
       await engine.close();
     }
@@ -59,6 +65,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { figures } = await runBench({
     scale: Number(flag("scale") ?? (smoke ? 0.001 : 1)),
     reps: Number(flag("reps") ?? 5),
+    ...(flag("sync-scale") ? { syncScale: Number(flag("sync-scale")) } : {}),
     engines: (flag("engines") ?? "sqlite,postgres").split(",") as Array<"sqlite" | "postgres">,
     databaseUrl: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test",
     ...(smoke ? {} : { out: flag("out") ?? join(here, "..", "results", "latest.md") }),

@@ -35,18 +35,24 @@ export interface Figure {
   readonly workload: string;
   readonly unit: string;
   readonly sdk: number;
-  readonly raw: number;
-  /** `throughput`: sdk/raw (higher is better, target ≥ 0.7); `latency`: sdk/raw (lower is better, target ≤ 1.3). */
-  readonly kind: "throughput" | "latency";
+  /** The raw driver's figure; absent where the work has no raw counterpart (sync). */
+  readonly raw?: number;
+  /**
+   * `throughput`: sdk/raw, higher is better (target ≥ 0.7); `latency`: sdk/raw, lower is better
+   * (target ≤ 1.3); `absolute`: the SDK figure itself (target: at most `target`).
+   */
+  readonly kind: "throughput" | "latency" | "absolute";
   readonly target?: number;
   readonly note?: string;
 }
 
-/** The ratio the targets speak of: SDK over raw. */
-export const ratio = (f: Figure) => f.sdk / f.raw;
+/** The ratio the targets speak of: SDK over raw (undefined without a raw figure). */
+export const ratio = (f: Figure) => (f.raw === undefined ? undefined : f.sdk / f.raw);
 
 /** Whether a figure meets its target. */
 export function meets(f: Figure): boolean | undefined {
   if (f.target === undefined) return undefined;
-  return f.kind === "throughput" ? ratio(f) >= f.target : ratio(f) <= f.target;
+  if (f.kind === "absolute") return f.sdk <= f.target;
+  const r = ratio(f)!;
+  return f.kind === "throughput" ? r >= f.target : r <= f.target;
 }

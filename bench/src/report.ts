@@ -18,8 +18,9 @@ export function table(figures: readonly Figure[]): string {
   const rows = figures.map((f) => {
     const r = ratio(f);
     const ok = meets(f);
-    const target = f.target === undefined ? "" : `${f.kind === "throughput" ? "≥" : "≤"} ${f.target}`;
-    return `| ${f.engine} | ${f.workload} | ${fmt(f.sdk)} | ${fmt(f.raw)} | ${f.unit} | **${r.toFixed(2)}×** | ${target} ${ok === undefined ? "" : ok ? "met" : "MISSED"} | ${f.note ?? ""} |`;
+    const target = f.target === undefined ? "" : f.kind === "absolute" ? `≤ ${f.target}` : `${f.kind === "throughput" ? "≥" : "≤"} ${f.target}×`;
+    const shown = f.kind === "absolute" && f.sdk === 0 ? "0" : fmt(f.sdk);
+    return `| ${f.engine} | ${f.workload} | ${shown} | ${f.raw === undefined ? "–" : fmt(f.raw)} | ${f.unit} | ${r === undefined ? "–" : `**${r.toFixed(2)}×**`} | ${target} ${ok === undefined ? "" : ok ? "met" : "MISSED"} | ${f.note ?? ""} |`;
   });
   return ["| engine | workload | SDK | raw driver | unit | SDK/raw | target | notes |", "|---|---|---:|---:|---|---:|---|---|", ...rows].join("\n");
 }

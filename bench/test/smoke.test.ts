@@ -21,11 +21,13 @@ describe("bench smoke run", () => {
     const { figures, markdown } = await runBench({ scale: 0.0005, reps: 1, engines, databaseUrl: url, log: () => undefined });
     for (const engine of engines) {
       const workloads = figures.filter((f) => f.engine === engine).map((f) => f.workload.split(" ")[0]);
-      expect(new Set(workloads)).toEqual(new Set(["W1", "W2", "W3"]));
+      expect(new Set(workloads)).toEqual(new Set(["W1", "W2", "W3", "W6"]));
+      const resync = figures.find((f) => f.engine === engine && f.workload.startsWith("W6 resync"));
+      expect(resync?.sdk).toBe(0);
     }
     for (const f of figures) {
-      expect(Number.isFinite(f.sdk) && f.sdk > 0, f.workload).toBe(true);
-      expect(Number.isFinite(f.raw) && f.raw > 0, f.workload).toBe(true);
+      if (f.kind !== "absolute") expect(Number.isFinite(f.sdk) && f.sdk > 0, f.workload).toBe(true);
+      if (f.raw !== undefined) expect(Number.isFinite(f.raw) && f.raw > 0, f.workload).toBe(true);
     }
     expect(markdown).toContain("| engine | workload | SDK | raw driver |");
   });
