@@ -1,4 +1,5 @@
 import type { InteractionInput, RelationInput } from "@kaartenbak/core";
+import type { SqlFlavour } from "./raw-reports.js";
 
 /** What a raw-driver baseline does, per engine: the same work as the SDK, written by hand. */
 export interface RawDriver {
@@ -15,6 +16,10 @@ export interface RawDriver {
   findByPhone(tenant: string, phone: string): Promise<unknown[]>;
   /** The newest 50 interactions of a relation, with their links and participants. */
   timeline(tenant: string, relationId: string): Promise<unknown[]>;
+  /** Runs hand-written report SQL (W5) and returns every result row. */
+  runQueries(queries: readonly { sql: string; params: readonly unknown[] }[]): Promise<unknown[][]>;
+  /** The SQL functions this engine's hand-written queries use. */
+  readonly flavour: SqlFlavour;
   /** Rows in Kaartenbak's tables for a tenant (to prove a no-change run wrote nothing). */
   rowCount(tenant: string): Promise<number>;
   close(): Promise<void>;

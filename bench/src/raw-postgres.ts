@@ -2,6 +2,7 @@ import type pg from "pg";
 import type { InteractionInput, RelationInput } from "@kaartenbak/core";
 import type { RawDriver } from "./raw-driver.js";
 import { COLUMNS, interactionRows, relationRows } from "./raw-rows.js";
+import { dollarPlaceholders } from "./raw-reports.js";
 
 const TYPES: Record<string, string> = {
   addresses: "jsonb", attributes: "jsonb", changes: "jsonb", payload: "jsonb",
@@ -94,6 +95,16 @@ export function rawPostgres(pool: pg.Pool, schema: string): RawDriver {
       const tables = ["kb_relations", "kb_relation_emails", "kb_relation_phones", "kb_relation_refs", "kb_interactions", "kb_interaction_relations", "kb_interaction_participants", "kb_history", "kb_outbox"];
       const { rows } = await pool.query(tables.map((t) => `select count(*)::int as n from ${schema}.${t} where tenant_id = $1`).join(" union all "), [tenant]);
       return rows.reduce((sum, r) => sum + r.n, 0);
+    },
+    flavour: {
+      s: `${schema}.`,
+      utcDate: (c) => `to_char(${c} at time zone 'UTC', 'YYYY-MM-DD')`,
+      millisBetween: (a, b) => `cast(round(extract(epoch from (${b} - ${a})) * 1000) as bigint)`,
+    },
+    async runQueries(queries) {
+      const out: unknown[][] = [];
+      for (const q of queries) out.push((await pool.query(dollarPlaceholders(q.sql), [...q.params])).rows);
+      return out;
     },
     close: async () => undefined,
   };

@@ -30,6 +30,7 @@ export function rawSqlite(db: Database.Database): RawDriver {
         "where ir.tenant_id = ? and ir.relation_id = ? and i.deleted_at is null order by ir.occurred_at desc, ir.interaction_id desc limit 50",
     ),
   };
+  const reportStatements = new Map<string, Database.Statement>();
   const inList = new Map<number, { links: Database.Statement; participants: Database.Statement }>();
   const pageChildren = (n: number) => {
     let found = inList.get(n);
@@ -100,6 +101,14 @@ export function rawSqlite(db: Database.Database): RawDriver {
     async rowCount(tenant) {
       const tables = ["kb_relations", "kb_relation_emails", "kb_relation_phones", "kb_relation_refs", "kb_interactions", "kb_interaction_relations", "kb_interaction_participants", "kb_history", "kb_outbox"];
       return tables.reduce((sum, t) => sum + (db.prepare(`select count(*) as n from ${t} where tenant_id = ?`).get(tenant) as { n: number }).n, 0);
+    },
+    flavour: { s: "", utcDate: (c) => `substr(${c}, 1, 10)`, millisBetween: (a, b) => `cast(round((julianday(${b}) - julianday(${a})) * 86400000) as integer)` },
+    async runQueries(queries) {
+      return queries.map((q) => {
+        let statement = reportStatements.get(q.sql);
+        if (!statement) reportStatements.set(q.sql, (statement = db.prepare(q.sql)));
+        return statement.all(...q.params);
+      });
     },
     close: async () => undefined,
   };
