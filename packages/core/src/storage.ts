@@ -16,7 +16,7 @@
  */
 import type { AttributeValues } from "./attributes/registry.js";
 import type { CalendarDate, Instant } from "./model/common.js";
-import type { Direction, Participant } from "./model/interaction.js";
+import type { Interaction } from "./model/interaction.js";
 import type { EntityType, HistoryEntry, OutboxEvent } from "./model/journal.js";
 import type { LinkKind } from "./model/link.js";
 import type { Relation } from "./model/relation.js";
@@ -154,26 +154,8 @@ export interface LinkStore {
   ancestorsOf(organisationId: string): Promise<string[]>;
 }
 
-/** An interaction as stored, with its relation links and participants. */
-export interface InteractionRecord {
-  readonly id: string;
-  readonly kind: string;
-  readonly direction: Direction | null;
-  readonly channel: string | null;
-  readonly occurredAt: Instant;
-  readonly subject: string | null;
-  readonly body: string | null;
-  readonly outcome: string | null;
-  readonly relationIds: readonly string[];
-  readonly participants: readonly Participant[];
-  /** Deals the interaction is about; absent means none (records written before deals existed). */
-  readonly dealIds?: readonly string[];
-  readonly externalKey: string | null;
-  readonly version: number;
-  readonly createdAt: Instant;
-  readonly updatedAt: Instant;
-  readonly deletedAt: Instant | null;
-}
+/** An interaction as stored: the domain {@link Interaction}, with its relation links, participants and deal links. */
+export type InteractionRecord = Interaction;
 
 /** A position in a timeline: the last item of the previous page. */
 export interface TimelineCursor {
