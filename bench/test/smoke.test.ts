@@ -1,18 +1,9 @@
-import pg from "pg";
+import { postgresReachable, testDatabaseUrl } from "@kaartenbak/adapter-postgres/testing";
 import { describe, expect, it } from "vitest";
 import { runBench } from "../src/main.js";
 
-const url = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const probe = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-const postgres = await probe.connect().then(
-  () => true,
-  (error: Error) => {
-    if (process.env.KAARTENBAK_REQUIRE_POSTGRES === "1") throw error;
-    console.warn(`[kaartenbak] bench smoke runs on SQLite only: no Postgres at ${url}`);
-    return false;
-  },
-);
-await probe.end().catch(() => undefined);
+const url = testDatabaseUrl();
+const postgres = await postgresReachable("the bench smoke run on Postgres");
 
 /** The bench at a tiny scale, so it never rots. It asserts shape, never speed. */
 describe("bench smoke run", () => {

@@ -5,21 +5,13 @@ import pg from "pg";
 import { createCrm, type Crm } from "@kaartenbak/core";
 import { faultyStorage } from "@kaartenbak/core/testing";
 import { postgresAdapter } from "@kaartenbak/adapter-postgres";
+import { postgresReachable, testDatabaseUrl } from "@kaartenbak/adapter-postgres/testing";
 import { invoicingApp } from "../src/app.js";
 import { forwardCrmEvents } from "../src/forwarder.js";
 import { createAppSchema, type AppDatabase } from "../src/schema.js";
 
-const url = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const probe = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-const available = await probe.connect().then(
-  () => true,
-  (error: Error) => {
-    if (process.env.KAARTENBAK_REQUIRE_POSTGRES === "1") throw error;
-    console.warn(`[kaartenbak] erp-embedding example tests NOT RUN: no Postgres at ${url}`);
-    return false;
-  },
-);
-await probe.end().catch(() => undefined);
+const url = testDatabaseUrl();
+const available = await postgresReachable("erp-embedding example tests");
 
 describe.skipIf(!available)("example: ERP embedding", () => {
   const suffix = randomBytes(4).toString("hex");

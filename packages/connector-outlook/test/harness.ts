@@ -4,31 +4,13 @@ import pg from "pg";
 import { createCrm, type Crm, type StorageAdapter } from "@kaartenbak/core";
 import { sqliteAdapter } from "@kaartenbak/adapter-sqlite";
 import { postgresAdapter } from "@kaartenbak/adapter-postgres";
+import { dropSchema, freshSchemaName, postgresReachable, testDatabaseUrl } from "@kaartenbak/adapter-postgres/testing";
 
-/**
- * Both engines for the connector's end-to-end tests. The Postgres part follows
- * adapter-postgres/test/pg-harness.ts (copied, not imported across packages): each test file makes
- * and drops its own schema, and skips with a notice only when no server answers and
- * KAARTENBAK_REQUIRE_POSTGRES is not 1.
- */
-export const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+/** Both engines for the connector's end-to-end tests; each test file makes and drops its own schema. */
+export const DATABASE_URL = testDatabaseUrl();
 
-export const postgresAvailable: boolean = await (async () => {
-  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query("select 1");
-    return true;
-  } catch (error) {
-    if (process.env.KAARTENBAK_REQUIRE_POSTGRES === "1") {
-      throw new Error(`KAARTENBAK_REQUIRE_POSTGRES=1 but Postgres at ${DATABASE_URL} is unreachable: ${(error as Error).message}`);
-    }
-    console.warn(`\n[kaartenbak] Outlook Postgres tests NOT RUN: no server at ${DATABASE_URL} (${(error as Error).message}).\n`);
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-})();
+/** Skipped with a printed notice without a server; a failure with KAARTENBAK_REQUIRE_POSTGRES=1. */
+export const postgresAvailable: boolean = await postgresReachable("Outlook connector Postgres tests");
 
 /** A migrated database of one engine, with a raw row counter that bypasses the store. */
 export interface TestDb {
@@ -65,7 +47,7 @@ export async function openDb(engine: "sqlite" | "postgres", options: { filename?
     };
   }
   const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 6 });
-  const schema = options.schema ?? `kb_outlook_${randomBytes(6).toString("hex")}`;
+  const schema = options.schema ?? freshSchemaName("kb_outlook");
   const storage = postgresAdapter({ pool, schema });
   await storage.migrate();
   return {
@@ -79,7 +61,7 @@ export async function openDb(engine: "sqlite" | "postgres", options: { filename?
     },
     async close() {
       await storage.close();
-      if (!options.schema) await pool.query(`drop schema if exists ${schema} cascade`);
+      if (!options.schema) await dropSchema(pool, schema);
       await pool.end();
     },
   };
