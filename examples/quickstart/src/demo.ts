@@ -1,5 +1,6 @@
 import { createCrm, defineAttributes, type StorageAdapter, type TenantCrm } from "@kaartenbak/core";
 import { table } from "./table.js";
+import { runSegmentsDemo } from "./segments-demo.js";
 
 /** The demo's data model: what this (imaginary) wholesaler records about its relations. */
 export const attributes = defineAttributes({
@@ -93,5 +94,6 @@ export async function runDemo(storage: StorageAdapter, print: (line: string) => 
   const last = events[events.length - 1];
   if (last) await acme.outbox.acknowledge("demo-forwarder", last.sequence);
   print(`\nAcknowledged up to ${await acme.outbox.checkpoint("demo-forwarder")}; ${(await acme.outbox.poll("demo-forwarder")).length} events left to forward.`);
+  await runSegmentsDemo(acme, print);
   return acme;
 }

@@ -1,5 +1,6 @@
 import { CrmError } from "@kaartenbak/core";
-import type { DialectFunctions, DialectProfile } from "@kaartenbak/store-kysely";
+import type { DialectFunctions, DialectProfile, FilterFunctions } from "@kaartenbak/store-kysely";
+import type { Expression, RawBuilder } from "kysely";
 import { sql } from "kysely";
 
 /** The session setting row-level security policies read the tenant from. */
@@ -52,6 +53,25 @@ export const postgresFunctions: DialectFunctions = {
   jsonMember: (json, name) => sql<string | null>`((${json}) -> cast(${name} as text))::text`,
 };
 
+/** The member at `path` of a jsonb value; each key is a bound parameter cast to text (the key operator). */
+function member(json: Expression<unknown>, path: readonly string[]): RawBuilder<unknown> {
+  return path.reduce<RawBuilder<unknown>>((at, key) => sql`(${at} -> cast(${key} as text))`, sql`${json}`);
+}
+
+/**
+ * Postgres spellings of the filter expressions: `jsonb_typeof` types the member, `#>> '{}'` takes
+ * a scalar's text, and `collate "C"` makes extracted text compare by code point like SQLite's
+ * BINARY collation (the database default collation may be a locale's). `strpos` finds a substring
+ * literally.
+ */
+export const postgresFilters: FilterFunctions = {
+  jsonText: (json, path) => sql<string | null>`((case when jsonb_typeof(${member(json, path)}) = 'string' then ${member(json, path)} #>> '{}' end) collate "C")`,
+  jsonNumber: (json, path) => sql<number | null>`(case when jsonb_typeof(${member(json, path)}) = 'number' then (${member(json, path)} #>> '{}')::numeric end)`,
+  jsonBoolean: (json, path) => sql<number | null>`(case when jsonb_typeof(${member(json, path)}) = 'boolean' then (case when (${member(json, path)} #>> '{}') = 'true' then 1 else 0 end) end)`,
+  jsonArrayLength: (json) => sql<number>`jsonb_array_length(${json})`,
+  contains: (haystack, needle) => sql<boolean>`(strpos(${haystack}, cast(${needle} as text)) > 0)`,
+};
+
 /**
  * The Postgres profile. Ids and keys use the "C" collation so they sort by code point like
  * JavaScript strings and SQLite do (a locale collation would reorder keyset pages and break the
@@ -63,6 +83,7 @@ export function postgresProfile(options: { rowLevelSecurity?: boolean } = {}): D
     name: "postgres",
     types: { json: "jsonb", timestamp: "timestamptz", bigint: "bigint", key: sql`text collate "C"` },
     functions: postgresFunctions,
+    filters: postgresFilters,
     classifyError: classifyPostgresError,
     ...(rls
       ? {

@@ -1,5 +1,5 @@
 import { CrmError } from "@kaartenbak/core";
-import type { DialectFunctions, DialectProfile } from "@kaartenbak/store-kysely";
+import type { DialectFunctions, DialectProfile, FilterFunctions } from "@kaartenbak/store-kysely";
 import { sql } from "kysely";
 
 /** The part of better-sqlite3's `SqliteError` this mapping reads. */
@@ -68,6 +68,22 @@ export const sqliteFunctions: DialectFunctions = {
   jsonMember: (json, name) => sql<string | null>`(${json} -> ${`$.${name}`})`,
 };
 
+/** A JSON path with every key quoted (`$."creditLimit"."amount"`); bound as a parameter, never spliced. */
+const jsonPath = (path: readonly string[]) => `$${path.map((key) => `."${key}"`).join("")}`;
+
+/**
+ * SQLite spellings of the filter expressions: `json_type` tells a JSON string (`text`) from a
+ * number (`integer` / `real`) or boolean (`true` / `false`), so extraction is typed exactly as on
+ * Postgres; `instr` finds a substring literally (LIKE would read `%` and `_` as wildcards).
+ */
+export const sqliteFilters: FilterFunctions = {
+  jsonText: (json, path) => sql<string | null>`(case when json_type(${json}, ${jsonPath(path)}) = 'text' then json_extract(${json}, ${jsonPath(path)}) end)`,
+  jsonNumber: (json, path) => sql<number | null>`(case when json_type(${json}, ${jsonPath(path)}) in ('integer', 'real') then json_extract(${json}, ${jsonPath(path)}) end)`,
+  jsonBoolean: (json, path) => sql<number | null>`(case json_type(${json}, ${jsonPath(path)}) when 'true' then 1 when 'false' then 0 end)`,
+  jsonArrayLength: (json) => sql<number>`json_array_length(${json})`,
+  contains: (haystack, needle) => sql<boolean>`(instr(${haystack}, ${needle}) > 0)`,
+};
+
 /**
  * The SQLite profile of the Kysely store: text for JSON and instants (ISO-8601 sorts correctly as
  * text), `integer` (64-bit in SQLite) for counters, binary-collated text keys, and better-sqlite3's
@@ -77,6 +93,7 @@ export const sqliteProfile: DialectProfile = {
   name: "sqlite",
   types: { json: "text", timestamp: "text", bigint: "integer", key: "text" },
   functions: sqliteFunctions,
+  filters: sqliteFilters,
   classifyError: classifySqliteError,
   capabilities: { dialect: "sqlite", concurrentWriters: false, hostTransaction: false, rowLevelSecurity: false },
 };

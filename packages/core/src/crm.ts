@@ -15,6 +15,10 @@ import { quoteService, type QuoteService } from "./services/quotes.js";
 import { reportService, type ReportService } from "./services/reports.js";
 import { bulkService, type BulkService } from "./services/bulk.js";
 import { scopeTag } from "./tenant-scope.js";
+import { segmentService, type SegmentService } from "./services/segments.js";
+import { consentService, type ConsentService } from "./services/consent.js";
+import { campaignService, type CampaignService } from "./services/campaigns.js";
+import { customerValueService, type CustomerValueService } from "./services/customer-value.js";
 
 /** Defaults for every call made through one tenant handle. */
 export interface TenantOptions {
@@ -54,6 +58,14 @@ export interface TenantCrm {
   readonly reports: ReportService;
   /** Set-based imports of relations and interactions, streamed in chunked transactions. */
   readonly bulk: BulkService;
+  /** Dynamic, static and snapshot segments; filter counts and member pages, evaluated in the database. */
+  readonly segments: SegmentService;
+  /** The append-only consent and suppression ledgers, and the state derived from them. */
+  readonly consent: ConsentService;
+  /** Campaigns on segments: launch with consent exclusions, member statuses, results, mailing lists. */
+  readonly campaigns: CampaignService;
+  /** Customer value: RFM, lifetime value, cross-sell and value per segment, computed in the database. */
+  readonly value: CustomerValueService;
   /**
    * Runs several commands in one transaction. `fn` gets a tenant handle whose every call joins the
    * transaction: all changes, history entries and events commit together when `fn` resolves, and
@@ -123,6 +135,10 @@ function tenantCrm(scope: TenantScope): TenantCrm {
     orders: orderService(scope),
     reports: reportService(scope),
     bulk: bulkService(scope),
+    segments: segmentService(scope),
+    consent: consentService(scope),
+    campaigns: campaignService(scope),
+    value: customerValueService(scope),
     transaction: (fn) => runUnit(scope, (unit) => fn(unit === scope.unit ? tenantCrm(scope) : tenantCrm({ ...scope, unit }))),
   };
 }

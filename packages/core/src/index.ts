@@ -155,3 +155,132 @@ export type {
   VelocityAggregateRow,
 } from "./storage-sales.js";
 export type { AttributeTarget } from "./attributes/registry.js";
+// Segmentation: the filter language, segments, consent, campaigns and customer value.
+export {
+  COMPARISON_OPERATORS,
+  FILTER_FIELDS,
+  FILTER_OPERATORS,
+  FILTER_VERSION,
+  LINK_PATHS,
+  conditionSchema,
+  filterSchema,
+  type AndCondition,
+  type AttributeCondition,
+  type ComparisonOperator,
+  type Condition,
+  type CountComparison,
+  type DealsCondition,
+  type FieldCondition,
+  type Filter,
+  type FilterField,
+  type FilterOperator,
+  type FilterScalar,
+  type FilterValue,
+  type InteractionsCondition,
+  type LinkCondition,
+  type LinkPath,
+  type MoneyComparison,
+  type NotCondition,
+  type OrCondition,
+  type OrdersCondition,
+  type RelativeTime,
+  type SegmentCondition,
+  type TagsCondition,
+  type TimePoint,
+  type TimeWindow,
+} from "./filter/schema.js";
+export { validateFilter, type FilterEnvironment, type ValueType } from "./filter/validate.js";
+export { resolveFilter, type ResolveEnvironment, type SegmentReference } from "./filter/resolve.js";
+export { addDays, addMonths, dayOf } from "./filter/time.js";
+export { compareNumbers, type Measure, type Operand, type RelationTextColumn, type ResolvedComparison, type ResolvedCondition, type ResolvedDeals, type ResolvedInteractions, type ResolvedLink, type ResolvedOrders, type TextMatch } from "./filter/resolved.js";
+export { compareCodePoints, evaluateFilter, referencePredicate, type FilterDataset } from "./filter/reference.js";
+export {
+  filterBuilder,
+  type AggregateOps,
+  type AnyOps,
+  type AttributeOps,
+  type BooleanOps,
+  type EqualityOps,
+  type FieldOps,
+  type FilterBuilder,
+  type InstantOps,
+  type MoneyAggregateOps,
+  type NumberOps,
+  type OrderedOps,
+  type TextOps,
+} from "./filter/builder.js";
+export { SEGMENT_KINDS, type MemberPage, type PageOptions, type Segment, type SegmentInput, type SegmentKind, type SegmentPatch, type SegmentRecord } from "./model/segment.js";
+export {
+  CONSENT_ACTIONS,
+  CONSENT_CHANNELS,
+  LEGAL_BASES,
+  SUPPRESSION_ACTIONS,
+  contactBlock,
+  deriveConsent,
+  ledgerOrder,
+  type ConsentAction,
+  type ConsentChannel,
+  type ConsentEntry,
+  type ConsentInput,
+  type ConsentState,
+  type ConsentStatus,
+  type ContactBlock,
+  type LegalBasis,
+  type SuppressionAction,
+  type SuppressionEntry,
+  type SuppressionInput,
+} from "./model/consent.js";
+export {
+  CAMPAIGN_STATUSES,
+  EXCLUSION_REASONS,
+  MEMBER_PROGRESS,
+  MEMBER_STATUSES,
+  canMoveMember,
+  type Campaign,
+  type CampaignInput,
+  type CampaignMember,
+  type CampaignMemberRecord,
+  type CampaignPatch,
+  type CampaignRecord,
+  type CampaignResults,
+  type CampaignStatus,
+  type ExclusionReason,
+  type LaunchResult,
+  type MailingListEntry,
+  type MemberStatus,
+  type MemberUpdate,
+} from "./model/campaign.js";
+export type {
+  CrossSellPair,
+  CrossSellQuery,
+  CrossSellReport,
+  LifetimeValueQuery,
+  LifetimeValueReport,
+  LifetimeValueRow,
+  RfmQuery,
+  RfmReport,
+  RfmRow,
+  SegmentValueQuery,
+  SegmentValueReport,
+  SegmentValueRow,
+} from "./model/customer-value.js";
+export { csvField, csvRecord, parseCsv } from "./csv.js";
+export type { EvaluationOptions, SegmentService } from "./services/segments.js";
+export type { ConsentService } from "./services/consent.js";
+export type { CampaignService } from "./services/campaigns.js";
+export type { CustomerValueService } from "./services/customer-value.js";
+export type {
+  CampaignStore,
+  ConsentStore,
+  CurrencyAggregate,
+  CustomerOrdersRow,
+  DayRange,
+  IdPage,
+  MailingRow,
+  MaterialiseInput,
+  MemberQuery,
+  MemberStatusWrite,
+  RfmAggregateRow,
+  SegmentStore,
+  ValueReportStore,
+} from "./storage-segments.js";

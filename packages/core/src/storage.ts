@@ -23,6 +23,7 @@ import type { Relation } from "./model/relation.js";
 import type { DealStore, LostReasonStore, OrderStore, PipelineStore, ProductStore, QuoteStore, ReportStore } from "./storage-sales.js";
 import type { BulkStore } from "./storage-bulk.js";
 import type { SyncStore } from "./storage-sync.js";
+import type { CampaignStore, ConsentStore, SegmentStore, ValueReportStore } from "./storage-segments.js";
 
 /** What an adapter can do, as data. Core and the conformance suite read these instead of probing. */
 export interface StorageCapabilities {
@@ -95,6 +96,14 @@ export interface TenantStore {
   readonly bulk: BulkStore;
   /** Sync state, leases and remote-item mappings (see storage-sync.ts). */
   readonly sync: SyncStore;
+  /** Filter evaluation and segments (see storage-segments.ts). */
+  readonly segments: SegmentStore;
+  /** The append-only consent and suppression ledgers. */
+  readonly consent: ConsentStore;
+  /** Campaigns and their members. */
+  readonly campaigns: CampaignStore;
+  /** Customer-value aggregates (RFM, lifetime value, cross-sell, value per segment). */
+  readonly valueReports: ValueReportStore;
 }
 
 /** A relation as stored: the domain {@link Relation}, complete. */

@@ -51,6 +51,33 @@ export interface DialectFunctions {
 }
 
 /**
+ * The few SQL expressions the filter compiler needs that engines spell differently (see
+ * filter-compiler.ts). Each returns one expression over its arguments; every value is a bound
+ * parameter. Typed JSON extraction returns NULL for a member of another JSON type, so a filter on
+ * a number attribute never matches a string that an older data model left behind, on any engine.
+ */
+export interface FilterFunctions {
+  /**
+   * The member at `path` of a JSON object column when it is a JSON string, as text that compares by
+   * code point (so date and text ranges order alike on every engine); otherwise NULL. SQLite:
+   * `json_type`/`json_extract`; Postgres: `jsonb_typeof` / `#>>` with `collate "C"`.
+   */
+  jsonText(json: Expression<unknown>, path: readonly string[]): RawBuilder<string | null>;
+  /** The member at `path` when it is a JSON number, as an SQL number; otherwise NULL. */
+  jsonNumber(json: Expression<unknown>, path: readonly string[]): RawBuilder<number | null>;
+  /** The member at `path` when it is a JSON boolean, as 1 or 0; otherwise NULL. */
+  jsonBoolean(json: Expression<unknown>, path: readonly string[]): RawBuilder<number | null>;
+  /** The number of elements of a JSON array column. */
+  jsonArrayLength(json: Expression<unknown>): RawBuilder<number>;
+  /**
+   * Whether `needle` (a bound parameter) occurs in `haystack`, literally and case-sensitively:
+   * `instr(h, n) > 0` on SQLite, `strpos(h, n) > 0` on Postgres. No LIKE, so `%`, `_` and `\`
+   * need no escaping. NULL when `haystack` is NULL (the compiler guards that).
+   */
+  contains(haystack: Expression<unknown>, needle: string): RawBuilder<boolean>;
+}
+
+/**
  * Everything that differs between SQL engines, kept out of the shared queries. The store writes
  * each query once with Kysely builders that run on every supported engine; an adapter contributes
  * only this profile.
@@ -62,6 +89,8 @@ export interface DialectProfile {
   readonly types: DialectColumnTypes;
   /** Engine-specific expressions of the report queries. */
   readonly functions: DialectFunctions;
+  /** Engine-specific expressions of the filter compiler. */
+  readonly filters: FilterFunctions;
   /**
    * Maps a native driver error to a {@link CrmError} (DUPLICATE, INTEGRITY, CONFLICT with
    * `retryable`), or returns undefined when the error is none of those, so the store reports it as

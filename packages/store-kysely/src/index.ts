@@ -6,7 +6,7 @@
  * Kysely builders that run on SQLite and Postgres alike.
  */
 export { createKyselyStorage, type KyselyStorageOptions } from "./storage.js";
-export type { ColumnTypeSpec, DialectColumnTypes, DialectFunctions, DialectProfile } from "./dialect-profile.js";
+export type { ColumnTypeSpec, DialectColumnTypes, DialectFunctions, DialectProfile, FilterFunctions } from "./dialect-profile.js";
 export { mapError } from "./map-error.js";
 export { migrateSchema, type MigrateOptions } from "./migrate.js";
 export { migrations, MIGRATION_NAMES } from "./migrations/index.js";
@@ -52,3 +52,6 @@ export type {
   StageHistoryRow,
   StageRow,
 } from "./schema-sales.js";
+export { SEGMENT_TABLES } from "./migrations/004-segments.js";
+export type { CampaignMemberRow, CampaignRow, ConsentLedgerRow, SegmentMemberRow, SegmentRow, SuppressionLedgerRow } from "./schema-segments.js";
+export { filterCompiler, matchingRelations, type CompileCondition } from "./filter-compiler.js";

@@ -12,6 +12,7 @@ import type {
   StageHistoryRow,
   StageRow,
 } from "./schema-sales.js";
+import type { CampaignMemberRow, CampaignRow, ConsentLedgerRow, SegmentMemberRow, SegmentRow, SuppressionLedgerRow } from "./schema-segments.js";
 
 /**
  * The Kaartenbak tables as Kysely sees them. Names are part of the public contract: the
@@ -268,6 +269,12 @@ export interface KyselyDatabase {
   kb_sync_states: SyncStateRow;
   kb_sync_leases: SyncLeaseRow;
   kb_sync_items: SyncItemRow;
+  kb_segments: SegmentRow;
+  kb_segment_members: SegmentMemberRow;
+  kb_consent_ledger: ConsentLedgerRow;
+  kb_suppression_ledger: SuppressionLedgerRow;
+  kb_campaigns: CampaignRow;
+  kb_campaign_members: CampaignMemberRow;
 }
 
 /** Every Kaartenbak table, in creation order (drop in reverse). */
@@ -300,6 +307,12 @@ export const KB_TABLES = [
   "kb_sync_states",
   "kb_sync_leases",
   "kb_sync_items",
+  "kb_segments",
+  "kb_segment_members",
+  "kb_consent_ledger",
+  "kb_suppression_ledger",
+  "kb_campaigns",
+  "kb_campaign_members",
 ] as const satisfies ReadonlyArray<keyof KyselyDatabase>;
 
 /** Kysely's bookkeeping tables for our migrations, named so they cannot clash with a host's own. */

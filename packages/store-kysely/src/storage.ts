@@ -16,6 +16,10 @@ import { productStore } from "./product-store.js";
 import { quoteStore } from "./quote-store.js";
 import { reportStore } from "./report-store.js";
 import { syncStore } from "./sync-store.js";
+import { segmentStore } from "./segment-store.js";
+import { consentStore } from "./consent-store.js";
+import { campaignStore } from "./campaign-store.js";
+import { valueStore } from "./value-store.js";
 import type { KyselyDatabase } from "./schema.js";
 
 /** Options of {@link createKyselyStorage}. */
@@ -69,6 +73,10 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
       reports: withMappedErrors(profile, reportStore(context, profile.functions)),
       sync: withMappedErrors(profile, syncStore(context)),
       bulk: withMappedErrors(profile, bulkStore(context)),
+      segments: withMappedErrors(profile, segmentStore(context, profile)),
+      consent: withMappedErrors(profile, consentStore(context)),
+      campaigns: withMappedErrors(profile, campaignStore(context, profile)),
+      valueReports: withMappedErrors(profile, valueStore(context, profile)),
     };
   }
 

@@ -12,6 +12,14 @@ export function postgresLikeProfile(hookCalls: string[] = []): DialectProfile {
       millisBetween: (from, to) => sql<number>`cast(round(extract(epoch from (${to} - ${from})) * 1000) as bigint)`,
       jsonMember: (json, name) => sql<string | null>`((${json}) -> cast(${name} as text))::text`,
     },
+    // Compile-only stand-ins of the Postgres filter expressions (segment SQL is tested on a real server).
+    filters: {
+      jsonText: (json, path) => sql<string | null>`(${json} #>> ${path})`,
+      jsonNumber: (json, path) => sql<number | null>`(${json} #>> ${path})::numeric`,
+      jsonBoolean: (json, path) => sql<number | null>`(${json} #>> ${path})::boolean::int`,
+      jsonArrayLength: (json) => sql<number>`jsonb_array_length(${json})`,
+      contains: (haystack, needle) => sql<boolean>`(strpos(${haystack}, ${needle}) > 0)`,
+    },
     classifyError: (error) =>
       (error as { code?: string }).code === "23505" ? new CrmError("DUPLICATE", "dup", { reason: "unique_violation", cause: error }) : undefined,
     async onTransactionStart(trx, tenantId) {

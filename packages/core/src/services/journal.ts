@@ -25,7 +25,7 @@ export interface OutboxService {
   checkpoint(consumer: string): Promise<number>;
 }
 
-const EVENT_TYPES: readonly EntityType[] = ["relation", "link", "interaction", "pipeline", "lost_reason", "deal", "product", "quote", "order"];
+const EVENT_TYPES: readonly EntityType[] = ["relation", "link", "interaction", "pipeline", "lost_reason", "deal", "product", "quote", "order", "segment", "consent", "suppression", "campaign", "campaign_member"];
 
 function limitOf(value: number | undefined, fallback: number): number {
   const limit = value ?? fallback;

@@ -36,6 +36,12 @@ export const KB_TABLES = [
   "kb_sync_states",
   "kb_sync_leases",
   "kb_sync_items",
+  "kb_segments",
+  "kb_segment_members",
+  "kb_consent_ledger",
+  "kb_suppression_ledger",
+  "kb_campaigns",
+  "kb_campaign_members",
 ] as const;
 
 /** A Kaartenbak table name. */

@@ -25,6 +25,11 @@ import { syncSuite } from "./sync.js";
 import { tenancySuite } from "./tenancy.js";
 import { timelineSuite } from "./timeline.js";
 import { transactionsSuite } from "./transactions.js";
+import { filtersSuite } from "./filters.js";
+import { segmentsSuite } from "./segments.js";
+import { consentSuite } from "./consent.js";
+import { campaignsSuite } from "./campaigns.js";
+import { customerValueSuite } from "./customer-value.js";
 
 /** The feature suites, by name. */
 export const FEATURE_SUITES = {
@@ -45,6 +50,11 @@ export const FEATURE_SUITES = {
   reports: reportsSuite,
   sync: syncSuite,
   bulk: bulkSuite,
+  filters: filtersSuite,
+  segments: segmentsSuite,
+  consent: consentSuite,
+  campaigns: campaignsSuite,
+  customerValue: customerValueSuite,
 } as const satisfies Record<string, (ctx: SuiteContext) => void>;
 
 /** The name of a feature suite. */

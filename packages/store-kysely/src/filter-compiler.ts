@@ -1,0 +1,212 @@
+import type { Operand, ResolvedComparison, ResolvedCondition, TextMatch } from "@kaartenbak/core";
+import { sql, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from "kysely";
+import type { FilterFunctions } from "./dialect-profile.js";
+import type { KyselyDatabase } from "./schema.js";
+
+/**
+ * Compiles the resolved filter language (see `@kaartenbak/core` `ResolvedCondition`) into one SQL
+ * boolean over a `kb_relations` row. Links and aggregates become correlated EXISTS / COUNT / SUM
+ * subqueries, so the database evaluates everything and nothing is loaded into memory. Every value
+ * is a bound parameter; the only identifiers spliced in are table aliases the compiler makes up
+ * itself. Text tests avoid LIKE (`contains` is the profile's `instr`/`strpos`, `startsWith` a
+ * `substr` comparison), so `%`, `_` and `\` in values are literal characters.
+ *
+ * Every atom is two-valued: a test of a missing value is false, never NULL, so `not` is an exact
+ * complement, exactly as in the reference evaluator.
+ */
+
+/** Turns a resolved condition over the relation aliased `alias` into an SQL boolean. */
+export type CompileCondition = (condition: ResolvedCondition, alias: string) => Expression<SqlBool>;
+
+type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Query = SelectQueryBuilder<any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const COMPARE = { eq: "=", neq: "<>", lt: "<", lte: "<=", gt: ">", gte: ">=" } as const;
+const TRUE = sql<SqlBool>`(1 = 1)`;
+const FALSE = sql<SqlBool>`(1 = 0)`;
+
+/** `left op right` with the operator from a fixed table (never from input). */
+function compare(left: Expression<unknown>, op: keyof typeof COMPARE, right: unknown): RawBuilder<SqlBool> {
+  return sql<SqlBool>`(${left} ${sql.raw(COMPARE[op])} ${right})`;
+}
+
+/** `value in (…)` with one parameter per value. */
+function inList(value: Expression<unknown>, values: readonly unknown[]): RawBuilder<SqlBool> {
+  return sql<SqlBool>`(${value} in (${sql.join(values.map((v) => sql`${v}`))}))`;
+}
+
+/** Literal prefix test by characters, identical on SQLite and Postgres. */
+function startsWith(value: Expression<unknown>, prefix: string): RawBuilder<SqlBool> {
+  return sql<SqlBool>`(substr(${value}, 1, length(cast(${prefix} as text))) = ${prefix})`;
+}
+
+const and = (parts: readonly Expression<SqlBool>[]) => (parts.length === 0 ? TRUE : sql<SqlBool>`(${sql.join(parts, sql` and `)})`);
+const or = (parts: readonly Expression<SqlBool>[]) => (parts.length === 0 ? FALSE : sql<SqlBool>`(${sql.join(parts, sql` or `)})`);
+
+/** Builds a compiler for one transaction; aliases are numbered per compiler so subqueries never shadow each other. */
+export function filterCompiler(db: Kysely<KyselyDatabase>, fns: FilterFunctions): CompileCondition {
+  const anyDb = db as AnyDb;
+  let counter = 0;
+  const alias = (prefix: string) => `${prefix}${++counter}`;
+  const ref = (table: string, column: string) => sql.ref(`${table}.${column}`);
+  /** `select 1 from <table> as <a> where a.tenant_id = outer.tenant_id and a.<column> = outer.id`. */
+  const related = (table: keyof KyselyDatabase, a: string, column: string, outer: string): Query =>
+    anyDb.selectFrom(`${table} as ${a}`).where(sql<SqlBool>`${ref(a, "tenant_id")} = ${ref(outer, "tenant_id")}`).where(sql<SqlBool>`${ref(a, column)} = ${ref(outer, "id")}`);
+  const exists = (query: Query) => sql<SqlBool>`(exists ${query.select(sql`1`.as("one"))})`;
+
+  function operand(o: Operand, r: string): Expression<unknown> {
+    switch (o.kind) {
+      case "column":
+      case "instant":
+        return ref(r, o.column);
+      case "attrText":
+        return fns.jsonText(ref(r, "attributes"), o.path);
+      case "attrNumber":
+        return fns.jsonNumber(ref(r, "attributes"), o.path);
+      case "attrBoolean":
+        return fns.jsonBoolean(ref(r, "attributes"), o.path);
+    }
+  }
+
+  /** A test of a possibly-missing value, false when it is missing. */
+  const guarded = (value: Expression<unknown>, test: Expression<SqlBool>) => sql<SqlBool>`(${value} is not null and ${test})`;
+
+  function textMatch(value: Expression<unknown>, match: TextMatch): Expression<SqlBool> {
+    switch (match.op) {
+      case "eq":
+        return compare(value, "eq", match.value);
+      case "in":
+        return inList(value, match.values);
+      case "contains":
+        return fns.contains(value, match.value);
+      case "startsWith":
+        return startsWith(value, match.value);
+    }
+  }
+
+  /** Compares the number a subquery measures, using EXISTS / NOT EXISTS where that is what the comparison means. */
+  function measured(query: Query, measure: "count" | { sum: string }, cmp: ResolvedComparison): Expression<SqlBool> {
+    if (measure === "count") {
+      const atLeastOne = (cmp.op === "gte" && cmp.value === 1) || (cmp.op === "gt" && cmp.value === 0) || (cmp.op === "neq" && cmp.value === 0);
+      const none = (cmp.op === "eq" && cmp.value === 0) || (cmp.op === "lt" && cmp.value === 1) || (cmp.op === "lte" && cmp.value === 0);
+      if (atLeastOne) return exists(query);
+      if (none) return sql<SqlBool>`(not ${exists(query)})`;
+      return compare(sql`(${query.select(sql`count(*)`.as("n"))})`, cmp.op, cmp.value);
+    }
+    return compare(sql`coalesce((${query.select(sql`sum(${sql.ref(measure.sum)})`.as("s"))}), 0)`, cmp.op, cmp.value);
+  }
+
+  const instantRange = (column: RawBuilder<unknown> | ReturnType<typeof ref>, from: string | null, to: string | null) => [
+    ...(from === null ? [] : [compare(column, "gte", from)]),
+    ...(to === null ? [] : [compare(column, "lte", to)]),
+  ];
+
+  function compile(c: ResolvedCondition, r: string): Expression<SqlBool> {
+    switch (c.t) {
+      case "const":
+        return c.value ? TRUE : FALSE;
+      case "and":
+        return and(c.of.map((x) => compile(x, r)));
+      case "or":
+        return or(c.of.map((x) => compile(x, r)));
+      case "not":
+        return sql<SqlBool>`(not ${compile(c.of, r)})`;
+      case "compare": {
+        const value = operand(c.operand, r);
+        return guarded(value, compare(value, c.op, c.value));
+      }
+      case "in": {
+        const value = operand(c.operand, r);
+        return guarded(value, inList(value, c.values));
+      }
+      case "contains":
+      case "startsWith": {
+        const value = operand(c.operand, r);
+        return guarded(value, c.t === "contains" ? fns.contains(value, c.value) : startsWith(value, c.value));
+      }
+      case "present":
+        return sql<SqlBool>`(${operand(c.operand, r)} is not null)`;
+      case "email": {
+        const e = alias("e");
+        const query = related("kb_relation_emails", e, "relation_id", r);
+        return exists(c.match === null ? query : query.where(textMatch(ref(e, "email"), c.match)));
+      }
+      case "tags": {
+        const t = alias("t");
+        const query = related("kb_relation_tags", t, "relation_id", r);
+        return exists(c.values === null ? query : query.where(inList(ref(t, "tag"), c.values)));
+      }
+      case "link": {
+        const l = alias("l");
+        const o = alias("r");
+        const [self, other] = c.self === "from" ? ["from_id", "to_id"] : ["to_id", "from_id"];
+        let query = related("kb_links", l, self, r)
+          .innerJoin(`kb_relations as ${o}`, (join) => join.on(sql<SqlBool>`${ref(o, "tenant_id")} = ${ref(l, "tenant_id")} and ${ref(o, "id")} = ${ref(l, other)}`))
+          .where(compare(ref(l, "kind"), "eq", c.kind))
+          .where(sql<SqlBool>`${ref(o, "deleted_at")} is null`);
+        if (c.role !== null) query = query.where(compare(ref(l, "role"), "eq", c.role));
+        if (c.activeOn !== null) {
+          query = query
+            .where(sql<SqlBool>`(${ref(l, "valid_from")} is null or ${ref(l, "valid_from")} <= ${c.activeOn})`)
+            .where(sql<SqlBool>`(${ref(l, "valid_to")} is null or ${ref(l, "valid_to")} >= ${c.activeOn})`);
+        }
+        return exists(query.where(compile(c.where, o)));
+      }
+      case "interactions": {
+        const ir = alias("ir");
+        const i = alias("i");
+        let query = related("kb_interaction_relations", ir, "relation_id", r)
+          .innerJoin(`kb_interactions as ${i}`, (join) => join.on(sql<SqlBool>`${ref(i, "tenant_id")} = ${ref(ir, "tenant_id")} and ${ref(i, "id")} = ${ref(ir, "interaction_id")}`))
+          .where(sql<SqlBool>`${ref(i, "deleted_at")} is null`);
+        if (c.kinds) query = query.where(inList(ref(i, "kind"), c.kinds));
+        if (c.directions) query = query.where(inList(ref(i, "direction"), c.directions));
+        if (c.channels) query = query.where(inList(ref(i, "channel"), c.channels));
+        for (const bound of instantRange(ref(ir, "occurred_at"), c.from, c.to)) query = query.where(bound);
+        return measured(query, "count", c.compare);
+      }
+      case "deals": {
+        const d = alias("d");
+        let query = related("kb_deals", d, "relation_id", r).where(sql<SqlBool>`${ref(d, "deleted_at")} is null`);
+        if (c.statuses) query = query.where(inList(ref(d, "status"), c.statuses));
+        if (c.pipelineIds) query = query.where(inList(ref(d, "pipeline_id"), c.pipelineIds));
+        if (c.currency !== null) query = query.where(compare(ref(d, "currency"), "eq", c.currency));
+        if (c.amount) query = query.where(compare(ref(d, "amount"), c.amount.op, c.amount.value));
+        for (const bound of [...instantRange(ref(d, "created_at"), c.createdFrom, c.createdTo), ...instantRange(ref(d, "closed_at"), c.closedFrom, c.closedTo)]) query = query.where(bound);
+        return measured(query, c.measure === "count" ? "count" : { sum: `${d}.amount` }, c.compare);
+      }
+      case "orders": {
+        const o = alias("o");
+        let query = related("kb_orders", o, "relation_id", r).where(sql<SqlBool>`${ref(o, "cancelled_at")} is null`);
+        for (const bound of instantRange(ref(o, "order_date"), c.from, c.to)) query = query.where(bound);
+        if (c.currency !== null) query = query.where(compare(ref(o, "currency"), "eq", c.currency));
+        if (c.productCodes) {
+          const q = alias("q");
+          const p = alias("p");
+          const lines = anyDb
+            .selectFrom(`kb_quote_lines as ${q}`)
+            .innerJoin(`kb_products as ${p}`, (join) => join.on(sql<SqlBool>`${ref(p, "tenant_id")} = ${ref(q, "tenant_id")} and ${ref(p, "id")} = ${ref(q, "product_id")}`))
+            .where(sql<SqlBool>`${ref(q, "tenant_id")} = ${ref(o, "tenant_id")} and ${ref(q, "quote_id")} = ${ref(o, "quote_id")}`)
+            .where(inList(ref(p, "code"), c.productCodes));
+          query = query.where(exists(lines));
+        }
+        return measured(query, c.measure === "count" ? "count" : { sum: `${o}.net_amount` }, c.compare);
+      }
+      case "members": {
+        const m = alias("m");
+        return exists(related("kb_segment_members", m, "relation_id", r).where(compare(ref(m, "segment_id"), "eq", c.segmentId)));
+      }
+    }
+  }
+
+  return compile;
+}
+
+/** The live relations of a tenant that match a condition, aliased `r0`. */
+export function matchingRelations(db: Kysely<KyselyDatabase>, fns: FilterFunctions, tenantId: string, condition: ResolvedCondition) {
+  const compile = filterCompiler(db, fns);
+  return db
+    .selectFrom("kb_relations as r0")
+    .where("r0.tenant_id", "=", tenantId)
+    .where("r0.deleted_at", "is", null)
+    .where(compile(condition, "r0"));
+}
