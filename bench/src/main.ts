@@ -7,6 +7,7 @@ import type { Figure } from "./measure.js";
 import { report, table } from "./report.js";
 import { w1Bulk } from "./workloads/w1-bulk.js";
 import { w2w3Reads } from "./workloads/w2-w3-reads.js";
+import { w4Segments } from "./workloads/w4-segments.js";
 import { w5Reports } from "./workloads/w5-reports.js";
 import { w6Sync } from "./workloads/w6-sync.js";
 
@@ -42,6 +43,8 @@ export async function runBench(options: BenchOptions): Promise<{ figures: Figure
       figures.push(...(await w2w3Reads(engine, scale, loaded, options.reps)));
       log(`[${name}] W5 reports …`);
       figures.push(...(await w5Reports(engine, scale, loaded, options.reps)));
+      log(`[${name}] W4 segments …`);
+      figures.push(...(await w4Segments(engine, loaded, options.reps)));
       log(`[${name}] W6 sync …`);
       const syncFactor = options.syncScale ?? options.scale;
       figures.push(...(await w6Sync(engine, { contacts: Math.max(20, Math.round(10_000 * syncFactor)), messages: Math.max(50, Math.round(50_000 * syncFactor)) })));
