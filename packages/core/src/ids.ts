@@ -1,10 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { CrmError } from "./errors.js";
 
-/**
- * A time-ordered UUID (version 7, RFC 9562). Ids that grow with time keep B-tree inserts at the
- * right edge of the index and make "newest first" ties break in creation order.
- */
 // Random bytes are drawn from a pool: one call per 256 ids instead of one per id (a bulk import
 // spent a tenth of its time in per-id calls).
 const POOL_SIZE = 16 * 256;
@@ -21,6 +17,10 @@ function random16(): Buffer {
   return bytes;
 }
 
+/**
+ * A time-ordered UUID (version 7, RFC 9562). Ids that grow with time keep B-tree inserts at the
+ * right edge of the index and make "newest first" ties break in creation order.
+ */
 export function uuidv7(now: number = Date.now()): string {
   const bytes = random16();
   // 48-bit big-endian millisecond timestamp.
