@@ -35,19 +35,24 @@ export async function runBench(options: BenchOptions): Promise<{ figures: Figure
   for (const name of options.engines) {
     const engine: Engine = name === "sqlite" ? await openSqlite() : await openPostgres(options.databaseUrl);
     versions.push(engine.version);
+    // Each figure is printed as soon as it exists, so a long run shows progress and an interrupted one keeps what it measured.
+    const add = (more: Figure[]) => {
+      figures.push(...more);
+      for (const line of table(more).split("\n").slice(2)) log(line);
+    };
     try {
       log(`[${name}] W1 bulk writes …`);
       const { figures: w1, loaded } = await w1Bulk(engine, scale, options.reps);
-      figures.push(...w1);
+      add(w1);
       log(`[${name}] W2/W3 reads …`);
-      figures.push(...(await w2w3Reads(engine, scale, loaded, options.reps)));
+      add(await w2w3Reads(engine, scale, loaded, options.reps));
       log(`[${name}] W5 reports …`);
-      figures.push(...(await w5Reports(engine, scale, loaded, options.reps)));
+      add(await w5Reports(engine, scale, loaded, options.reps));
       log(`[${name}] W4 segments …`);
-      figures.push(...(await w4Segments(engine, loaded, options.reps)));
+      add(await w4Segments(engine, loaded, options.reps));
       log(`[${name}] W6 sync …`);
       const syncFactor = options.syncScale ?? options.scale;
-      figures.push(...(await w6Sync(engine, { contacts: Math.max(20, Math.round(10_000 * syncFactor)), messages: Math.max(50, Math.round(50_000 * syncFactor)) })));
+      add(await w6Sync(engine, { contacts: Math.max(20, Math.round(10_000 * syncFactor)), messages: Math.max(50, Math.round(50_000 * syncFactor)) }));
     } finally {
       await engine.close();
     }

@@ -20,7 +20,7 @@ function cases(): Case[] {
   const f = filterBuilder();
   const emails = (s: string) =>
     `(select count(*) from ${s}kb_interaction_relations ir join ${s}kb_interactions i on i.tenant_id = ir.tenant_id and i.id = ir.interaction_id ` +
-    `where ir.tenant_id = r.tenant_id and ir.relation_id = r.id and i.deleted_at is null and i.kind = 'email' and i.occurred_at >= ? and i.occurred_at <= ?) >= 3`;
+    `where ir.tenant_id = r.tenant_id and ir.relation_id = r.id and i.deleted_at is null and i.kind = 'email' and ir.occurred_at >= ? and ir.occurred_at <= ?) >= 3`;
   const openEur = (s: string) =>
     `(select coalesce(sum(d.amount), 0) from ${s}kb_deals d where d.tenant_id = r.tenant_id and d.relation_id = r.id and d.deleted_at is null and d.status = 'open' and d.currency = 'EUR') >= 1000000`;
   const busyCustomers = f.and(f.field("lifecycle").eq("customer"), f.interactions({ kinds: ["email"], within: f.lastDays(365) }).atLeast(3));
