@@ -1,4 +1,5 @@
 import { emptyRegistry, type AttributeRegistry } from "./attributes/registry.js";
+import { configurationError } from "./errors.js";
 import { uuidv7 } from "./ids.js";
 import { INTERACTION_KINDS, interactionSchemas } from "./model/interaction.js";
 import { relationSchemas } from "./model/relation.js";
@@ -6,11 +7,14 @@ import type { PhoneRegion } from "./normalise.js";
 import type { StorageAdapter } from "./storage.js";
 
 /** Options of {@link createCrm}. */
-export interface CrmOptions {
+export interface CrmOptions<R extends AttributeRegistry = AttributeRegistry, Tx = unknown> {
   /** Where the data lives: an adapter such as `sqliteAdapter(...)` or `postgresAdapter(...)`. */
-  readonly storage: StorageAdapter;
-  /** The custom-attribute registry; no custom attributes when omitted. */
-  readonly attributes?: AttributeRegistry;
+  readonly storage: StorageAdapter<Tx>;
+  /**
+   * The custom-attribute registry, made with `defineAttributes`; no custom attributes when omitted.
+   * Its definitions type `attributes` on every relation and deal, and the filter builder.
+   */
+  readonly attributes?: R;
   /** Region for phone numbers written without a country code, e.g. `NL`. None when omitted: such numbers are rejected. */
   readonly defaultRegion?: PhoneRegion;
   /** Extra interaction kinds besides the built-in ones, e.g. `["webinar", "visit"]`. */
@@ -42,9 +46,9 @@ export interface CrmContext {
 }
 
 /** Builds the context; validates the options that could otherwise fail late. */
-export function createContext(options: CrmOptions): CrmContext {
+export function createContext(options: CrmOptions<AttributeRegistry, unknown>): CrmContext {
   if (!options || typeof options.storage?.transaction !== "function") {
-    throw new TypeError("createCrm: `storage` must be a storage adapter such as sqliteAdapter(...)");
+    throw configurationError("createCrm: `storage` must be a storage adapter such as sqliteAdapter(...)");
   }
   const clock = options.clock ?? (() => new Date());
   const interactionKinds = [...new Set([...INTERACTION_KINDS, ...(options.interactionKinds ?? [])])];

@@ -1,4 +1,7 @@
+import type { AttributeRegistry, DealAttributes, RelationAttributes } from "./attributes/registry.js";
 import { createContext, type CrmContext, type CrmOptions } from "./context.js";
+import { configurationError } from "./errors.js";
+import { filterBuilder, type FilterBuilder } from "./filter/builder.js";
 import { assertTenantId } from "./ids.js";
 import type { MigrationReport, StorageAdapter } from "./storage.js";
 import { interactionService, type InteractionService } from "./services/interactions.js";
@@ -28,12 +31,16 @@ export interface TenantOptions {
   readonly source?: string;
 }
 
-/** The CRM of one tenant. Every operation is scoped to it; there is no way to name another tenant here. */
-export interface TenantCrm {
+/**
+ * The CRM of one tenant. Every operation is scoped to it; there is no way to name another tenant
+ * here. `R` is the attribute registry given to {@link createCrm}: it types the `attributes` of every
+ * relation and deal read or written through this handle.
+ */
+export interface TenantCrm<R extends AttributeRegistry = AttributeRegistry> {
   /** The tenant id this handle is bound to. */
   readonly tenantId: string;
   /** People, organisations and households. */
-  readonly relations: RelationService;
+  readonly relations: RelationService<RelationAttributes<R>>;
   /** Employment, household membership and organisation hierarchy. */
   readonly links: LinkService;
   /** Contact moments and timelines. */
@@ -47,19 +54,19 @@ export interface TenantCrm {
   /** The tenant's list of reasons why deals are lost. */
   readonly lostReasons: LostReasonService;
   /** Deals: stage moves with history, won / lost, timelines. */
-  readonly deals: DealService;
+  readonly deals: DealService<DealAttributes<R>>;
   /** The product catalogue. */
   readonly products: ProductService;
   /** Quotes with exact totals, revisions, and acceptance into orders. */
-  readonly quotes: QuoteService;
+  readonly quotes: QuoteService<DealAttributes<R>>;
   /** Orders: realised revenue, from quotes or imported. */
   readonly orders: OrderService;
   /** Funnel, forecast, owner results, orders and stage velocity, computed in the database. */
   readonly reports: ReportService;
   /** Set-based imports of relations and interactions, streamed in chunked transactions. */
-  readonly bulk: BulkService;
+  readonly bulk: BulkService<RelationAttributes<R>>;
   /** Dynamic, static and snapshot segments; filter counts and member pages, evaluated in the database. */
-  readonly segments: SegmentService;
+  readonly segments: SegmentService<RelationAttributes<R>>;
   /** The append-only consent and suppression ledgers, and the state derived from them. */
   readonly consent: ConsentService;
   /** Campaigns on segments: launch with consent exclusions, member statuses, results, mailing lists. */
@@ -80,26 +87,43 @@ export interface TenantCrm {
    *   await tx.links.create({ kind: "employment", personId: anna.id, organisationId: org.id });
    * });
    */
-  transaction<T>(fn: (tx: TenantCrm) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: TenantCrm<R>) => Promise<T>): Promise<T>;
 }
 
-/** A Kaartenbak instance: storage, data model and settings, shared by all tenants. */
-export interface Crm {
+/**
+ * A Kaartenbak instance: storage, data model and settings, shared by all tenants. `R` is its
+ * attribute registry; `Tx` the host transaction type its storage can bind to (see `withTransaction`).
+ */
+export interface Crm<R extends AttributeRegistry = AttributeRegistry, Tx = unknown> {
   /** Returns the API of one tenant. Throws TENANT for a missing or malformed id. Cheap; call it per request. */
-  tenant(tenantId: string, options?: TenantOptions): TenantCrm;
+  tenant(tenantId: string, options?: TenantOptions): TenantCrm<R>;
+  /** The attribute registry this CRM validates every write against. */
+  readonly attributes: R;
+  /**
+   * The filter builder for this CRM's registry: attribute names and value types are checked by the
+   * compiler, so a filter built here needs no type argument.
+   *
+   * @example
+   * const f = crm.filters;
+   * const retail = f.filter(f.and(f.field("lifecycle").eq("customer"), f.attribute("industry").eq("retail")));
+   */
+  readonly filters: FilterBuilder<R>;
   /** Creates or upgrades the storage schema (same as `storage.migrate()`). */
   migrate(): Promise<MigrationReport>;
   /**
-   * The same CRM (registry, settings) on another storage, typically an adapter bound to a
-   * transaction the host opened, so CRM commands commit or roll back with the host's own writes.
+   * The same CRM (registry, settings) bound to a transaction the host opened: CRM commands then
+   * commit or roll back with the host's own writes, and the storage keeps every setting it was
+   * made with (schema, row-level security). Cheap; call it per transaction.
    *
    * @example
    * await db.transaction().execute(async (trx) => {
    *   await trx.insertInto("invoices").values(invoice).execute();
-   *   await crm.withStorage(postgresAdapter({ kysely: trx })).tenant("acme").interactions.log(moment);
+   *   await crm.withTransaction(trx).tenant("acme").interactions.log(moment);
    * });
    */
-  withStorage(storage: StorageAdapter): Crm;
+  withTransaction(transaction: Tx): Crm<R, Tx>;
+  /** The same CRM (registry, settings) on another storage adapter. */
+  withStorage(storage: StorageAdapter<Tx>): Crm<R, Tx>;
   /** Closes what the storage adapter opened itself. */
   close(): Promise<void>;
 }
@@ -113,8 +137,9 @@ export interface Crm {
  * const acme = crm.tenant("acme", { actor: "user:42" });
  * const org = await acme.relations.create({ kind: "organisation", name: "Acme BV" });
  */
-export function createCrm(options: CrmOptions): Crm {
-  return crmOn(createContext(options));
+export function createCrm<R extends AttributeRegistry = AttributeRegistry<{}>, Tx = unknown>(options: CrmOptions<R, Tx>): Crm<R, Tx> {
+  // The registry types the handles; at run time every write is still validated against it.
+  return crmOn(createContext(options)) as unknown as Crm<R, Tx>;
 }
 
 /** The services of one tenant over a scope (plain, or bound to an open unit of work). */
@@ -144,7 +169,7 @@ function tenantCrm(scope: TenantScope): TenantCrm {
 }
 
 function crmOn(ctx: CrmContext): Crm {
-  return {
+  const crm: Crm = {
     tenant(tenantId, tenantOptions = {}) {
       assertTenantId(tenantId);
       return tenantCrm({
@@ -153,11 +178,17 @@ function crmOn(ctx: CrmContext): Crm {
         actor: { actor: tenantOptions.actor ?? ctx.defaultActor, source: tenantOptions.source ?? ctx.defaultSource },
       });
     },
+    attributes: ctx.registry,
+    filters: filterBuilder(),
     migrate: () => ctx.storage.migrate(),
+    withTransaction(transaction) {
+      return crmOn({ ...ctx, storage: ctx.storage.bind(transaction) });
+    },
     withStorage(storage) {
-      if (typeof storage?.transaction !== "function") throw new TypeError("withStorage: expected a storage adapter");
+      if (typeof storage?.transaction !== "function") throw configurationError("withStorage: expected a storage adapter such as sqliteAdapter(...)");
       return crmOn({ ...ctx, storage });
     },
     close: () => ctx.storage.close(),
   };
+  return crm;
 }

@@ -12,7 +12,7 @@
  * - "missing" is `undefined`, never an error; rule violations found by the database are thrown as
  *   `CrmError` (DUPLICATE, INTEGRITY, CONFLICT) by the adapter's native-error mapping.
  *
- * `@kaartenbak/core/testing` holds the conformance suite every adapter must pass.
+ * `@kaartenbak/conformance` holds the conformance suite every adapter must pass.
  */
 import type { AttributeValues } from "./attributes/registry.js";
 import type { CalendarDate, Instant } from "./model/common.js";
@@ -51,8 +51,11 @@ export interface MigrationReport {
   readonly current: readonly string[];
 }
 
-/** A database that can hold Kaartenbak data. */
-export interface StorageAdapter {
+/**
+ * A database that can hold Kaartenbak data. `Tx` is what {@link StorageAdapter.bind} accepts: the
+ * host's open transaction object (for the Kysely adapters, a Kysely `Transaction`).
+ */
+export interface StorageAdapter<Tx = unknown> {
   /** A short adapter id, e.g. `sqlite` or `postgres`. */
   readonly id: string;
   /** What this adapter supports. */
@@ -65,6 +68,13 @@ export interface StorageAdapter {
    * rethrown as `CrmError`.
    */
   transaction<T>(tenantId: string, fn: (store: TenantStore) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * The same adapter — schema, row-level security, every other setting — bound to a transaction
+   * the host opened: every CRM call then runs inside it (each in a savepoint) and commits or rolls
+   * back with the host's own writes. The bound adapter never closes the host's transaction.
+   * Adapters that cannot join a host transaction throw UNSUPPORTED.
+   */
+  bind(transaction: Tx): StorageAdapter<Tx>;
   /** Releases what the adapter opened itself; a driver object the host passed in is left open. */
   close(): Promise<void>;
 }

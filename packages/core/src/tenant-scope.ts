@@ -17,6 +17,6 @@ export function scopeTag(scope: TenantScope): object {
 /** The scope behind a tenant handle made by `createCrm`; throws UNSUPPORTED for anything else. */
 export function scopeOf(tenant: TenantCrm): TenantScope {
   const scope = (tenant as unknown as Record<symbol, TenantScope | undefined>)[SCOPE];
-  if (!scope) throw new CrmError("UNSUPPORTED", "Expected a tenant handle made by createCrm(...).tenant(id)", { reason: "not_a_tenant_handle" });
+  if (!scope) throw new CrmError("CONFIGURATION", "Expected a tenant handle made by createCrm(...).tenant(id)", { reason: "not_a_tenant_handle" });
   return scope;
 }

@@ -52,7 +52,7 @@ describe("errors", () => {
     expect(e.cause).toBe(cause);
     expect(e.details.constraint).toBe("kb_relation_refs_pkey");
     expect(isCrmError(e, "DUPLICATE")).toBe(true);
-    expect(isCrmError(e, "CONFLICT")).toBe(false);
+    expect(isCrmError(e, "STALE_VERSION")).toBe(false);
     const v = validationError([{ path: ["emails", 0], message: "bad", code: "invalid_format" }, { path: [], message: "worse", code: "x" }]);
     expect(v.message).toBe("Invalid input: emails.0: bad; (input): worse");
     expect(staleVersion("relation", "r1", 2, 3).details).toMatchObject({ expectedVersion: 2, actualVersion: 3, reason: "stale_version" });

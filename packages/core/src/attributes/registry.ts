@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import * as z from "zod";
+import { CrmError, type ValidationIssue } from "../errors.js";
 import type { RelationKind } from "../model/relation-kind.js";
 
 /**
@@ -95,6 +96,28 @@ export type ValueOf<D extends AttributeDefinition> = D extends EnumAttribute
         ? boolean
         : string;
 
+/** True when an attribute definition applies to some relation kind (no `appliesTo` means every kind). */
+type ForRelations<D> = D extends { readonly appliesTo: readonly (infer T)[] } ? ([Extract<T, RelationKind>] extends [never] ? false : true) : true;
+/** True when an attribute definition applies to deals (only when `appliesTo` names `deal`). */
+type ForDeals<D> = D extends { readonly appliesTo: readonly (infer T)[] } ? ([Extract<T, "deal">] extends [never] ? false : true) : false;
+
+/**
+ * The custom attributes a relation carries under registry `R`: each attribute that applies to a
+ * relation kind, optional, typed by its definition. With the untyped `AttributeRegistry` this is a
+ * record of {@link AttributeValue}s.
+ */
+export type RelationAttributes<R extends AttributeRegistry> = string extends keyof R["attributes"]
+  ? AttributeValues
+  : { -readonly [K in keyof R["attributes"] as ForRelations<R["attributes"][K]> extends true ? K : never]?: ValueOf<R["attributes"][K]> };
+
+/** The custom attributes a deal carries under registry `R`: the attributes whose `appliesTo` names `deal`. */
+export type DealAttributes<R extends AttributeRegistry> = string extends keyof R["attributes"]
+  ? AttributeValues
+  : { -readonly [K in keyof R["attributes"] as ForDeals<R["attributes"][K]> extends true ? K : never]?: ValueOf<R["attributes"][K]> };
+
+/** Attribute values as a write accepts them: any subset, `null` clears a value. */
+export type AttributeInput<A> = { readonly [K in keyof A]?: A[K] | null };
+
 /** The attribute values a registry accepts, for typing host code: `InferAttributes<typeof registry>`. */
 export type InferAttributes<R extends AttributeRegistry> = {
   -readonly [K in keyof R["attributes"]]?: ValueOf<R["attributes"][K]>;
@@ -128,12 +151,20 @@ export function defineAttributes<const A extends Readonly<Record<string, Attribu
   version: number;
   attributes: A;
 }): AttributeRegistry<A> {
+  // Every mistake in the definition is reported at once, as one CONFIGURATION error.
+  const issues: ValidationIssue[] = [];
   if (!Number.isInteger(definition.version) || definition.version < 1) {
-    throw new TypeError(`Attribute registry version must be a positive integer, got ${definition.version}`);
+    issues.push({ path: ["version"], message: `Expected a positive integer, got ${definition.version}`, code: "invalid_version" });
   }
   for (const [name, def] of Object.entries(definition.attributes)) {
-    if (!NAME.test(name)) throw new TypeError(`Invalid attribute name ${JSON.stringify(name)}`);
-    if (def.type === "enum" && def.values.length === 0) throw new TypeError(`Enum attribute ${name} has no values`);
+    if (!NAME.test(name)) issues.push({ path: ["attributes", name], message: `Invalid attribute name ${JSON.stringify(name)}: use a camelCase or snake_case identifier`, code: "invalid_name" });
+    else if (def.type === "enum" && def.values.length === 0) issues.push({ path: ["attributes", name, "values"], message: `Enum attribute ${name} has no values`, code: "empty_enum" });
+  }
+  if (issues.length > 0) {
+    throw new CrmError("CONFIGURATION", `Invalid attribute registry: ${issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, {
+      issues,
+      reason: "invalid_options",
+    });
   }
   return {
     version: definition.version,

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import type { AttributeValues } from "../attributes/registry.js";
+import type { AttributeInput, AttributeValues } from "../attributes/registry.js";
 import { calendarDateSchema, labelSchema, type CalendarDate, type Instant } from "./common.js";
 import { amountSchema, currencySchema } from "./money.js";
 
@@ -9,7 +9,7 @@ export const DEAL_STATUSES = ["open", "won", "lost"] as const;
 export type DealStatus = (typeof DEAL_STATUSES)[number];
 
 /** A sales opportunity with a customer, moving through the stages of one pipeline. */
-export interface Deal {
+export interface Deal<A = AttributeValues> {
   readonly id: string;
   readonly title: string;
   /** The customer: an organisation or a person. */
@@ -34,7 +34,7 @@ export interface Deal {
   /** When the deal entered a won or lost stage; null while open. */
   readonly closedAt: Instant | null;
   /** Custom attributes that apply to `deal` in the registry. */
-  readonly attributes: AttributeValues;
+  readonly attributes: Readonly<A>;
   /** The registry version the attributes were last validated against. */
   readonly attributesVersion: number;
   readonly version: number;
@@ -106,7 +106,7 @@ export const dealInputSchema = z
   .strict();
 
 /** Input to create a deal. Without `stageId` it starts in the pipeline's first active open stage. */
-export interface DealInput {
+export interface DealInput<A = AttributeValues> {
   readonly title: string;
   readonly relationId: string;
   readonly contactIds?: readonly string[];
@@ -121,14 +121,14 @@ export interface DealInput {
   readonly source?: string | null;
   /** Only when the deal starts in a lost stage. */
   readonly lostReason?: string | null;
-  readonly attributes?: Readonly<Record<string, unknown>>;
+  readonly attributes?: AttributeInput<A>;
 }
 
 /** zod schema of {@link DealPatch}. */
 export const dealPatchSchema = z.object(dealFields).partial().strict();
 
 /** The fields of a deal a plain update may change; stages change through `moveToStage`, `markWon`, `markLost`. */
-export type DealPatch = Partial<Omit<DealInput, "pipelineId" | "stageId">>;
+export type DealPatch<A = AttributeValues> = Partial<Omit<DealInput<A>, "pipelineId" | "stageId">>;
 
 /** zod schema of {@link StageMove}. */
 export const stageMoveSchema = z.object({ stageId: id, lostReason: lostReasonCodeSchema.nullable().optional() }).strict();

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import type { AttributeValues } from "../attributes/registry.js";
+import type { AttributeInput, AttributeValues } from "../attributes/registry.js";
 import { normaliseEmail, normalisePhone, type PhoneRegion } from "../normalise.js";
 import { calendarDateSchema, labelSchema, type Instant } from "./common.js";
 import { lifecycleSchema, relationKindSchema, type Lifecycle, type RelationKind } from "./relation-kind.js";
@@ -44,7 +44,7 @@ export interface ExternalRef {
 }
 
 /** A relation as the SDK returns it. */
-export interface Relation {
+export interface Relation<A = AttributeValues> {
   readonly id: string;
   readonly kind: RelationKind;
   /** Display name: the person's full name, the organisation's or household's name. */
@@ -61,8 +61,8 @@ export interface Relation {
   readonly addresses: readonly PostalAddress[];
   /** Sorted, unique tags. */
   readonly tags: readonly string[];
-  /** Custom attributes, validated against the registry. */
-  readonly attributes: AttributeValues;
+  /** Custom attributes, validated against the registry (typed by it: see `createCrm`). */
+  readonly attributes: Readonly<A>;
   /** The registry version the attributes were last validated against. */
   readonly attributesVersion: number;
   readonly externalRefs: readonly ExternalRef[];
@@ -149,7 +149,7 @@ export function relationSchemas(region: PhoneRegion | undefined) {
 }
 
 /** Input to create a relation. Strings are accepted for e-mails and phones; phones in any notation. */
-export interface RelationInput {
+export interface RelationInput<A = AttributeValues> {
   readonly kind: RelationKind;
   /** Required unless `givenName`/`familyName` are given for a person. */
   readonly name?: string;
@@ -164,13 +164,13 @@ export interface RelationInput {
   readonly phones?: ReadonlyArray<string | { number: string; label?: string; primary?: boolean }>;
   readonly addresses?: readonly PostalAddress[];
   readonly tags?: readonly string[];
-  /** Custom attributes; `null` clears a value. */
-  readonly attributes?: Readonly<Record<string, unknown>>;
+  /** Custom attributes, typed by the registry; `null` clears a value. */
+  readonly attributes?: AttributeInput<A>;
   readonly externalRefs?: readonly ExternalRef[];
 }
 
 /** The fields an update may set; lists and `attributes` replace the stored value as a whole. */
-export type RelationPatch = Partial<Omit<RelationInput, "kind">>;
+export type RelationPatch<A = AttributeValues> = Partial<Omit<RelationInput<A>, "kind">>;
 
 /** Optional date bounds, shared by links. */
 export const validityShape = {

@@ -1,3 +1,5 @@
+import type { AttributeValues } from "../attributes/registry.js";
+import type { CrmEventType } from "../model/events.js";
 import { diffFields } from "../diff.js";
 import { CrmError, validationError, type ValidationIssue } from "../errors.js";
 import { zodIssues } from "../model/common.js";
@@ -37,13 +39,13 @@ export interface BulkResult {
 }
 
 /** Set-based imports with the same validation, history and events as the one-by-one API. */
-export interface BulkService {
+export interface BulkService<A = AttributeValues> {
   /**
    * Creates or updates relations from any (async) iterable. An item with external references is
    * matched by them (an existing relation, or an earlier item of the same import) and updated
    * like `upsertByExternalRef`; an item without is created.
    */
-  upsertRelations(items: Iterable<RelationInput> | AsyncIterable<RelationInput>, options?: BulkOptions): Promise<BulkResult>;
+  upsertRelations(items: Iterable<RelationInput<A>> | AsyncIterable<RelationInput<A>>, options?: BulkOptions): Promise<BulkResult>;
   /**
    * Logs interactions from any (async) iterable. An item whose external key exists (or appeared
    * earlier in the import) is counted as unchanged and writes nothing.
@@ -100,7 +102,7 @@ export function bulkService(scope: TenantScope): BulkService {
     tally.rejected.push(...issues);
   }
 
-  function journalFor(journal: Journal, at: string, options: BulkOptions, entry: Omit<HistoryEntry, "id" | "actor" | "source" | "at">, eventType: string, payload: unknown): void {
+  function journalFor(journal: Journal, at: string, options: BulkOptions, entry: Omit<HistoryEntry, "id" | "actor" | "source" | "at">, eventType: CrmEventType, payload: unknown): void {
     const actor = options.actor ?? scope.actor.actor;
     const source = options.source ?? scope.actor.source;
     journal.history.push({ id: ctx.newId(), ...entry, actor, source, at });
@@ -153,7 +155,7 @@ export function bulkService(scope: TenantScope): BulkService {
           if (before && Object.keys(changes).length === 0) { tally.unchanged++; continue; }
           if (!before) creates.push(after);
           else if (!(await store.relations.update(after, before.version))) {
-            throw new CrmError("CONFLICT", `relation ${after.id} changed during the import`, { entity: "relation", id: after.id, reason: "stale_version" });
+            throw new CrmError("STALE_VERSION", `relation ${after.id} changed during the import`, { entity: "relation", id: after.id, reason: "stale_version" });
           }
           const action = !before ? "create" : before.deletedAt ? "restore" : "update";
           journalFor(journal, at, options, { entityType: "relation", entityId: after.id, action, version: after.version, changes }, `relation.${action === "create" ? "created" : action === "update" ? "updated" : "restored"}`, after);

@@ -34,7 +34,7 @@ export interface ParsedMemberUpdate {
 /** Loads a campaign that must be launched, or throws CONFLICT. */
 export function assertLaunched(campaign: Campaign): void {
   if (campaign.status !== "launched") {
-    throw new CrmError("CONFLICT", `Campaign ${campaign.id} has not been launched`, { entity: "campaign", id: campaign.id, reason: "not_launched" });
+    throw new CrmError("INVALID_STATE", `Campaign ${campaign.id} has not been launched`, { entity: "campaign", id: campaign.id, state: campaign.status, reason: "not_launched" });
   }
 }
 

@@ -73,7 +73,7 @@ export function campaignService(scope: TenantScope): CampaignService {
   async function loadDraft(store: TenantStore, id: string, expected: number): Promise<Campaign> {
     const campaign = await load(store, id);
     if (campaign.version !== expected) throw staleVersion("campaign", id, expected, campaign.version);
-    if (campaign.status !== "draft") throw new CrmError("CONFLICT", `Campaign ${id} has already been launched`, { entity: "campaign", id, reason: "already_launched" });
+    if (campaign.status !== "draft") throw new CrmError("INVALID_STATE", `Campaign ${id} has already been launched`, { entity: "campaign", id, state: campaign.status, reason: "already_launched" });
     return campaign;
   }
 

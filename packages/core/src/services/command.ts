@@ -1,6 +1,7 @@
 import type { CrmContext } from "../context.js";
 import { CrmError } from "../errors.js";
 import type { Actor } from "../model/common.js";
+import type { CrmEventPayloads, CrmEventType } from "../model/events.js";
 import type { EntityType, FieldChange, HistoryAction } from "../model/journal.js";
 import type { TenantStore } from "../storage.js";
 
@@ -13,15 +14,16 @@ export interface CommandOptions {
 }
 
 /** What a command records besides its row change: one history entry and one outbox event. */
-export interface JournalRecord {
+export interface JournalRecord<T extends CrmEventType = CrmEventType> {
   readonly entityType: EntityType;
   readonly entityId: string;
   readonly action: HistoryAction;
   readonly version: number;
   readonly changes: Readonly<Record<string, FieldChange>>;
   /** Outbox event type, e.g. `relation.updated`. */
-  readonly eventType: string;
-  readonly payload: unknown;
+  readonly eventType: T;
+  /** The event's payload, typed by `eventType`. */
+  readonly payload: CrmEventPayloads[T];
 }
 
 /** The tools a command body gets: the tenant's store, the time of the command, and `record`. */
@@ -30,7 +32,7 @@ export interface CommandScope {
   readonly at: string;
   readonly actor: Actor;
   /** Writes the history entry and the outbox event for a change, in the command's transaction. */
-  record(entry: JournalRecord): Promise<void>;
+  record<T extends CrmEventType>(entry: JournalRecord<T>): Promise<void>;
 }
 
 /** A tenant's identity and defaults, shared by its services. */
@@ -78,7 +80,7 @@ export async function runUnit<T>(scope: TenantScope, fn: (unit: UnitOfWork) => P
     const unit: UnitOfWork = { store };
     const result = await fn(unit);
     if (unit.failure !== undefined) {
-      throw new CrmError("CONFLICT", "A command inside this transaction failed, so the transaction was rolled back", {
+      throw new CrmError("ROLLED_BACK", "A command inside this transaction failed, so the transaction was rolled back", {
         reason: "unit_rolled_back",
         cause: unit.failure,
       });

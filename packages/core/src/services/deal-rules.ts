@@ -1,4 +1,4 @@
-import { CrmError, notFound, staleVersion, validationError } from "../errors.js";
+import { CrmError, type CrmErrorReason, notFound, staleVersion, validationError } from "../errors.js";
 import type { Deal } from "../model/deal.js";
 import type { Pipeline, Stage } from "../model/pipeline.js";
 import type { TenantStore } from "../storage.js";
@@ -24,7 +24,7 @@ export const DEAL_FIELDS = [
   "deletedAt",
 ] as const satisfies readonly (keyof Deal)[];
 
-function integrity(message: string, reason: string, id?: string): CrmError {
+function integrity(message: string, reason: CrmErrorReason<"INTEGRITY">, id?: string): CrmError {
   return new CrmError("INTEGRITY", message, { entity: "deal", reason, ...(id ? { id } : {}) });
 }
 

@@ -1,3 +1,4 @@
+import type { AttributeValues } from "../attributes/registry.js";
 import * as z from "zod";
 import { validateAttributes } from "../attributes/validate.js";
 import { decodeCursor, encodeCursor } from "../cursor.js";
@@ -35,34 +36,34 @@ export interface DealListOptions {
 }
 
 /** A page of deals, newest first. */
-export interface DealPage {
-  readonly items: readonly Deal[];
+export interface DealPage<A = AttributeValues> {
+  readonly items: readonly Deal<A>[];
   /** Pass as `cursor` for the next page; absent on the last page. */
   readonly nextCursor?: string;
 }
 
 /** Deals of one tenant. */
-export interface DealService {
+export interface DealService<A = AttributeValues> {
   /** Creates a deal in a pipeline; it starts in `stageId` or the first active open stage, and its stage history begins. */
-  create(input: DealInput, options?: CommandOptions): Promise<Deal>;
+  create(input: DealInput<A>, options?: CommandOptions): Promise<Deal<A>>;
   /** Changes a deal's fields (not its stage); lists and `attributes` replace the stored value. */
-  update(id: string, patch: DealPatch, options: VersionedOptions): Promise<Deal>;
+  update(id: string, patch: DealPatch<A>, options: VersionedOptions): Promise<Deal<A>>;
   /**
    * Moves a deal into a stage (of its pipeline or another one): the stay in the old stage ends, a
    * stay in the new one begins. A won or lost stage closes the deal; an open stage reopens it.
    * Refused with INTEGRITY for a retired stage.
    */
-  moveToStage(id: string, move: StageMove, options: VersionedOptions): Promise<Deal>;
+  moveToStage(id: string, move: StageMove, options: VersionedOptions): Promise<Deal<A>>;
   /** Moves the deal into its pipeline's first active won stage; a deal already won is returned as is. */
-  markWon(id: string, options: VersionedOptions): Promise<Deal>;
+  markWon(id: string, options: VersionedOptions): Promise<Deal<A>>;
   /** Moves the deal into its pipeline's first active lost stage, with a reason from the tenant's list. */
-  markLost(id: string, lost: { reason?: string | null }, options: VersionedOptions): Promise<Deal>;
+  markLost(id: string, lost: { reason?: string | null }, options: VersionedOptions): Promise<Deal<A>>;
   /** Soft-deletes a deal: it leaves lists and reports; its history stays. */
-  delete(id: string, options: VersionedOptions): Promise<Deal>;
+  delete(id: string, options: VersionedOptions): Promise<Deal<A>>;
   /** A deal by id; undefined when missing or deleted (unless `includeDeleted`). */
-  get(id: string, options?: { includeDeleted?: boolean }): Promise<Deal | undefined>;
+  get(id: string, options?: { includeDeleted?: boolean }): Promise<Deal<A> | undefined>;
   /** Deals, newest first, keyset-paginated. */
-  list(options?: DealListOptions): Promise<DealPage>;
+  list(options?: DealListOptions): Promise<DealPage<A>>;
   /** The deal's stays in stages, oldest first: when it entered and left each one. */
   stageHistory(id: string): Promise<StageVisit[]>;
   /** The contact moments linked to the deal, newest first, keyset-paginated. */

@@ -136,7 +136,7 @@ export function interactionService(scope: TenantScope): InteractionService {
           // Another writer imported the same key between our check and our insert.
           const winner = await command.store.interactions.getByExternalKey(key!);
           if (winner) return { interaction: winner, created: false };
-          throw new CrmError("CONFLICT", `Interaction with external key ${key} could not be written`, { reason: "external_key_race", retryable: true });
+          throw new CrmError("BUSY", `Interaction with external key ${key} could not be written; try again`, { reason: "external_key_race" });
         }
         await command.record({
           entityType: "interaction", entityId: record.id, action: "create", version: 1,
@@ -177,7 +177,7 @@ export function interactionService(scope: TenantScope): InteractionService {
         const current = await command.store.interactions.get(id);
         if (!current) throw notFound("interaction", id);
         if (current.version !== expected) throw staleVersion("interaction", id, expected, current.version);
-        if (!current.deletedAt) throw new CrmError("CONFLICT", `interaction ${id} is not deleted`, { entity: "interaction", id, reason: "not_deleted" });
+        if (!current.deletedAt) throw new CrmError("INVALID_STATE", `interaction ${id} is not deleted`, { entity: "interaction", id, state: "active", reason: "not_deleted" });
         return write(command, current, { ...current, deletedAt: null, updatedAt: command.at, version: current.version + 1 }, "restore");
       });
     },

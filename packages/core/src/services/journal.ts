@@ -1,6 +1,7 @@
 import { validationError } from "../errors.js";
 import { expectId } from "../model/common.js";
-import type { EntityType, HistoryEntry, OutboxEvent } from "../model/journal.js";
+import type { CrmEvent } from "../model/events.js";
+import type { EntityType, HistoryEntry } from "../model/journal.js";
 import { runQuery, withStore, type TenantScope } from "./command.js";
 
 /** The change history of a tenant's entities. */
@@ -12,9 +13,9 @@ export interface HistoryService {
 /** The tenant's transactional outbox: events committed with the changes they report. */
 export interface OutboxService {
   /** Events after sequence `after` (default 0), oldest first, at most `limit` (default 100, max 1000). */
-  read(options?: { after?: number; limit?: number }): Promise<OutboxEvent[]>;
+  read(options?: { after?: number; limit?: number }): Promise<CrmEvent[]>;
   /** The events a consumer has not acknowledged yet, oldest first. */
-  poll(consumer: string, options?: { limit?: number }): Promise<OutboxEvent[]>;
+  poll(consumer: string, options?: { limit?: number }): Promise<CrmEvent[]>;
   /**
    * Records that `consumer` has handled every event up to and including `sequence`. Never moves a
    * checkpoint back (an older acknowledgement is ignored); acknowledging an event that does not
@@ -68,13 +69,14 @@ export function outboxService(scope: TenantScope): OutboxService {
     async read(options = {}) {
       const after = sequenceOf(options.after ?? 0, "after");
       const limit = limitOf(options.limit, 100);
-      return runQuery(scope, (store) => store.journal.readEvents(after, limit));
+      // Only the services write events, each typed by CrmEventPayloads, so the stored ones are CrmEvents.
+      return runQuery(scope, (store) => store.journal.readEvents(after, limit)) as Promise<CrmEvent[]>;
     },
 
     async poll(consumer, options = {}) {
       const name = consumerOf(consumer);
       const limit = limitOf(options.limit, 100);
-      return runQuery(scope, async (store) => store.journal.readEvents(await store.journal.getCheckpoint(name), limit));
+      return runQuery(scope, async (store) => store.journal.readEvents(await store.journal.getCheckpoint(name), limit)) as Promise<CrmEvent[]>;
     },
 
     async acknowledge(consumer, sequence) {

@@ -1,5 +1,5 @@
 import { diffFields } from "../diff.js";
-import { CrmError, notFound, staleVersion, validationError } from "../errors.js";
+import { CrmError, type CrmErrorReason, notFound, staleVersion, validationError } from "../errors.js";
 import { expectId, expectVersion, parseOrThrow } from "../model/common.js";
 import type { Link, LinkInput, LinkKind, LinkPatch } from "../model/link.js";
 import { checkValidity, linkInputSchema, linkPatchSchema } from "../model/link.js";
@@ -59,7 +59,7 @@ function ends(input: z.output<typeof linkInputSchema>): [string, string] {
   }
 }
 
-function integrity(message: string, reason: string): CrmError {
+function integrity(message: string, reason: CrmErrorReason<"INTEGRITY">): CrmError {
   return new CrmError("INTEGRITY", message, { entity: "link", reason });
 }
 

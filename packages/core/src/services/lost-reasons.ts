@@ -1,3 +1,4 @@
+import type { CrmEventType } from "../model/events.js";
 import * as z from "zod";
 import { diffFields } from "../diff.js";
 import { CrmError, notFound, staleVersion } from "../errors.js";
@@ -35,7 +36,7 @@ export async function assertUsableLostReason(store: TenantStore, code: string): 
 
 /** Builds the lost-reason service of a tenant. */
 export function lostReasonService(scope: TenantScope): LostReasonService {
-  async function write(command: CommandScope, current: LostReason, next: LostReason, eventType: string): Promise<LostReason> {
+  async function write(command: CommandScope, current: LostReason, next: LostReason, eventType: CrmEventType): Promise<LostReason> {
     const changes = diffFields(current, next, FIELDS);
     if (Object.keys(changes).length === 0) return current;
     if (!(await command.store.lostReasons.update(next, current.version))) throw staleVersion("lost_reason", current.code, current.version);

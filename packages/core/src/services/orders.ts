@@ -1,5 +1,5 @@
 import { diffFields } from "../diff.js";
-import { CrmError, notFound, staleVersion, validationError } from "../errors.js";
+import { CrmError, type CrmErrorReason, notFound, staleVersion, validationError } from "../errors.js";
 import { expectId, expectVersion, parseOrThrow } from "../model/common.js";
 import { orderInputSchema, type Order, type OrderInput } from "../model/order.js";
 import type { QuoteRecord } from "../model/quote.js";
@@ -41,7 +41,7 @@ export const ORDER_FIELDS = [
   "relationId", "dealId", "quoteId", "orderDate", "currency", "netAmount", "taxAmount", "totalAmount", "description", "externalRef", "cancelledAt",
 ] as const satisfies readonly (keyof Order)[];
 
-function integrity(message: string, reason: string): CrmError {
+function integrity(message: string, reason: CrmErrorReason<"INTEGRITY">): CrmError {
   return new CrmError("INTEGRITY", message, { entity: "order", reason });
 }
 

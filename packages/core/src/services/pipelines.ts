@@ -1,3 +1,4 @@
+import type { CrmEventType } from "../model/events.js";
 import { diffFields } from "../diff.js";
 import { CrmError, notFound, staleVersion, validationError } from "../errors.js";
 import { expectId, expectVersion, parseOrThrow } from "../model/common.js";
@@ -77,7 +78,7 @@ export function pipelineService(scope: TenantScope): PipelineService {
    * Writes the pipeline with `stages` in their new order: positions are renumbered from 0, and each
    * stage that changed gets a new version. Nothing is written when nothing changed.
    */
-  async function write(command: CommandScope, current: Pipeline, name: string, stages: readonly Stage[], eventType: string): Promise<Pipeline> {
+  async function write(command: CommandScope, current: Pipeline, name: string, stages: readonly Stage[], eventType: CrmEventType): Promise<Pipeline> {
     const before = new Map(current.stages.map((s) => [s.id, s]));
     const renumbered = stages.map((stage, position) => {
       const next = { ...stage, position };

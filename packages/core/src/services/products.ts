@@ -1,3 +1,4 @@
+import type { CrmEventType } from "../model/events.js";
 import * as z from "zod";
 import { diffFields } from "../diff.js";
 import { CrmError, notFound, staleVersion } from "../errors.js";
@@ -43,7 +44,7 @@ export function productService(scope: TenantScope): ProductService {
     return current;
   }
 
-  async function write(command: CommandScope, current: ProductRecord, next: ProductRecord, eventType: string): Promise<Product> {
+  async function write(command: CommandScope, current: ProductRecord, next: ProductRecord, eventType: CrmEventType): Promise<Product> {
     const changes = diffFields(current, next, FIELDS);
     if (Object.keys(changes).length === 0) return toProduct(current);
     await assertCodeFree(command.store, next.code, next.id);

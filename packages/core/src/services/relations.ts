@@ -1,3 +1,4 @@
+import type { AttributeValues } from "../attributes/registry.js";
 import { CrmError, notFound, staleVersion, validationError } from "../errors.js";
 import { expectId, expectVersion, parseOrThrow } from "../model/common.js";
 import type { ExternalRef, Relation, RelationInput, RelationPatch } from "../model/relation.js";
@@ -15,37 +16,37 @@ export interface VersionedOptions extends CommandOptions {
 }
 
 /** The result of {@link RelationService.upsertByExternalRef}. */
-export interface UpsertResult {
-  readonly relation: Relation;
+export interface UpsertResult<A = AttributeValues> {
+  readonly relation: Relation<A>;
   /** What happened: a new relation, a change to an existing one, or nothing because nothing differed. */
   readonly outcome: "created" | "updated" | "unchanged";
 }
 
 /** Relations of one tenant: people, organisations and households. */
-export interface RelationService {
+export interface RelationService<A = AttributeValues> {
   /** Creates a relation. Throws VALIDATION listing every problem, or DUPLICATE when an external reference is taken. */
-  create(input: RelationInput, options?: CommandOptions): Promise<Relation>;
+  create(input: RelationInput<A>, options?: CommandOptions): Promise<Relation<A>>;
   /** Changes fields of a relation; lists and `attributes` replace the stored value. A patch that changes nothing writes nothing. */
-  update(id: string, patch: RelationPatch, options: VersionedOptions): Promise<Relation>;
+  update(id: string, patch: RelationPatch<A>, options: VersionedOptions): Promise<Relation<A>>;
   /** Soft-deletes a relation: hidden from lookups, kept with its history, restorable. */
-  delete(id: string, options: VersionedOptions): Promise<Relation>;
+  delete(id: string, options: VersionedOptions): Promise<Relation<A>>;
   /** Restores a soft-deleted relation. */
-  restore(id: string, options: VersionedOptions): Promise<Relation>;
+  restore(id: string, options: VersionedOptions): Promise<Relation<A>>;
   /** A relation by id; undefined when missing or deleted (unless `includeDeleted`). */
-  get(id: string, options?: { includeDeleted?: boolean }): Promise<Relation | undefined>;
+  get(id: string, options?: { includeDeleted?: boolean }): Promise<Relation<A> | undefined>;
   /** Relations with this e-mail address, in any case and surrounding spaces. */
-  findByEmail(email: string): Promise<Relation[]>;
+  findByEmail(email: string): Promise<Relation<A>[]>;
   /** Relations with this phone number, in any notation (read in the CRM's default region). */
-  findByPhone(phone: string): Promise<Relation[]>;
+  findByPhone(phone: string): Promise<Relation<A>[]>;
   /** Relations whose name starts with `prefix`, ignoring case and accents; at most `limit` (default 20, max 200). */
-  search(query: { namePrefix: string; limit?: number }): Promise<Relation[]>;
+  search(query: { namePrefix: string; limit?: number }): Promise<Relation<A>[]>;
   /** The relation holding an external reference, deleted or not. */
-  findByExternalRef(system: string, externalId: string): Promise<Relation | undefined>;
+  findByExternalRef(system: string, externalId: string): Promise<Relation<A> | undefined>;
   /**
    * Creates the relation holding `ref`, or brings the existing one up to `input` (restoring it if
    * deleted). Replaying the same input changes nothing and writes no history or event.
    */
-  upsertByExternalRef(ref: ExternalRef, input: RelationInput, options?: CommandOptions): Promise<UpsertResult>;
+  upsertByExternalRef(ref: ExternalRef, input: RelationInput<A>, options?: CommandOptions): Promise<UpsertResult<A>>;
 }
 
 /** Builds the relation service of a tenant. */
@@ -108,7 +109,7 @@ export function relationService(scope: TenantScope): RelationService {
     if (current.version !== expected) throw staleVersion("relation", id, expected, current.version);
     if (!wantDeleted && current.deletedAt) throw notFound("relation", id);
     if (wantDeleted && !current.deletedAt) {
-      throw new CrmError("CONFLICT", `relation ${id} is not deleted`, { entity: "relation", id, reason: "not_deleted" });
+      throw new CrmError("INVALID_STATE", `relation ${id} is not deleted`, { entity: "relation", id, state: "active", reason: "not_deleted" });
     }
     return current;
   }

@@ -1,3 +1,5 @@
+import type { AttributeValues } from "../attributes/registry.js";
+import type { CrmEventType } from "../model/events.js";
 import { diffFields } from "../diff.js";
 import { CrmError, staleVersion, validationError, type ValidationIssue } from "../errors.js";
 import type { Filter } from "../filter/schema.js";
@@ -17,13 +19,13 @@ export interface EvaluationOptions {
 }
 
 /** Segments and ad-hoc filters of one tenant. */
-export interface SegmentService {
+export interface SegmentService<A = AttributeValues> {
   /** Checks a filter against the language and the data model; returns every issue (empty when valid). */
   validate(filter: unknown): ValidationIssue[];
   /** How many relations match a filter (one COUNT query; nothing is materialised). */
   count(filter: Filter, options?: EvaluationOptions): Promise<number>;
   /** One page of the relations matching a filter, in id order. */
-  query(filter: Filter, options?: PageOptions & EvaluationOptions): Promise<MemberPage<Relation>>;
+  query(filter: Filter, options?: PageOptions & EvaluationOptions): Promise<MemberPage<Relation<A>>>;
   /** One page of the ids of the relations matching a filter, in id order, without loading them. */
   queryIds(filter: Filter, options?: PageOptions & EvaluationOptions): Promise<MemberPage<string>>;
   /** Creates a dynamic segment (a filter) or a static one (a member list). */
@@ -45,7 +47,7 @@ export interface SegmentService {
   /** The number of a segment's current members (one COUNT query). */
   countMembers(id: string, options?: EvaluationOptions): Promise<number>;
   /** One page of a segment's members, in id order. */
-  members(id: string, options?: PageOptions & EvaluationOptions): Promise<MemberPage<Relation>>;
+  members(id: string, options?: PageOptions & EvaluationOptions): Promise<MemberPage<Relation<A>>>;
   /** One page of a segment's member ids, in id order, without loading the relations. */
   memberIds(id: string, options?: PageOptions & EvaluationOptions): Promise<MemberPage<string>>;
 }
@@ -56,7 +58,7 @@ const SEGMENT_FIELDS = ["name", "description", "kind", "filter", "sourceSegmentI
 export function segmentService(scope: TenantScope): SegmentService {
   const { ctx } = scope;
 
-  async function write(command: CommandScope, current: Segment, next: Segment, eventType: string, extra: Record<string, { from: unknown; to: unknown }> = {}): Promise<Segment> {
+  async function write(command: CommandScope, current: Segment, next: Segment, eventType: CrmEventType, extra: Record<string, { from: unknown; to: unknown }> = {}): Promise<Segment> {
     const changes = { ...diffFields(current, next, SEGMENT_FIELDS), ...extra };
     if (Object.keys(changes).length === 0) return current;
     if (!(await command.store.segments.update(next, current.version))) throw staleVersion("segment", current.id, current.version);
@@ -77,7 +79,7 @@ export function segmentService(scope: TenantScope): SegmentService {
   }
 
   function staticOnly(segment: Segment): void {
-    if (segment.kind !== "static") throw new CrmError("CONFLICT", `Segment ${segment.id} is ${segment.kind}; only static segments have editable members`, { entity: "segment", id: segment.id, reason: "not_static" });
+    if (segment.kind !== "static") throw new CrmError("INVALID_STATE", `Segment ${segment.id} is ${segment.kind}; only static segments have editable members`, { entity: "segment", id: segment.id, state: segment.kind, reason: "not_static" });
   }
 
   async function changeMembers(id: string, relationIds: readonly string[], options: VersionedOptions, add: boolean): Promise<Segment> {
@@ -185,7 +187,7 @@ export function segmentService(scope: TenantScope): SegmentService {
     async snapshot(id, options) {
       return runCommand(scope, options, async (command) => {
         const source = await liveSegment(command.store, expectId(id));
-        if (source.kind !== "dynamic") throw new CrmError("CONFLICT", `Only a dynamic segment can be snapshot; ${id} is ${source.kind}`, { entity: "segment", id, reason: "not_dynamic" });
+        if (source.kind !== "dynamic") throw new CrmError("INVALID_STATE", `Only a dynamic segment can be snapshot; ${id} is ${source.kind}`, { entity: "segment", id, state: source.kind, reason: "not_dynamic" });
         const audience = await audienceOf(ctx, command.store, source, command.at);
         const name = parseOrThrow(segmentPatchSchema.shape.name, options?.name ?? `${source.name} @ ${command.at.slice(0, 16).replace("T", " ")}`)!;
         const snapshot: Segment = {

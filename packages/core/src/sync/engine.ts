@@ -108,7 +108,7 @@ interface RunContext {
 /** Failures after which nothing else in the run can succeed. */
 const isFatal = (error: unknown) => isSyncError(error, "AUTH") || (isCrmError(error) && error.details.reason === "lease_lost");
 
-const leaseLost = (account: string) => new CrmError("CONFLICT", `The sync lease on ${account} was lost to another runner`, { reason: "lease_lost" });
+const leaseLost = (account: string) => new CrmError("BUSY", `The sync lease on ${account} was lost to another runner`, { reason: "lease_lost" });
 
 /** Creates a sync engine. */
 export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
@@ -131,7 +131,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const readState = (resource: string) => withStore(scope, (s) => s.sync.getState(account, resource), true);
   const put = async (sync: SyncStore, next: SyncStateRecord, expected: number) => {
     if (!(await sync.putState(next, expected === 0 ? null : expected))) {
-      throw new CrmError("CONFLICT", `Sync state of ${account}/${next.resource} changed meanwhile`, { reason: "stale_version", retryable: true });
+      throw new CrmError("BUSY", `Sync state of ${account}/${next.resource} changed meanwhile`, { reason: "serialization_failure" });
     }
   };
 
@@ -270,8 +270,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       const { holder } = run;
       const at = now();
       const acquired = await inTx((_tx, sync) => sync.acquireLease(account, holder, at, later(at))).catch((error: unknown) => {
-        // SQLite reports a writer holding the database too long as a retryable CONFLICT: busy.
-        if (isCrmError(error, "CONFLICT") && error.details.retryable) return false;
+        // A writer holding the database too long (SQLite) is BUSY: another try later may succeed.
+        if (isCrmError(error, "BUSY")) return false;
         throw error;
       });
       if (!acquired) {

@@ -85,7 +85,7 @@ export async function pushLocalChanges(env: PushEnv): Promise<number> {
     env.inTx(async (tx, sync) => {
       const at = env.now();
       if (!(await sync.renewLease(account, env.holder, at, new Date(Date.parse(at) + env.ttl).toISOString()))) {
-        throw new CrmError("CONFLICT", `The sync lease on ${account} was lost to another runner`, { reason: "lease_lost" });
+        throw new CrmError("BUSY", `The sync lease on ${account} was lost to another runner`, { reason: "lease_lost" });
       }
       await work?.(tx, sync);
       await tx.outbox.acknowledge(consumer, event.sequence);

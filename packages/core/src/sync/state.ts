@@ -76,7 +76,7 @@ export async function resetSync(tenant: TenantCrm, account: string, resource?: s
       if (resource !== undefined && state.resource !== resource) continue;
       const next = { ...state, stage: "new" as const, cursor: null, version: state.version + 1, updatedAt: scope.ctx.now() };
       if (!(await store.sync.putState(next, state.version))) {
-        throw new CrmError("CONFLICT", `Sync state of ${account}/${state.resource} changed meanwhile`, { reason: "stale_version", retryable: true });
+        throw new CrmError("BUSY", `Sync state of ${account}/${state.resource} changed meanwhile`, { reason: "serialization_failure" });
       }
     }
   });

@@ -1,0 +1,104 @@
+/**
+ * @kaartenbak/core/storage — for storage-adapter authors: the storage contract, the records it
+ * stores, the resolved filter tree the SQL compilers consume, and the helpers an adapter needs to
+ * report errors the way core does.
+ *
+ * Apps do not need this entry. Adapters prove themselves with `testStorageAdapter()` from
+ * `@kaartenbak/conformance`.
+ */
+export type {
+  AttributeModelRecord,
+  AttributeModelStore,
+  DealTimelineQuery,
+  InteractionRecord,
+  InteractionStore,
+  JournalStore,
+  LinkRecord,
+  LinkStore,
+  MigrationReport,
+  NewOutboxEvent,
+  RelationRecord,
+  RelationStore,
+  StorageAdapter,
+  StorageCapabilities,
+  StoredAttributes,
+  TenantStore,
+  TimelineCursor,
+  TimelineQuery,
+  TransactionOptions,
+} from "../storage.js";
+export type { BulkStore } from "../storage-bulk.js";
+export type {
+  AggregateRange,
+  DealListQuery,
+  DealRecord,
+  DealStore,
+  ForecastAggregate,
+  ForecastAggregateQuery,
+  FunnelAggregate,
+  LostReasonRecord,
+  LostReasonStore,
+  OrderAggregateRow,
+  OrderGrouping,
+  OrderStore,
+  OwnerAggregate,
+  PeriodKey,
+  PipelineRecord,
+  PipelineStore,
+  ProductStore,
+  QuoteStore,
+  ReportStore,
+  StageRecord,
+  StageVisitRecord,
+  VelocityAggregateRow,
+} from "../storage-sales.js";
+export type { ProductRecord } from "../model/product.js";
+export type { QuoteLineRecord, QuoteRecord } from "../model/quote.js";
+export type { OrderRecord } from "../model/order.js";
+export type { CampaignMemberRecord, CampaignRecord } from "../model/campaign.js";
+export type { SegmentRecord } from "../model/segment.js";
+export type {
+  CampaignStore,
+  ConsentStore,
+  CurrencyAggregate,
+  CustomerOrdersRow,
+  DayRange,
+  IdPage,
+  MailingRow,
+  MaterialiseInput,
+  MemberQuery,
+  MemberStatusWrite,
+  RfmAggregateRow,
+  SegmentStore,
+  ValueReportStore,
+} from "../storage-segments.js";
+export type {
+  SkippedItem,
+  SyncEntityType,
+  SyncFailure,
+  SyncItemRecord,
+  SyncLeaseRecord,
+  SyncStage,
+  SyncStateRecord,
+  SyncStore,
+  SyncTotals,
+} from "../storage-sync.js";
+export type {
+  Measure,
+  Operand,
+  RelationTextColumn,
+  ResolvedComparison,
+  ResolvedCondition,
+  ResolvedDeals,
+  ResolvedInteractions,
+  ResolvedLink,
+  ResolvedOrders,
+  TextMatch,
+} from "../filter/resolved.js";
+export type { AttributeValues } from "../attributes/registry.js";
+export type { OutboxEvent } from "../model/journal.js";
+export { configurationError, CrmError, invalidState, notFound, staleVersion, validationError, type CrmErrorOptions } from "../errors.js";
+export { assertTenantId, uuidv7 } from "../ids.js";
+export { toInstant } from "../model/common.js";
+export { nameKey } from "../normalise.js";
+export { decodeCursor, encodeCursor } from "../cursor.js";
