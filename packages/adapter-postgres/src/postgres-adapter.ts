@@ -1,6 +1,6 @@
-import type { StorageAdapter } from "@kaartenbak/core";
-import { createKyselyStorage, type KyselyDatabase } from "@kaartenbak/store-kysely";
-import { Kysely, PostgresDialect, type PostgresPool } from "kysely";
+import { configurationError, type StorageAdapter } from "@kaartenbak/core/storage";
+import { createKyselyStorage, migrateMode, migrateOnFirstUse, type KyselyDatabase, type MigrateMode } from "@kaartenbak/store-kysely";
+import { Kysely, PostgresDialect, type PostgresPool, type Transaction } from "kysely";
 import { postgresProfile } from "./postgres-profile.js";
 
 /** The adapter id reported as `storage.id`. */
@@ -20,9 +20,9 @@ export type PostgresConnection =
   /** A pool the host owns; the adapter never ends it. */
   | { readonly pool: PgPool }
   /**
-   * A Kysely instance the host owns, on Postgres. Pass a Kysely `Transaction` to run every CRM
-   * command inside the host's open transaction (each in a savepoint): the host's commit or
-   * rollback then decides for the CRM rows, history and outbox events as well.
+   * A Kysely instance the host owns, on Postgres. To run CRM commands inside a transaction the
+   * host opened, build the adapter once and call `storage.bind(trx)` in the transaction (it keeps
+   * `schema` and `rowLevelSecurity`); passing a Kysely `Transaction` here works too.
    */
   | {
       /**
@@ -35,6 +35,12 @@ export type PostgresConnection =
   /** A connection string; the adapter opens a `pg.Pool` and ends it on `close()`. */
   | { readonly connectionString: string; readonly poolSize?: number };
 
+/**
+ * When the schema is created or upgraded: `explicit` (default, the host calls `storage.migrate()`)
+ * or `on-first-use` (once, before the first transaction). Adapters from `bind(trx)` never migrate.
+ */
+export type PostgresMigrateMode = MigrateMode;
+
 /** Options of {@link postgresAdapter}. */
 export type PostgresAdapterOptions = PostgresConnection & {
   /** Schema of the Kaartenbak tables. Default `crm`. Lower-case letters, digits and `_`. */
@@ -44,9 +50,41 @@ export type PostgresAdapterOptions = PostgresConnection & {
    * policies of {@link enableRowLevelSecurity}. Default false (one round trip less per command).
    */
   readonly rowLevelSecurity?: boolean;
+  /** Default `explicit`; see {@link PostgresMigrateMode}. */
+  readonly migrate?: PostgresMigrateMode;
 };
 
 const SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** The connection options as plain values, for checking what a (possibly untyped) caller passed. */
+interface LooseOptions {
+  readonly pool?: unknown;
+  readonly kysely?: unknown;
+  readonly connectionString?: unknown;
+  readonly poolSize?: unknown;
+}
+
+/** Exactly one way of connecting, of the right type; a CONFIGURATION error naming the option otherwise. */
+function checkConnection(options: LooseOptions): void {
+  const given = (["pool", "kysely", "connectionString"] as const).filter((key) => options[key] !== undefined);
+  if (given.length !== 1) {
+    const got = given.length ? `, got ${given.join(" and ")}` : "";
+    throw configurationError(`postgresAdapter needs exactly one of the options pool, kysely or connectionString${got}`, "invalid_options");
+  }
+  const { pool, kysely, connectionString, poolSize } = options;
+  if (kysely !== undefined && typeof (kysely as { selectFrom?: unknown } | null)?.selectFrom !== "function") {
+    throw configurationError("Invalid option kysely: expected a Kysely instance on Postgres", "invalid_options");
+  }
+  if (pool !== undefined && typeof (pool as { connect?: unknown } | null)?.connect !== "function") {
+    throw configurationError("Invalid option pool: expected a pg.Pool", "invalid_options");
+  }
+  if (connectionString !== undefined && (typeof connectionString !== "string" || connectionString === "")) {
+    throw configurationError("Invalid option connectionString: expected a postgres:// URL", "invalid_options");
+  }
+  if (poolSize !== undefined && !(typeof poolSize === "number" && Number.isInteger(poolSize) && poolSize > 0)) {
+    throw configurationError(`Invalid option poolSize: ${String(poolSize)}; expected a positive integer`, "invalid_options");
+  }
+}
 
 /**
  * Kaartenbak on PostgreSQL through `pg`.
@@ -56,22 +94,40 @@ const SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
  * const storage = postgresAdapter({ pool, schema: "crm" });
  * await storage.migrate();
  * const crm = createCrm({ storage });
+ * // Inside the host's own transaction, with the same schema and row-level security:
+ * await db.transaction().execute(async (trx) => {
+ *   await crm.withStorage(storage.bind(trx)).tenant("acme").interactions.log(moment);
+ * });
  */
-export function postgresAdapter(options: PostgresAdapterOptions): StorageAdapter {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function postgresAdapter(options: PostgresAdapterOptions): StorageAdapter<Transaction<any>> {
+  if (typeof options !== "object" || options === null) throw configurationError("postgresAdapter needs an options object", "invalid_options");
+  checkConnection(options);
   const schema = options.schema ?? DEFAULT_SCHEMA;
-  if (!SCHEMA.test(schema)) throw new TypeError(`Invalid schema name ${JSON.stringify(schema)}: use lower-case letters, digits and _`);
+  if (typeof schema !== "string" || !SCHEMA.test(schema)) {
+    throw configurationError(`Invalid option schema: ${JSON.stringify(schema)}; use lower-case letters, digits and _ (at most 63, not starting with a digit)`, "invalid_options");
+  }
+  if (options.rowLevelSecurity !== undefined && typeof options.rowLevelSecurity !== "boolean") {
+    throw configurationError(`Invalid option rowLevelSecurity: ${JSON.stringify(options.rowLevelSecurity)}; expected true or false`, "invalid_options");
+  }
+  const mode = migrateMode(options.migrate);
   const profile = postgresProfile({ rowLevelSecurity: options.rowLevelSecurity === true });
-  if ("kysely" in options) {
-    return createKyselyStorage({ db: options.kysely as Kysely<KyselyDatabase>, profile, schema, id: ADAPTER_ID });
-  }
-  if ("pool" in options) {
-    return createKyselyStorage({ db: new Kysely<KyselyDatabase>({ dialect: new PostgresDialect({ pool: options.pool }) }), profile, schema, id: ADAPTER_ID });
-  }
+  const owns = (options as LooseOptions).connectionString !== undefined;
+  const storage = createKyselyStorage({ db: connect(options), profile, schema, id: ADAPTER_ID, ownsDb: owns });
+  return mode === "on-first-use" ? migrateOnFirstUse(storage) : storage;
+}
+
+/** The Kysely instance for the connection option; only the `connectionString` one is the adapter's own. */
+function connect(options: PostgresConnection): Kysely<KyselyDatabase> {
+  const given = options as LooseOptions;
+  if (given.kysely !== undefined) return given.kysely as Kysely<KyselyDatabase>;
+  if (given.pool !== undefined) return new Kysely<KyselyDatabase>({ dialect: new PostgresDialect({ pool: given.pool as PgPool }) });
+  const { connectionString, poolSize } = options as { readonly connectionString: string; readonly poolSize?: number };
   // The adapter opened this pool, so it closes it: Kysely's destroy() ends the pool.
   const pool = async (): Promise<PgPool> => {
     const pg = await import("pg");
     const Pool = pg.default?.Pool ?? (pg as unknown as { Pool: typeof pg.default.Pool }).Pool;
-    return new Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
+    return new Pool({ connectionString, max: poolSize ?? 10 });
   };
-  return createKyselyStorage({ db: new Kysely<KyselyDatabase>({ dialect: new PostgresDialect({ pool }) }), profile, schema, id: ADAPTER_ID, ownsDb: true });
+  return new Kysely<KyselyDatabase>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -1,21 +1,30 @@
-import { CrmError } from "@kaartenbak/core";
-import type { DialectFunctions, DialectProfile, FilterFunctions } from "@kaartenbak/store-kysely";
+import type { CrmErrorReason } from "@kaartenbak/core";
+import { CrmError } from "@kaartenbak/core/storage";
+import { notMigratedError, type DialectFunctions, type DialectProfile, type FilterFunctions } from "@kaartenbak/store-kysely";
 import type { Expression, RawBuilder } from "kysely";
 import { sql } from "kysely";
 
 /** The session setting row-level security policies read the tenant from. */
 export const TENANT_SETTING = "kaartenbak.tenant_id";
 
-/** The SQLSTATE codes Kaartenbak maps, and what they become. */
-const MAPPING: Record<string, { code: "DUPLICATE" | "INTEGRITY" | "CONFLICT"; reason: string; retryable?: boolean }> = {
+type MappedCode = "DUPLICATE" | "INTEGRITY" | "BUSY";
+/** A code with one of its own reasons. */
+type Mapped = { [C in MappedCode]: { readonly code: C; readonly reason: CrmErrorReason<C> } }[MappedCode];
+
+/** The SQLSTATE codes Kaartenbak maps, and what they become (BUSY is retryable by definition). */
+const MAPPING: Record<string, Mapped> = {
   "23505": { code: "DUPLICATE", reason: "unique_violation" },
   "23503": { code: "INTEGRITY", reason: "foreign_key_violation" },
   "23514": { code: "INTEGRITY", reason: "check_violation" },
   "23502": { code: "INTEGRITY", reason: "not_null_violation" },
-  "40001": { code: "CONFLICT", reason: "serialization_failure", retryable: true },
-  "40P01": { code: "CONFLICT", reason: "deadlock", retryable: true },
-  "55P03": { code: "CONFLICT", reason: "lock_not_available", retryable: true },
+  "40001": { code: "BUSY", reason: "serialization_failure" },
+  "40P01": { code: "BUSY", reason: "deadlock" },
+  "55P03": { code: "BUSY", reason: "lock_not_available" },
 };
+
+/** SQLSTATE 42P01 on a Kaartenbak table: `relation "crm.kb_relations" does not exist`. */
+const UNDEFINED_TABLE = "42P01";
+const MISSING_KB_RELATION = /relation "(?:([^".]+)\.)?kb_[^".]*" does not exist/;
 
 /** The fields of a `pg` DatabaseError this mapping reads. */
 interface PgErrorLike {
@@ -27,18 +36,23 @@ interface PgErrorLike {
 /**
  * Maps a `pg` error to a CrmError by its SQLSTATE: unique 23505 → DUPLICATE, foreign key 23503 /
  * check 23514 / not null 23502 → INTEGRITY, serialization 40001 / deadlock 40P01 / lock timeout
- * 55P03 → CONFLICT with `retryable: true`. Anything else is left to the store (STORAGE).
+ * 55P03 → BUSY (retryable), and undefined table 42P01 on a `kb_` relation → CONFIGURATION
+ * (`not_migrated`, naming the schema). Anything else is left to the store (STORAGE).
  */
 export function classifyPostgresError(error: unknown): CrmError | undefined {
   if (!error || typeof error !== "object") return undefined;
   const { code, constraint, message } = error as PgErrorLike;
+  if (code === UNDEFINED_TABLE && typeof message === "string") {
+    const missing = MISSING_KB_RELATION.exec(message);
+    if (missing) return notMigratedError(missing[1] ? `schema "${missing[1]}"` : "the connection's search_path", error);
+    return undefined;
+  }
   const mapped = typeof code === "string" ? MAPPING[code] : undefined;
   if (!mapped) return undefined;
   return new CrmError(mapped.code, `Database refused the write (${mapped.reason}): ${String(message)}`, {
     cause: error,
     reason: mapped.reason,
     ...(typeof constraint === "string" ? { constraint } : {}),
-    ...(mapped.retryable ? { retryable: true } : {}),
   });
 }
 

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from "kysely";
+import { configurationError } from "@kaartenbak/core/storage";
 import { KB_TABLES } from "@kaartenbak/store-kysely";
 import { TENANT_SETTING } from "./postgres-profile.js";
 
@@ -6,7 +7,7 @@ import { TENANT_SETTING } from "./postgres-profile.js";
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 function identifier(value: string, what: string): string {
-  if (!IDENTIFIER.test(value)) throw new TypeError(`Invalid ${what} ${JSON.stringify(value)}: use lower-case letters, digits and _`);
+  if (!IDENTIFIER.test(value)) throw configurationError(`Invalid ${what} ${JSON.stringify(value)}: use lower-case letters, digits and _`);
   return value;
 }
 

@@ -1,5 +1,5 @@
 import { describe, it } from "vitest";
-import { testStorageAdapter } from "@kaartenbak/core/testing";
+import { testStorageAdapter } from "@kaartenbak/conformance";
 import { postgresAdapter } from "../src/index.js";
 import { dropSchema, freshSchema, postgresAvailable, rawAccess, testPool } from "./pg-harness.js";
 

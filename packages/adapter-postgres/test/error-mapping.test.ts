@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
-import { CrmError } from "@kaartenbak/core";
-import { classifyPostgresError } from "../src/index.js";
+import { CrmError, createCrm, isCrmError } from "@kaartenbak/core";
+import { classifyPostgresError, postgresAdapter } from "../src/index.js";
 import { DATABASE_URL, dropSchema, freshSchema, postgresAvailable, testPool } from "./pg-harness.js";
 
 /** Provokes each native error on a real server and checks what it maps to. */
@@ -48,7 +48,7 @@ describe.skipIf(!postgresAvailable)("postgres: native error mapping", () => {
     expect(e).toMatchObject({ code: "INTEGRITY", details: { reason: "not_null_violation" } });
   });
 
-  it("40001 serialization failure → CONFLICT, retryable", async () => {
+  it("40001 serialization failure → BUSY, retryable", async () => {
     const [a, b] = [new pg.Client(DATABASE_URL), new pg.Client(DATABASE_URL)];
     await Promise.all([a.connect(), b.connect()]);
     try {
@@ -60,7 +60,7 @@ describe.skipIf(!postgresAvailable)("postgres: native error mapping", () => {
       const blocked = b.query(`update ${schema}.parent set id = 12 where id = 1`);
       await a.query("commit");
       const e = await failure(() => blocked);
-      expect(e).toMatchObject({ code: "CONFLICT", details: { reason: "serialization_failure", retryable: true } });
+      expect(e).toMatchObject({ code: "BUSY", retryable: true, details: { reason: "serialization_failure", retryable: true } });
     } finally {
       await b.query("rollback").catch(() => undefined);
       await pool.query(`update ${schema}.parent set id = 1 where id = 11`);
@@ -68,7 +68,7 @@ describe.skipIf(!postgresAvailable)("postgres: native error mapping", () => {
     }
   });
 
-  it("40P01 deadlock → CONFLICT, retryable", async () => {
+  it("40P01 deadlock → BUSY, retryable", async () => {
     const [a, b] = [new pg.Client(DATABASE_URL), new pg.Client(DATABASE_URL)];
     await Promise.all([a.connect(), b.connect()]);
     try {
@@ -80,7 +80,7 @@ describe.skipIf(!postgresAvailable)("postgres: native error mapping", () => {
       const second = b.query(`update ${schema}.parent set id = id where id = 1`).then(() => undefined, (e: unknown) => e);
       const errors = (await Promise.all([first, second])).filter(Boolean);
       expect(errors).toHaveLength(1);
-      expect(classifyPostgresError(errors[0])).toMatchObject({ code: "CONFLICT", details: { reason: "deadlock", retryable: true } });
+      expect(classifyPostgresError(errors[0])).toMatchObject({ code: "BUSY", retryable: true, details: { reason: "deadlock", retryable: true } });
     } finally {
       await a.query("rollback").catch(() => undefined);
       await b.query("rollback").catch(() => undefined);
@@ -88,7 +88,43 @@ describe.skipIf(!postgresAvailable)("postgres: native error mapping", () => {
     }
   });
 
-  it("leaves other errors to the store (STORAGE)", () => {
+  it("55P03 lock not available → BUSY, retryable", async () => {
+    const [a, b] = [new pg.Client(DATABASE_URL), new pg.Client(DATABASE_URL)];
+    await Promise.all([a.connect(), b.connect()]);
+    try {
+      await a.query("begin");
+      await a.query(`select * from ${schema}.parent where id = 2 for update`);
+      const e = await failure(() => b.query(`select * from ${schema}.parent where id = 2 for update nowait`));
+      expect(e).toMatchObject({ code: "BUSY", retryable: true, details: { reason: "lock_not_available", retryable: true } });
+    } finally {
+      await a.query("rollback").catch(() => undefined);
+      await Promise.all([a.end(), b.end()]);
+    }
+  });
+
+  it("42P01 on a kb_ table → CONFIGURATION not_migrated, naming the schema and migrate()", async () => {
+    const e = await failure(() => pool.query(`select * from ${schema}.kb_relations`));
+    expect(e).toMatchObject({ code: "CONFIGURATION", retryable: false, details: { reason: "not_migrated" } });
+    expect(e.message).toBe(`The Kaartenbak tables are missing in schema "${schema}": call storage.migrate() (or crm.migrate()) first`);
+    expect((e.cause as { code?: string }).code).toBe("42P01");
+  });
+
+  it("an unmigrated schema through the adapter and the CRM → CONFIGURATION not_migrated", async () => {
+    const empty = freshSchema("kb_err_empty");
+    const storage = postgresAdapter({ pool, schema: empty });
+    const direct = await storage.transaction("acme", (s) => s.attributeModels.latest()).then(() => undefined, (e: unknown) => e);
+    expect(isCrmError(direct, "CONFIGURATION")).toBe(true);
+    expect(direct).toMatchObject({ details: { reason: "not_migrated" } });
+    expect((direct as Error).message).toMatch(new RegExp(`missing in schema "${empty}": call storage\\.migrate\\(\\) \\(or crm\\.migrate\\(\\)\\) first`));
+    const viaCrm = await createCrm({ storage }).tenant("acme").relations.create({ kind: "organisation", name: "A" }).then(() => undefined, (e: unknown) => e);
+    expect(viaCrm).toMatchObject({ code: "CONFIGURATION", details: { reason: "not_migrated" } });
+  });
+
+  it("leaves other errors to the store (STORAGE)", async () => {
+    // A missing table that is not Kaartenbak's is not a missing migration.
+    const hostTable = await pool.query(`select * from ${schema}.no_such_table`).then(() => undefined, (e: unknown) => e);
+    expect((hostTable as { code?: string }).code).toBe("42P01");
+    expect(classifyPostgresError(hostTable)).toBeUndefined();
     expect(classifyPostgresError({ code: "42P01", message: "relation does not exist" })).toBeUndefined();
     expect(classifyPostgresError(new Error("boom"))).toBeUndefined();
     expect(classifyPostgresError(null)).toBeUndefined();

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { createCrm, isCrmError, type CrmError } from "@kaartenbak/core";
 import { MIGRATION_NAMES } from "@kaartenbak/store-kysely";
 import { postgresAdapter } from "../src/index.js";
 import { dropSchema, freshSchema, postgresAvailable, testPool } from "./pg-harness.js";
@@ -39,7 +40,60 @@ describe.skipIf(!postgresAvailable)("postgres: migrations", () => {
     expect(Number(rows[0].count)).toBe(0);
   });
 
-  it("refuses an unsafe schema name", () => {
-    expect(() => postgresAdapter({ pool, schema: 'crm"; drop schema public; --' })).toThrow(TypeError);
+  it("migrates once before the first transaction in on-first-use mode", async () => {
+    const schema = freshSchema("kb_mig_lazy");
+    schemas.push(schema);
+    const tables = async () => Number((await pool.query(`select count(*) from information_schema.tables where table_schema = $1`, [schema])).rows[0].count);
+    const storage = postgresAdapter({ pool, schema, migrate: "on-first-use" });
+    expect(await tables()).toBe(0); // nothing happens before the first use
+    const crm = createCrm({ storage });
+    // Concurrent first commands share one migration run.
+    const created = await Promise.all([1, 2, 3].map((i) => crm.tenant("lazy").relations.create({ kind: "organisation", name: `Lazy ${i}` })));
+    expect(created).toHaveLength(3);
+    expect(await tables()).toBeGreaterThanOrEqual(16);
+    const { rows } = await pool.query(`select name from ${schema}.kb_migration order by name`);
+    expect(rows.map((r) => r.name)).toEqual([...MIGRATION_NAMES].sort());
+    expect(Number((await pool.query(`select count(*) from ${schema}.kb_relations where tenant_id = 'lazy'`)).rows[0].count)).toBe(3);
+    expect(await storage.migrate()).toEqual({ applied: [], current: [...MIGRATION_NAMES] });
+  });
+
+  it("fails transactions in explicit mode (the default) until the host migrates", async () => {
+    const schema = freshSchema("kb_mig_explicit");
+    schemas.push(schema);
+    const storage = postgresAdapter({ pool, schema });
+    const error = await storage.transaction("acme", (s) => s.relations.get("r1")).then(() => undefined, (e: unknown) => e);
+    expect(isCrmError(error, "CONFIGURATION")).toBe(true);
+    expect((error as CrmError).details.reason).toBe("not_migrated");
+    expect((error as Error).message).toContain(`schema "${schema}": call storage.migrate()`);
+    await storage.migrate();
+    expect(await storage.transaction("acme", (s) => s.relations.get("r1"))).toBeUndefined();
+  });
+
+  it("refuses wrong options with CONFIGURATION naming the option", () => {
+    const cases: [unknown, RegExp][] = [
+      [{ pool, schema: 'crm"; drop schema public; --' }, /option schema/],
+      [{ pool, schema: "Crm" }, /option schema/],
+      [{ pool, schema: "" }, /option schema/],
+      [{ pool, migrate: "sometimes" }, /option migrate: "sometimes"/],
+      [{ pool, rowLevelSecurity: "yes" }, /option rowLevelSecurity/],
+      [{ schema: "crm" }, /exactly one of the options pool, kysely or connectionString/],
+      [{ pool, connectionString: "postgres://x" }, /got pool and connectionString/],
+      [{ pool: {} }, /option pool/],
+      [{ kysely: {} }, /option kysely/],
+      [{ connectionString: "" }, /option connectionString/],
+      [{ connectionString: "postgres://x", poolSize: 0 }, /option poolSize/],
+      [null, /options object/],
+    ];
+    for (const [options, message] of cases) {
+      let error: unknown;
+      try {
+        postgresAdapter(options as never);
+      } catch (e) {
+        error = e;
+      }
+      expect(isCrmError(error, "CONFIGURATION"), JSON.stringify(options, (k, v) => (k === "pool" ? "<pool>" : v))).toBe(true);
+      expect((error as CrmError).details.reason).toBe("invalid_options");
+      expect((error as Error).message).toMatch(message);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import pg from "pg";
-import type { RawAccess } from "@kaartenbak/core/testing";
+import type { RawAccess } from "@kaartenbak/conformance";
 import { dropSchema, freshSchemaName, postgresReachable, testDatabaseUrl } from "../src/testing/index.js";
 
 /** The server the Postgres tests use. */

@@ -1,6 +1,6 @@
-import type { MigrationReport, StorageAdapter } from "@kaartenbak/core";
-import { createKyselyStorage, mapError, type KyselyDatabase } from "@kaartenbak/store-kysely";
-import { Kysely, type SqliteDatabase } from "kysely";
+import { configurationError, type MigrationReport, type StorageAdapter } from "@kaartenbak/core/storage";
+import { createKyselyStorage, mapError, migrateMode, migrateOnFirstUse, once, type KyselyDatabase, type MigrateMode } from "@kaartenbak/store-kysely";
+import { Kysely, type SqliteDatabase, type Transaction } from "kysely";
 import { applyPragmas, ensureForeignKeys } from "./pragmas.js";
 import { KaartenbakSqliteDialect } from "./sqlite-dialect.js";
 import { withStatementCache } from "./statement-cache.js";
@@ -18,12 +18,12 @@ export interface SqliteDatabaseLike extends SqliteDatabase {
   readonly memory?: boolean;
 }
 
-/** When the schema is created or upgraded. */
-export type SqliteMigrateMode =
-  /** The host calls `storage.migrate()` (e.g. at startup or in a deploy step). */
-  | "explicit"
-  /** Migrations run before the first transaction; handy for scripts, tests and single-process apps. */
-  | "on-first-use";
+/**
+ * When the schema is created or upgraded: `explicit` (the host calls `storage.migrate()`, e.g. at
+ * startup or in a deploy step) or `on-first-use` (once, before the first transaction; handy for
+ * scripts, tests and single-process apps). Adapters from `bind(trx)` never migrate.
+ */
+export type SqliteMigrateMode = MigrateMode;
 
 /** Options every way of connecting shares. */
 export interface SqliteCommonOptions {
@@ -39,15 +39,17 @@ export interface SqliteDatabaseOptions extends SqliteCommonOptions {
 }
 
 /**
- * Use the host's Kysely instance on SQLite, or a Kysely `Transaction` of it: then every CRM call
- * runs in a savepoint of the host's transaction and commits or rolls back with it. The adapter
- * ensures `foreign_keys = ON` and leaves the other pragmas to the host.
+ * Use the host's Kysely instance on SQLite. The adapter ensures `foreign_keys = ON` and leaves the
+ * other pragmas to the host. To run CRM calls inside a transaction the host opened, call
+ * `storage.bind(trx)` in it (passing a Kysely `Transaction` here works too): every CRM call then
+ * runs in a savepoint of the host's transaction and commits or rolls back with it.
  */
 export interface SqliteKyselyOptions extends SqliteCommonOptions {
   /**
    * Any Kysely instance or transaction on SQLite, whatever the host's table types: `any` is the
    * one type every `Kysely<HostDb>` and `Transaction<HostDb>` is assignable to.
    */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly kysely: Kysely<any>;
   readonly database?: never;
   readonly filename?: never;
@@ -86,39 +88,42 @@ function connect(options: SqliteAdapterOptions): { kysely: Kysely<KyselyDatabase
   return { kysely: new Kysely({ dialect: new KaartenbakSqliteDialect({ database: open }) }), owns: true, checkPragmas: false };
 }
 
-/** Runs `task` once; a failure is forgotten so the next call tries again. */
-function once<T>(task: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () => {
-    pending ??= task().catch((error: unknown) => {
-      pending = undefined;
-      throw error;
-    });
-    return pending;
-  };
+/** Exactly one way of connecting, of the right type; a CONFIGURATION error naming the option otherwise. */
+function checkOptions(options: SqliteAdapterOptions): void {
+  if (typeof options !== "object" || options === null) throw configurationError("sqliteAdapter needs an options object", "invalid_options");
+  const { database, kysely, filename } = options as { readonly database?: unknown; readonly kysely?: unknown; readonly filename?: unknown };
+  const given = (["database", "kysely", "filename"] as const).filter((key) => options[key] !== undefined);
+  if (given.length !== 1) {
+    const got = given.length ? `, got ${given.join(" and ")}` : "";
+    throw configurationError(`sqliteAdapter needs exactly one of the options database, kysely or filename${got}`, "invalid_options");
+  }
+  if (database !== undefined && typeof (database as { prepare?: unknown } | null)?.prepare !== "function") {
+    throw configurationError("Invalid option database: expected an open better-sqlite3 Database", "invalid_options");
+  }
+  if (kysely !== undefined && typeof (kysely as { selectFrom?: unknown } | null)?.selectFrom !== "function") {
+    throw configurationError("Invalid option kysely: expected a Kysely instance on SQLite", "invalid_options");
+  }
+  if (filename !== undefined && typeof filename !== "string") {
+    throw configurationError(`Invalid option filename: expected a file name or ":memory:", got ${typeof filename}`, "invalid_options");
+  }
 }
 
 /**
- * Kaartenbak on SQLite through better-sqlite3: the embedded default.
- *
- * @example
- * const storage = sqliteAdapter({ database: new Database("crm.db") });
- * await storage.migrate();
- * const crm = createCrm({ storage, defaultRegion: "NL" });
+ * Checks `foreign_keys` once on `connection` (a host's Kysely instance or transaction) before the
+ * first migrate or transaction; `undefined` when the adapter set the pragmas itself. Adapters from
+ * `bind(trx)` check the host's transaction, since it may be on a connection the adapter never saw.
  */
-export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter {
-  const { kysely, owns, checkPragmas } = connect(options);
-  const storage = createKyselyStorage({ db: kysely, profile: sqliteProfile, ownsDb: owns, id: ADAPTER_ID });
-  const prepare = once(async () => {
-    if (!checkPragmas) return;
-    try {
-      await ensureForeignKeys(kysely);
-    } catch (error) {
-      throw mapError(sqliteProfile, error);
-    }
-  });
-  const migrateFirst = options.migrate === "on-first-use" ? once(() => storage.migrate()) : undefined;
-
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function withForeignKeyCheck(storage: StorageAdapter<Transaction<any>>, connection: Kysely<any> | undefined): StorageAdapter<Transaction<any>> {
+  const prepare = connection
+    ? once(async () => {
+        try {
+          await ensureForeignKeys(connection);
+        } catch (error) {
+          throw mapError(sqliteProfile, error);
+        }
+      })
+    : async () => undefined;
   return {
     id: storage.id,
     capabilities: storage.capabilities,
@@ -128,9 +133,36 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter {
     },
     async transaction(tenantId, fn, transactionOptions) {
       await prepare();
-      await migrateFirst?.();
       return storage.transaction(tenantId, fn, transactionOptions);
+    },
+    bind(transaction) {
+      // The store refuses anything but a Kysely transaction before it is used here.
+      const bound = storage.bind(transaction);
+      return withForeignKeyCheck(bound, transaction);
     },
     close: () => storage.close(),
   };
+}
+
+/**
+ * Kaartenbak on SQLite through better-sqlite3: the embedded default.
+ *
+ * `bind(trx)` gives the same adapter on a Kysely transaction the host opened on the same database
+ * file; it checks `foreign_keys` on that connection and never migrates, even in `on-first-use`
+ * mode (migrations cannot run inside the host's transaction, and SQLite's single writer would make
+ * running them beside it wait on the host): migrate at startup.
+ *
+ * @example
+ * const storage = sqliteAdapter({ database: new Database("crm.db") });
+ * await storage.migrate();
+ * const crm = createCrm({ storage, defaultRegion: "NL" });
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter<Transaction<any>> {
+  checkOptions(options);
+  const mode = migrateMode(options.migrate);
+  const { kysely, owns, checkPragmas } = connect(options);
+  const storage = createKyselyStorage({ db: kysely, profile: sqliteProfile, ownsDb: owns, id: ADAPTER_ID });
+  // Foreign keys are checked before the first migration runs, as the migrations rely on them.
+  return withForeignKeyCheck(mode === "on-first-use" ? migrateOnFirstUse(storage) : storage, checkPragmas ? kysely : undefined);
 }

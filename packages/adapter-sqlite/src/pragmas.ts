@@ -1,4 +1,4 @@
-import { CrmError } from "@kaartenbak/core";
+import { configurationError } from "@kaartenbak/core/storage";
 import { sql, type Kysely, type SqliteDatabase } from "kysely";
 
 /**
@@ -38,9 +38,8 @@ export async function ensureForeignKeys<DB>(db: Kysely<DB>): Promise<void> {
     await sql`pragma foreign_keys = ON`.execute(db);
     if (await enabled()) return;
   }
-  throw new CrmError(
-    "UNSUPPORTED",
+  throw configurationError(
     "SQLite foreign keys are off on this connection; run `pragma foreign_keys = ON` on it before opening the transaction",
-    { reason: "foreign_keys_off" },
+    "foreign_keys_off",
   );
 }

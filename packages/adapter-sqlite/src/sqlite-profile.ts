@@ -1,5 +1,5 @@
-import { CrmError } from "@kaartenbak/core";
-import type { DialectFunctions, DialectProfile, FilterFunctions } from "@kaartenbak/store-kysely";
+import { CrmError } from "@kaartenbak/core/storage";
+import { notMigratedError, type DialectFunctions, type DialectProfile, type FilterFunctions } from "@kaartenbak/store-kysely";
 import { sql } from "kysely";
 
 /** The part of better-sqlite3's `SqliteError` this mapping reads. */
@@ -23,11 +23,14 @@ function constraintOf(message: string): string | undefined {
   return match?.[1]?.trim() || undefined;
 }
 
+/** `no such table: kb_relations` (or `main.kb_relations`): a Kaartenbak table, so an unmigrated database. */
+const MISSING_KB_TABLE = /no such table: (?:[A-Za-z0-9_]+\.)?kb_[A-Za-z0-9_]*$/;
+
 /**
  * Maps better-sqlite3 errors (by their extended result code) to CrmError:
  * unique and primary-key violations are DUPLICATE, foreign-key, check and not-null violations
- * INTEGRITY, and a busy or locked database CONFLICT with `retryable: true`. Anything else is left
- * to the store, which reports it as STORAGE.
+ * INTEGRITY, a busy or locked database BUSY (retryable), and a missing `kb_` table CONFIGURATION
+ * (`not_migrated`). Anything else is left to the store, which reports it as STORAGE.
  */
 export function classifySqliteError(error: unknown): CrmError | undefined {
   if (!isNativeSqliteError(error)) return undefined;
@@ -47,12 +50,12 @@ export function classifySqliteError(error: unknown): CrmError | undefined {
   }
   // SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED_SHAREDCACHE and friends: another connection holds the lock.
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
-    return new CrmError("CONFLICT", `The database is busy: ${message}`, {
-      reason: code.startsWith("SQLITE_BUSY") ? "busy" : "locked",
-      retryable: true,
+    return new CrmError("BUSY", `The database is busy: ${message}`, {
+      reason: code.startsWith("SQLITE_BUSY") ? "busy" : "lock_not_available",
       cause: error,
     });
   }
+  if (code === "SQLITE_ERROR" && MISSING_KB_TABLE.test(message)) return notMigratedError("the SQLite database", error);
   return undefined;
 }
 

@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { testStorageAdapter, type RawAccess } from "@kaartenbak/core/testing";
+import { testStorageAdapter, type RawAccess } from "@kaartenbak/conformance";
 import { sqliteAdapter } from "../src/index.js";
 
 /** The raw side channel: prepared statements on the same better-sqlite3 database, not the store. */

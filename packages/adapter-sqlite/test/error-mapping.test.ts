@@ -1,4 +1,4 @@
-import { CrmError, isCrmError } from "@kaartenbak/core";
+import { createCrm, CrmError, isCrmError } from "@kaartenbak/core";
 import { classifySqliteError, sqliteAdapter } from "@kaartenbak/adapter-sqlite";
 import Database from "better-sqlite3";
 import { join } from "node:path";
@@ -69,8 +69,22 @@ describe("classifySqliteError on real SQLite errors", () => {
     expect(classifySqliteError(error)).toMatchObject({ code: "INTEGRITY", details: { reason: "not_null_violation", constraint: "scratch.n" } });
   });
 
+  it("maps a missing kb_ table to CONFIGURATION not_migrated, naming migrate()", () => {
+    const error = nativeError(db, "select * from kb_relations");
+    expect((error as { code: string }).code).toBe("SQLITE_ERROR");
+    const mapped = classifySqliteError(error);
+    expect(mapped).toMatchObject({ code: "CONFIGURATION", retryable: false, details: { reason: "not_migrated" } });
+    expect(mapped?.message).toBe("The Kaartenbak tables are missing in the SQLite database: call storage.migrate() (or crm.migrate()) first");
+    expect(mapped?.cause).toBe(error);
+    expect(classifySqliteError(nativeError(db, "select * from main.kb_outbox"))).toMatchObject({ code: "CONFIGURATION", details: { reason: "not_migrated" } });
+  });
+
   it("leaves other errors to the store", () => {
+    // A missing table that is not Kaartenbak's is the host's business, not a missing migration.
     expect(classifySqliteError(nativeError(db, "select * from no_such_table"))).toBeUndefined();
+    expect(classifySqliteError(nativeError(db, "select * from my_kb_table"))).toBeUndefined();
+    db.exec("attach database ':memory:' as kb_attached");
+    expect(classifySqliteError(nativeError(db, "select * from kb_attached.host_table"))).toBeUndefined();
     expect(classifySqliteError(new Error("plain"))).toBeUndefined();
     expect(classifySqliteError("not an error")).toBeUndefined();
   });
@@ -79,7 +93,7 @@ describe("classifySqliteError on real SQLite errors", () => {
 describe("SQLITE_BUSY", () => {
   const dir = scratchDir();
 
-  it("maps a held write lock to a retryable CONFLICT, natively and through the adapter", async () => {
+  it("maps a held write lock to BUSY (retryable), natively and through the adapter", async () => {
     const file = join(dir, "busy.db");
     const holder = new Database(file);
     const waiter = new Database(file);
@@ -94,15 +108,15 @@ describe("SQLITE_BUSY", () => {
 
       const native = nativeError(waiter, "insert into t values (2)");
       expect((native as { code: string }).code).toBe("SQLITE_BUSY");
-      expect(classifySqliteError(native)).toMatchObject({ code: "CONFLICT", details: { reason: "busy", retryable: true } });
+      expect(classifySqliteError(native)).toMatchObject({ code: "BUSY", retryable: true, details: { reason: "busy", retryable: true } });
 
       // Write transactions begin immediately, so the conflict surfaces at BEGIN, before any work.
       let ran = false;
       const error = await storage.transaction("acme", async () => {
         ran = true;
       }).catch((e: unknown) => e);
-      expect(isCrmError(error, "CONFLICT")).toBe(true);
-      expect((error as CrmError).details).toMatchObject({ retryable: true });
+      expect(isCrmError(error, "BUSY")).toBe(true);
+      expect((error as CrmError).details).toMatchObject({ reason: "busy", retryable: true });
       expect(ran).toBe(false);
 
       holder.exec("commit");
@@ -148,10 +162,26 @@ describe("errors raised through the store", () => {
     const db = memoryDatabase();
     const broken = sqliteAdapter({ database: db });
     await broken.migrate();
-    db.exec("drop table kb_attribute_models");
+    // The table is there but not as the store knows it: not a missing migration, a driver error.
+    db.exec("drop table kb_attribute_models; create table kb_attribute_models (tenant_id text)");
     const error = await broken.transaction("acme", (s) => s.attributeModels.latest()).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "STORAGE" });
+    expect(error).toMatchObject({ code: "STORAGE", details: { reason: "driver_error" } });
     expect((error as CrmError).cause).toBeInstanceOf(Error);
+  });
+
+  it("reports an unmigrated database as CONFIGURATION not_migrated, naming migrate()", async () => {
+    const db = memoryDatabase();
+    const unmigrated = sqliteAdapter({ database: db });
+    const error = await unmigrated.transaction("acme", (s) => s.attributeModels.latest()).catch((e: unknown) => e);
+    expect(isCrmError(error, "CONFIGURATION")).toBe(true);
+    expect(error).toMatchObject({ retryable: false, details: { reason: "not_migrated" } });
+    expect((error as Error).message).toBe("The Kaartenbak tables are missing in the SQLite database: call storage.migrate() (or crm.migrate()) first");
+    expect(((error as CrmError).cause as Error).message).toMatch(/no such table: kb_attribute_models/);
+    // Through the CRM the same error reaches the app.
+    const viaCrm = await createCrm({ storage: unmigrated }).tenant("acme").relations.create({ kind: "organisation", name: "A" }).catch((e: unknown) => e);
+    expect(viaCrm).toMatchObject({ code: "CONFIGURATION", details: { reason: "not_migrated" } });
+    await unmigrated.migrate();
+    expect(await unmigrated.transaction("acme", (s) => s.attributeModels.latest())).toBeUndefined();
   });
 
   it("passes the caller's own errors through unchanged", async () => {

@@ -1,4 +1,4 @@
-import type { InteractionRecord, LinkRecord, NewOutboxEvent, RelationRecord } from "@kaartenbak/core";
+import type { InteractionRecord, LinkRecord, NewOutboxEvent, RelationRecord } from "@kaartenbak/core/storage";
 import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

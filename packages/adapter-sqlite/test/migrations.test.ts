@@ -1,6 +1,7 @@
-import { isCrmError } from "@kaartenbak/core";
+import { isCrmError, type CrmError } from "@kaartenbak/core";
 import { sqliteAdapter } from "@kaartenbak/adapter-sqlite";
-import { KB_TABLES, MIGRATION_NAMES } from "@kaartenbak/store-kysely";
+import type { StorageAdapter } from "@kaartenbak/core/storage";
+import { KB_TABLES, MIGRATION_NAMES, migrateOnFirstUse } from "@kaartenbak/store-kysely";
 import Database from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
 import { join } from "node:path";
@@ -93,7 +94,9 @@ describe("migrations", () => {
   it("fails transactions in explicit mode until the host migrates", async () => {
     const storage = sqliteAdapter({ filename: ":memory:" });
     const error = await storage.transaction("acme", (s) => s.relations.get("r1")).catch((e: unknown) => e);
-    expect(isCrmError(error, "STORAGE")).toBe(true);
+    expect(isCrmError(error, "CONFIGURATION")).toBe(true);
+    expect((error as CrmError).details.reason).toBe("not_migrated");
+    expect((error as Error).message).toMatch(/call storage\.migrate\(\)/);
     await storage.migrate();
     expect(await storage.transaction("acme", (s) => s.relations.get("r1"))).toBeUndefined();
     await storage.close();
@@ -116,7 +119,8 @@ describe("migrations", () => {
     const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: db }) });
     db.pragma("foreign_keys = ON");
     const before = await kysely.transaction().execute((trx) => sqliteAdapter({ kysely: trx }).migrate().catch((e: unknown) => e));
-    expect(isCrmError(before, "UNSUPPORTED")).toBe(true);
+    expect(isCrmError(before)).toBe(true);
+    expect((before as CrmError).details.reason).toBe("migrate_in_transaction");
     await sqliteAdapter({ kysely }).migrate();
     const after = await kysely.transaction().execute((trx) => sqliteAdapter({ kysely: trx }).migrate());
     expect(after).toEqual({ applied: [], current: [...MIGRATION_NAMES] });
@@ -127,6 +131,79 @@ describe("migrations", () => {
     const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: db }) });
     db.pragma("foreign_keys = OFF");
     const error = await kysely.transaction().execute((trx) => sqliteAdapter({ kysely: trx }).transaction("acme", async () => 1).catch((e: unknown) => e));
-    expect(isCrmError(error, "UNSUPPORTED")).toBe(true);
+    expect(isCrmError(error, "CONFIGURATION")).toBe(true);
+    expect((error as CrmError).details.reason).toBe("foreign_keys_off");
+  });
+
+  it("runs the on-first-use migration once for concurrent first transactions", async () => {
+    const db = memoryDatabase();
+    const storage = sqliteAdapter({ database: db, migrate: "on-first-use" });
+    await Promise.all([1, 2, 3].map((i) => storage.transaction("acme", (s) => s.relations.insert(relation(`r${i}`)))));
+    expect(db.prepare("select count(*) as n from kb_migration").get()).toEqual({ n: MIGRATION_NAMES.length });
+    expect(db.prepare("select count(*) as n from kb_relations").get()).toEqual({ n: 3 });
+  });
+
+  it("migrateOnFirstUse: one run shared, a failure retried, an explicit migrate() counted, bound adapters left alone", async () => {
+    const calls: string[] = [];
+    let failNext = true;
+    const fake = (name: string): StorageAdapter<string> => ({
+      id: name,
+      capabilities: { dialect: "sqlite", concurrentWriters: false, hostTransaction: name !== "root", rowLevelSecurity: false },
+      async migrate() {
+        calls.push(`${name}.migrate`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (failNext) {
+          failNext = false;
+          throw new Error("first run fails");
+        }
+        return { applied: [], current: [] };
+      },
+      async transaction(_tenant, fn) {
+        calls.push(`${name}.transaction`);
+        return fn(undefined as never);
+      },
+      bind: (trx) => fake(trx),
+      close: async () => undefined,
+    });
+    const lazy = migrateOnFirstUse(fake("root"));
+    await expect(lazy.transaction("t", async () => 1)).rejects.toThrow("first run fails");
+    await Promise.all([lazy.transaction("t", async () => 1), lazy.transaction("t", async () => 2)]);
+    expect(calls).toEqual(["root.migrate", "root.migrate", "root.transaction", "root.transaction"]);
+
+    calls.length = 0;
+    const explicit = migrateOnFirstUse(fake("root"));
+    await explicit.migrate();
+    await explicit.transaction("t", async () => 1);
+    expect(calls).toEqual(["root.migrate", "root.transaction"]);
+
+    calls.length = 0;
+    await migrateOnFirstUse(fake("root")).bind("trx").transaction("t", async () => 1);
+    expect(calls).toEqual(["trx.transaction"]);
+  });
+
+  it("refuses wrong options with CONFIGURATION naming the option", () => {
+    const db = memoryDatabase();
+    const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: db }) });
+    const cases: [unknown, RegExp][] = [
+      [{}, /exactly one of the options database, kysely or filename/],
+      [{ database: db, filename: ":memory:" }, /got database and filename/],
+      [{ kysely, database: db }, /got database and kysely/],
+      [{ database: {} }, /option database/],
+      [{ kysely: {} }, /option kysely/],
+      [{ filename: 42 }, /option filename/],
+      [{ filename: ":memory:", migrate: "sometimes" }, /option migrate: "sometimes"/],
+      [undefined, /options object/],
+    ];
+    for (const [options, message] of cases) {
+      let error: unknown;
+      try {
+        sqliteAdapter(options as never);
+      } catch (e) {
+        error = e;
+      }
+      expect(isCrmError(error, "CONFIGURATION"), JSON.stringify(options ?? null)).toBe(true);
+      expect((error as CrmError).details.reason).toBe("invalid_options");
+      expect((error as Error).message).toMatch(message);
+    }
   });
 });

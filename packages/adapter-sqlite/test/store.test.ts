@@ -1,4 +1,5 @@
-import { isCrmError, type TenantStore } from "@kaartenbak/core";
+import { isCrmError } from "@kaartenbak/core";
+import { type TenantStore } from "@kaartenbak/core/storage";
 import { sqliteAdapter } from "@kaartenbak/adapter-sqlite";
 import { beforeAll, describe, expect, it } from "vitest";
 import { at, count, event, interaction, link, memoryDatabase, relation } from "./fixtures.js";

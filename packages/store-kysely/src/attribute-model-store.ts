@@ -1,4 +1,4 @@
-import type { AttributeModelStore } from "@kaartenbak/core";
+import type { AttributeModelStore } from "@kaartenbak/core/storage";
 import { attributeModelFromRow, toJson } from "./rows.js";
 import type { StoreContext } from "./store-context.js";
 

@@ -1,4 +1,4 @@
-import type { BulkStore } from "@kaartenbak/core";
+import type { BulkStore } from "@kaartenbak/core/storage";
 import { insertRows } from "./insert-rows.js";
 import { relationStore } from "./relation-store.js";
 import { chunks, inChunks, type StoreContext } from "./store-context.js";

@@ -1,4 +1,5 @@
-import { EXCLUSION_REASONS, type CampaignStore, type ExclusionReason, type MemberStatus } from "@kaartenbak/core";
+import { CRM_VOCABULARY, type ExclusionReason, type MemberStatus } from "@kaartenbak/core";
+import { type CampaignStore } from "@kaartenbak/core/storage";
 import { sql, type SqlBool } from "kysely";
 import { channelAddress, exclusionReason, latestConsent, suppressed } from "./consent-sql.js";
 import type { DialectProfile } from "./dialect-profile.js";
@@ -7,6 +8,8 @@ import { fromJson, toNumber } from "./rows.js";
 import { toBigInt } from "./rows-sales.js";
 import { campaignColumns, campaignFromRow, memberFromRow, typed } from "./rows-segments.js";
 import { affected, inChunks, type StoreContext } from "./store-context.js";
+
+const EXCLUSION_REASONS = CRM_VOCABULARY.exclusionReasons;
 
 const MEMBER_COLUMNS = ["tenant_id", "campaign_id", "relation_id", "status", "reason", "address", "status_at", "version"] as const;
 

@@ -1,4 +1,4 @@
-import type { ConsentStore } from "@kaartenbak/core";
+import type { ConsentStore } from "@kaartenbak/core/storage";
 import { consentFromRow, suppressionFromRow } from "./rows-segments.js";
 import type { StoreContext } from "./store-context.js";
 

@@ -1,4 +1,4 @@
-import { toInstant, type DealRecord, type DealStore } from "@kaartenbak/core";
+import { toInstant, type DealRecord, type DealStore } from "@kaartenbak/core/storage";
 import type { Selectable } from "kysely";
 import { toNumber } from "./rows.js";
 import { dealColumns, dealFromRow, visitFromRow } from "./rows-sales.js";

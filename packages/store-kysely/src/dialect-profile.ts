@@ -1,4 +1,5 @@
-import type { CrmError, StorageCapabilities } from "@kaartenbak/core";
+import type { CrmError } from "@kaartenbak/core";
+import type { StorageCapabilities } from "@kaartenbak/core/storage";
 import type { ColumnDataType, Expression, Kysely, RawBuilder } from "kysely";
 import type { KyselyDatabase } from "./schema.js";
 

@@ -1,4 +1,4 @@
-import type { Operand, ResolvedComparison, ResolvedCondition, TextMatch } from "@kaartenbak/core";
+import type { Operand, ResolvedComparison, ResolvedCondition, TextMatch } from "@kaartenbak/core/storage";
 import { sql, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from "kysely";
 import type { FilterFunctions } from "./dialect-profile.js";
 import type { KyselyDatabase } from "./schema.js";

@@ -1,4 +1,4 @@
-import { toInstant, type DealTimelineQuery, type InteractionRecord } from "@kaartenbak/core";
+import { toInstant, type DealTimelineQuery, type InteractionRecord } from "@kaartenbak/core/storage";
 import { toNumber } from "./rows.js";
 import { groupBy, inChunks, type StoreContext } from "./store-context.js";
 

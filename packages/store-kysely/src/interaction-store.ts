@@ -1,4 +1,4 @@
-import { toInstant, type InteractionRecord, type InteractionStore } from "@kaartenbak/core";
+import { toInstant, type InteractionRecord, type InteractionStore } from "@kaartenbak/core/storage";
 import { sql, type Selectable } from "kysely";
 import { interactionFromRow, participantFromRow, toNumber } from "./rows.js";
 import type { InteractionParticipantRow, InteractionRow } from "./schema.js";

@@ -1,4 +1,4 @@
-import type { JournalStore } from "@kaartenbak/core";
+import type { JournalStore } from "@kaartenbak/core/storage";
 import { historyFromRow, outboxFromRow, toNumber } from "./rows.js";
 import { insertEventRows, insertHistoryRows } from "./write-rows.js";
 import type { StoreContext } from "./store-context.js";

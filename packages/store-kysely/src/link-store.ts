@@ -1,4 +1,4 @@
-import type { LinkRecord, LinkStore } from "@kaartenbak/core";
+import type { LinkRecord, LinkStore } from "@kaartenbak/core/storage";
 import { linkFromRow } from "./rows.js";
 import { affected, type StoreContext } from "./store-context.js";
 

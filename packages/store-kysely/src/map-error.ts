@@ -1,9 +1,10 @@
-import { CrmError } from "@kaartenbak/core";
+import { CrmError } from "@kaartenbak/core/storage";
 import type { DialectProfile } from "./dialect-profile.js";
 
 /**
  * Turns anything thrown by the database layer into a {@link CrmError}: a CrmError passes through,
- * a native error the profile recognises becomes DUPLICATE / INTEGRITY / CONFLICT, and the rest
+ * a native error the profile recognises becomes DUPLICATE / INTEGRITY / BUSY, or CONFIGURATION
+ * (`not_migrated`, see {@link notMigratedError}) when a Kaartenbak table is missing, and the rest
  * becomes STORAGE with the original kept as `cause`.
  */
 export function mapError(profile: DialectProfile, error: unknown): CrmError {
@@ -11,7 +12,19 @@ export function mapError(profile: DialectProfile, error: unknown): CrmError {
   const classified = profile.classifyError(error);
   if (classified) return classified;
   const message = error instanceof Error ? error.message : String(error);
-  return new CrmError("STORAGE", `Storage failure: ${message}`, { cause: error });
+  return new CrmError("STORAGE", `Storage failure: ${message}`, { cause: error, reason: "driver_error" });
+}
+
+/**
+ * The error a profile's `classifyError` returns for the engine's "no such table" on a `kb_` table:
+ * nearly always a database that was never migrated, which a driver message hides well.
+ * `location` names where the tables were looked for, e.g. `schema "crm"` or `the SQLite database`.
+ */
+export function notMigratedError(location: string, cause: unknown): CrmError<"CONFIGURATION"> {
+  return new CrmError("CONFIGURATION", `The Kaartenbak tables are missing in ${location}: call storage.migrate() (or crm.migrate()) first`, {
+    reason: "not_migrated",
+    cause,
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
-import { CrmError, type MigrationReport } from "@kaartenbak/core";
+import { CrmError } from "@kaartenbak/core";
+import { type MigrationReport } from "@kaartenbak/core/storage";
 import { Migrator, type Kysely, type MigrationInfo } from "kysely";
 import type { DialectProfile } from "./dialect-profile.js";
 import { migrations } from "./migrations/index.js";
@@ -39,7 +40,7 @@ export async function migrateSchema(options: MigrateOptions): Promise<MigrationR
     const pending = all.length - current.length;
     if (pending > 0) {
       throw new CrmError(
-        "UNSUPPORTED",
+        "CONFIGURATION",
         `The schema lacks ${pending} migration(s), and migrations cannot run inside a host transaction; call migrate() on an adapter built from the Kysely instance itself`,
         { reason: "migrate_in_transaction" },
       );

@@ -1,4 +1,4 @@
-import type { OrderStore } from "@kaartenbak/core";
+import type { OrderStore } from "@kaartenbak/core/storage";
 import { orderColumns, orderFromRow } from "./rows-sales.js";
 import { affected, type StoreContext } from "./store-context.js";
 

@@ -1,6 +1,6 @@
-import type { LostReasonStore, PipelineRecord, PipelineStore } from "@kaartenbak/core";
+import type { LostReasonStore, PipelineRecord, PipelineStore } from "@kaartenbak/core/storage";
 import type { Selectable } from "kysely";
-import { toInstant } from "@kaartenbak/core";
+import { toInstant } from "@kaartenbak/core/storage";
 import { toNumber } from "./rows.js";
 import { lostReasonFromRow, stageColumns, stageFromRow } from "./rows-sales.js";
 import type { PipelineRow } from "./schema-sales.js";

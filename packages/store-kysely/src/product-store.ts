@@ -1,4 +1,4 @@
-import type { ProductStore } from "@kaartenbak/core";
+import type { ProductStore } from "@kaartenbak/core/storage";
 import { productColumns, productFromRow } from "./rows-sales.js";
 import { affected, inChunks, type StoreContext } from "./store-context.js";
 

@@ -1,4 +1,4 @@
-import type { QuoteRecord, QuoteStore } from "@kaartenbak/core";
+import type { QuoteRecord, QuoteStore } from "@kaartenbak/core/storage";
 import type { Selectable } from "kysely";
 import { quoteColumns, quoteFromRow, quoteLineFromRow } from "./rows-sales.js";
 import type { QuoteRow } from "./schema-sales.js";

@@ -1,4 +1,4 @@
-import { nameKey, type RelationRecord, type RelationStore } from "@kaartenbak/core";
+import { nameKey, type RelationRecord, type RelationStore } from "@kaartenbak/core/storage";
 import { sql, type Selectable } from "kysely";
 import { relationColumns, relationFromRows } from "./rows.js";
 import type { RelationRow } from "./schema.js";

@@ -1,4 +1,4 @@
-import type { OrderAggregateRow, ReportStore } from "@kaartenbak/core";
+import type { OrderAggregateRow, ReportStore } from "@kaartenbak/core/storage";
 import { sql, type Expression, type RawBuilder } from "kysely";
 import type { DialectFunctions } from "./dialect-profile.js";
 import { toNumber } from "./rows.js";

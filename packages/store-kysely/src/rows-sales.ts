@@ -1,17 +1,5 @@
-import {
-  toInstant,
-  type AttributeValues,
-  type DealRecord,
-  type LostReasonRecord,
-  type OrderRecord,
-  type ProductRecord,
-  type QuoteLineRecord,
-  type QuoteRecord,
-  type QuoteStatus,
-  type StageKind,
-  type StageRecord,
-  type StageVisitRecord,
-} from "@kaartenbak/core";
+import { toInstant, type AttributeValues, type DealRecord, type LostReasonRecord, type OrderRecord, type ProductRecord, type QuoteLineRecord, type QuoteRecord, type StageRecord, type StageVisitRecord } from "@kaartenbak/core/storage";
+import { type QuoteStatus, type StageKind } from "@kaartenbak/core";
 import type { Selectable } from "kysely";
 import { fromJson, toJson, toNullableInstant, toNumber } from "./rows.js";
 import type { DealRow, LostReasonRow, OrderRow, ProductRow, QuoteLineRow, QuoteRow, StageHistoryRow, StageRow } from "./schema-sales.js";

@@ -1,17 +1,6 @@
-import type {
-  CampaignMemberRecord,
-  CampaignRecord,
-  ConsentChannel,
-  ConsentEntry,
-  ExclusionReason,
-  Filter,
-  LegalBasis,
-  MemberStatus,
-  SegmentKind,
-  SegmentRecord,
-  SuppressionEntry,
-} from "@kaartenbak/core";
-import { toInstant } from "@kaartenbak/core";
+import type { CampaignMemberRecord, CampaignRecord, SegmentRecord } from "@kaartenbak/core/storage";
+import type { ConsentChannel, ConsentEntry, ExclusionReason, Filter, LegalBasis, MemberStatus, SegmentKind, SuppressionEntry } from "@kaartenbak/core";
+import { toInstant } from "@kaartenbak/core/storage";
 import { sql, type Expression, type RawBuilder, type Selectable } from "kysely";
 import type { ColumnTypeSpec } from "./dialect-profile.js";
 import { fromJson, toJson, toNullableInstant, toNumber } from "./rows.js";

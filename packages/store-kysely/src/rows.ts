@@ -1,24 +1,6 @@
-import {
-  toInstant,
-  type AttributeModelRecord,
-  type AttributeValues,
-  type Direction,
-  type EntityType,
-  type FieldChange,
-  type HistoryAction,
-  type HistoryEntry,
-  type Instant,
-  type InteractionRecord,
-  type Lifecycle,
-  type LinkKind,
-  type LinkRecord,
-  type OutboxEvent,
-  type Participant,
-  type ParticipantRole,
-  type PostalAddress,
-  type RelationKind,
-  type RelationRecord,
-} from "@kaartenbak/core";
+import { toInstant, type AttributeModelRecord, type AttributeValues, type InteractionRecord, type LinkRecord, type OutboxEvent, type RelationRecord } from "@kaartenbak/core/storage";
+import { type Direction, type EntityType, type HistoryEntry, type Instant, type Lifecycle, type LinkKind, type Participant, type ParticipantRole, type PostalAddress, type RelationKind } from "@kaartenbak/core";
+import type { FieldChange, HistoryAction } from "@kaartenbak/core/storage";
 import type { Insertable, Selectable } from "kysely";
 import type {
   AttributeModelRow,

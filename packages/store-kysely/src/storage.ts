@@ -1,5 +1,13 @@
-import { assertTenantId, CrmError, type StorageAdapter, type TenantStore, type TransactionOptions } from "@kaartenbak/core";
-import { sql, type Kysely } from "kysely";
+import {
+  assertTenantId,
+  configurationError,
+  CrmError,
+  type MigrationReport,
+  type StorageAdapter,
+  type TenantStore,
+  type TransactionOptions,
+} from "@kaartenbak/core/storage";
+import { sql, type Kysely, type Transaction } from "kysely";
 import { attributeModelStore } from "./attribute-model-store.js";
 import { bulkStore } from "./bulk-store.js";
 import type { DialectProfile } from "./dialect-profile.js";
@@ -30,6 +38,7 @@ export interface KyselyStorageOptions {
    * Typed `any` because it may be the host's own `Kysely<HostDb>`; the store only ever touches
    * the kb_* tables.
    */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly db: Kysely<any>;
   /** What differs for this engine. */
   readonly profile: DialectProfile;
@@ -41,12 +50,24 @@ export interface KyselyStorageOptions {
   readonly id?: string;
 }
 
+/** True for a Kysely `Transaction` (or `ControlledTransaction`), the only thing `bind()` accepts. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function isKyselyTransaction(value: unknown): value is Transaction<any> {
+  return typeof value === "object" && value !== null && (value as { isTransaction?: unknown }).isTransaction === true;
+}
+
 /**
  * The storage contract on Kysely: one implementation for every SQL engine, parameterised by a
  * {@link DialectProfile}. Adapters (`@kaartenbak/adapter-sqlite`, `@kaartenbak/adapter-postgres`)
  * are thin wrappers that open the driver and pass their profile.
+ *
+ * `bind(trx)` returns a new storage with the same profile (so the same row-level security hook),
+ * schema and id on the host's Kysely `Transaction`; it never owns, commits or closes that
+ * transaction. Its type parameter is `Transaction<any>` because the host's transaction is typed
+ * with the host's own tables (`Transaction<HostDb>`); the store only ever touches the kb_* tables.
  */
-export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapter {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapter<Transaction<any>> {
   const { profile, schema, ownsDb = false } = options;
   const db = options.db as Kysely<KyselyDatabase>;
   const root = schema ? db.withSchema(schema) : db;
@@ -104,6 +125,7 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
         // The command's writes may still be in the host's transaction: it must not commit.
         throw new CrmError("STORAGE", `Could not roll back a failed command (${mapError(profile, error).message}); roll back the host transaction`, {
           cause: rollbackError,
+          reason: "rollback_failed",
         });
       }
       throw error;
@@ -136,7 +158,7 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
 
     async transaction<T>(tenantId: string, fn: (store: TenantStore) => Promise<T>, txOptions?: TransactionOptions): Promise<T> {
       assertTenantId(tenantId);
-      if (closed) throw new CrmError("STORAGE", "The storage adapter is closed", { reason: "closed" });
+      if (closed) throw configurationError("The storage adapter is closed", "closed");
       // Errors thrown by `fn` are the caller's (repository calls map their own database errors), so
       // they pass through untouched; only what begin, commit or savepoints throw is mapped here.
       let fromCaller: { error: unknown } | undefined;
@@ -159,10 +181,80 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
       }
     },
 
+    bind(transaction) {
+      if (!isKyselyTransaction(transaction)) {
+        throw configurationError(
+          "storage.bind() needs the Kysely Transaction the host opened: pass the `trx` of `db.transaction().execute(async (trx) => ...)`",
+          "invalid_options",
+        );
+      }
+      // Same profile (engine, row-level security hook), schema and id; only the connection differs.
+      // Never owned: the host commits, rolls back and releases its own transaction.
+      return createKyselyStorage({ ...options, db: transaction, ownsDb: false });
+    },
+
     async close() {
       if (closed) return;
       closed = true;
       if (ownsDb && !hostTransaction) await db.destroy();
     },
+  };
+}
+
+/** When an adapter creates or upgrades its schema. */
+export type MigrateMode =
+  /** The host calls `storage.migrate()` (e.g. at startup or in a deploy step). The default. */
+  | "explicit"
+  /** Migrations run once, before the adapter's first transaction; handy for scripts, tests and single-process apps. */
+  | "on-first-use";
+
+/** Checks an adapter's `migrate` option; absent means `explicit`. */
+export function migrateMode(value: unknown): MigrateMode {
+  if (value === undefined || value === "explicit" || value === "on-first-use") return value ?? "explicit";
+  throw configurationError(`Invalid option migrate: ${JSON.stringify(value)}; use "explicit" (the default) or "on-first-use"`, "invalid_options");
+}
+
+/** Runs `task` once and shares its result; a failure is forgotten so the next call tries again. */
+export function once<T>(task: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= task().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}
+
+/**
+ * The `migrate: "on-first-use"` behaviour, for any adapter: `migrate()` runs once before the first
+ * `transaction()` (concurrent first calls share one run; a failed run is retried by the next call),
+ * and an explicit `migrate()` that succeeds counts as that run.
+ *
+ * Adapters from `bind(trx)` never migrate: migrations cannot run inside the host's transaction, and
+ * running them on another connection while the host holds its transaction can wait on that very
+ * transaction (SQLite has one writer; a Postgres pool may have no free connection). A bound adapter
+ * on an unmigrated database fails with CONFIGURATION (`not_migrated`) instead: migrate at startup.
+ */
+export function migrateOnFirstUse<Tx>(storage: StorageAdapter<Tx>): StorageAdapter<Tx> {
+  let migrated = false;
+  const first = once(async () => {
+    await storage.migrate();
+    migrated = true;
+  });
+  return {
+    id: storage.id,
+    capabilities: storage.capabilities,
+    async migrate(): Promise<MigrationReport> {
+      const report = await storage.migrate();
+      migrated = true;
+      return report;
+    },
+    async transaction(tenantId, fn, transactionOptions) {
+      if (!migrated) await first();
+      return storage.transaction(tenantId, fn, transactionOptions);
+    },
+    bind: (transaction) => storage.bind(transaction),
+    close: () => storage.close(),
   };
 }

@@ -1,4 +1,4 @@
-import { toInstant, type SyncItemRecord, type SyncLeaseRecord, type SyncStateRecord, type SyncStore } from "@kaartenbak/core";
+import { toInstant, type SyncItemRecord, type SyncLeaseRecord, type SyncStateRecord, type SyncStore } from "@kaartenbak/core/storage";
 import type { Selectable } from "kysely";
 import { fromJson, toJson, toNullableInstant, toNumber } from "./rows.js";
 import type { SyncItemRow, SyncLeaseRow, SyncStateRow } from "./schema.js";

@@ -1,4 +1,4 @@
-import type { DayRange, ValueReportStore } from "@kaartenbak/core";
+import type { DayRange, ValueReportStore } from "@kaartenbak/core/storage";
 import { sql } from "kysely";
 import type { DialectProfile } from "./dialect-profile.js";
 import { matchingRelations } from "./filter-compiler.js";

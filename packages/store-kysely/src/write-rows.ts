@@ -1,4 +1,5 @@
-import { nameKey, type HistoryEntry, type NewOutboxEvent, type RelationRecord } from "@kaartenbak/core";
+import { nameKey, type NewOutboxEvent, type RelationRecord } from "@kaartenbak/core/storage";
+import { type HistoryEntry } from "@kaartenbak/core";
 import { relationColumns, toJson, toNumber } from "./rows.js";
 import { insertRows } from "./insert-rows.js";
 import { chunks, type StoreContext } from "./store-context.js";
