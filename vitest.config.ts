@@ -7,6 +7,9 @@ export default defineConfig({
   ssr: { resolve: { conditions: ["dev-source"] } },
   test: {
     include: ["packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts", "bench/test/**/*.test.ts"],
+    // Type tests (*.test-d.ts): tsc checks them, and a failed expectation or an unused
+    // @ts-expect-error is a failed test.
+    typecheck: { enabled: true, include: ["packages/*/test/**/*.test-d.ts"], tsconfig: "packages/core/tsconfig.json" },
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -1,4 +1,5 @@
-import { nameKey, uuidv7, type InteractionInput, type RelationInput } from "@kaartenbak/core";
+import { nameKey, uuidv7 } from "@kaartenbak/core/storage";
+import { type InteractionInput, type RelationInput } from "@kaartenbak/core";
 
 /**
  * The rows the raw driver writes: exactly what the SDK writes for the same input (the relation

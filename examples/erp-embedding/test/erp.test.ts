@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { createCrm, type Crm } from "@kaartenbak/core";
-import { faultyStorage } from "@kaartenbak/core/testing";
+import { faultyStorage } from "@kaartenbak/conformance";
 import { postgresAdapter } from "@kaartenbak/adapter-postgres";
 import { postgresReachable, testDatabaseUrl } from "@kaartenbak/adapter-postgres/testing";
 import { invoicingApp } from "../src/app.js";

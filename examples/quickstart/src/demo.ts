@@ -1,4 +1,5 @@
-import { createCrm, defineAttributes, type StorageAdapter, type TenantCrm } from "@kaartenbak/core";
+import { createCrm, defineAttributes, type TenantCrm } from "@kaartenbak/core";
+import { type StorageAdapter } from "@kaartenbak/core/storage";
 import { table } from "./table.js";
 import { runSegmentsDemo } from "./segments-demo.js";
 

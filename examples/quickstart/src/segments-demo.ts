@@ -1,4 +1,5 @@
-import { addDays, dayOf, filterBuilder, type TenantCrm } from "@kaartenbak/core";
+import { addDays, dayOf } from "@kaartenbak/core/reference";
+import { filterBuilder, type TenantCrm } from "@kaartenbak/core";
 import type { attributes } from "./demo.js";
 import { table } from "./table.js";
 

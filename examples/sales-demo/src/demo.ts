@@ -1,4 +1,6 @@
-import { createCrm, formatScaled, type StorageAdapter, type TenantCrm } from "@kaartenbak/core";
+import { createCrm, type TenantCrm } from "@kaartenbak/core";
+import { formatScaled } from "@kaartenbak/core/reference";
+import { type StorageAdapter } from "@kaartenbak/core/storage";
 import { DemoClock, seedSalesHistory } from "./seed.js";
 import { money, moneys, percent, table } from "./table.js";
 

@@ -1,4 +1,5 @@
-import { formatScaled, type Money } from "@kaartenbak/core";
+import { formatScaled } from "@kaartenbak/core/reference";
+import { type Money } from "@kaartenbak/core";
 
 /** Formats rows as a plain-text table with a header rule; numeric-looking cells are right-aligned. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {

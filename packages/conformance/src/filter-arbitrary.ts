@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import type { Money } from "@kaartenbak/core";
-import { LIFECYCLES, RELATION_KINDS } from "@kaartenbak/core";
+import { CRM_VOCABULARY } from "@kaartenbak/core";
+
+const { lifecycles: LIFECYCLES, relationKinds: RELATION_KINDS } = CRM_VOCABULARY;
 import type { Condition } from "@kaartenbak/core";
 import type { ComparisonOperator, FilterOperator, FilterValue, TimeWindow } from "@kaartenbak/core/reference";
 import { CHANNELS, DATES, EMAILS, filterRegistry, KINDS, NUMBERS, OWNERS, PRODUCT_CODES, TAGS, TEXTS } from "./filter-data.js";

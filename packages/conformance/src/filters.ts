@@ -1,10 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { filterBuilder } from "@kaartenbak/core";
-import { evaluateFilter } from "@kaartenbak/core/reference";
+import { evaluateFilter, FILTER_VERSION } from "@kaartenbak/core/reference";
 import { resolveFilter } from "@kaartenbak/core/reference";
-import { FILTER_VERSION, type Condition, type Filter } from "@kaartenbak/core";
-import { INTERACTION_KINDS } from "@kaartenbak/core";
+import type { Condition, Filter } from "@kaartenbak/core";
+import { CRM_VOCABULARY } from "@kaartenbak/core";
+
+const INTERACTION_KINDS = CRM_VOCABULARY.interactionKinds;
 import type { TenantCrm } from "@kaartenbak/core";
 import { conditionArbitrary } from "./filter-arbitrary.js";
 import { FILTER_NOW, filterRegistry, scenarioArbitrary, writeScenario, type WrittenScenario } from "./filter-data.js";

@@ -5,12 +5,18 @@ import { faultyStorage } from "./faults.js";
 import { expectCrmError, num, type SuiteContext, type SuiteWorld } from "./harness.js";
 import { customer, salesWorld, standardPipeline } from "./sales-fixtures.js";
 
-/** A deal with a sent quote, ready to be accepted. */
-async function sentQuote(t: TenantCrm) {
+/**
+ * A deal with a sent quote, ready to be accepted. The deal's expected amount (2500) is not the
+ * quote's net total (3000), so accepting visibly changes it.
+ */
+async function sentQuote(t: TenantCrm, dealCurrency = "EUR", quoteCurrency?: string) {
   const { pipeline, stages } = await standardPipeline(t);
   const { org } = await customer(t);
-  const deal = await t.deals.create({ title: "Bread for Christmas", relationId: org.id, pipelineId: pipeline.id, stageId: stages.proposal.id, currency: "EUR", amount: 3000 });
-  const draft = await t.quotes.create({ dealId: deal.id, title: "Offer", validUntil: "2026-12-31", lines: [{ description: "Bread", quantity: 3, unitPrice: 1000, taxRate: "9" }] });
+  const deal = await t.deals.create({ title: "Bread for Christmas", relationId: org.id, pipelineId: pipeline.id, stageId: stages.proposal.id, currency: dealCurrency, amount: 2500 });
+  const draft = await t.quotes.create({
+    dealId: deal.id, title: "Offer", validUntil: "2026-12-31", ...(quoteCurrency ? { currency: quoteCurrency } : {}),
+    lines: [{ description: "Bread", quantity: 3, unitPrice: 1000, taxRate: "9" }],
+  });
   const quote = await t.quotes.send(draft.id, { expectedVersion: 1 });
   return { pipeline, stages, org, deal, quote };
 }
@@ -123,10 +129,11 @@ export function quotesSuite(ctx: SuiteContext): void {
       expect(notDraft.details.reason).toBe("invalid_transition");
       const rejected = await w.t.quotes.reject(sent.id, { expectedVersion: 3 });
       expect(rejected).toMatchObject({ status: "rejected", decidedAt: w.clock.iso() });
-      await expectCrmError(w.t.quotes.accept(sent.id, { expectedVersion: 4 }), "INVALID_STATE");
+      const notSent = await expectCrmError(w.t.quotes.accept(sent.id, { expectedVersion: 4 }), "INVALID_STATE");
+      expect(notSent.details).toMatchObject({ reason: "invalid_transition", state: "rejected" });
       await expectCrmError(w.t.quotes.expire(sent.id, { expectedVersion: 4 }), "INVALID_STATE");
       const other = await w.t.quotes.create({ relationId: org.id, currency: "EUR", lines: [{ description: "x", quantity: 1, unitPrice: 1 }] });
-      await expectCrmError(w.t.quotes.accept(other.id, { expectedVersion: 1 }), "INVALID_STATE");
+      expect((await expectCrmError(w.t.quotes.accept(other.id, { expectedVersion: 1 }), "INVALID_STATE")).details.reason).toBe("invalid_transition");
       await w.t.quotes.send(other.id, { expectedVersion: 1 });
       expect(await w.t.quotes.expire(other.id, { expectedVersion: 2 })).toMatchObject({ status: "expired" });
       expect((await w.t.outbox.read({ limit: 100 })).filter((e) => e.entityType === "quote").map((e) => e.type)).toEqual([
@@ -156,7 +163,7 @@ export function quotesSuite(ctx: SuiteContext): void {
       const { quote: accepted, order, deal: won } = await w.t.quotes.accept(quote.id, { expectedVersion: quote.version });
       expect(accepted).toMatchObject({ status: "accepted", decidedAt: w.clock.iso() });
       expect(order).toMatchObject({ quoteId: quote.id, dealId: deal.id, relationId: org.id, currency: "EUR", netAmount: 3000, taxAmount: 270, totalAmount: 3270, orderDate: w.clock.iso().slice(0, 10) });
-      expect(won).toMatchObject({ status: "won", stageId: stages.won.id, closedAt: w.clock.iso() });
+      expect(won).toMatchObject({ status: "won", stageId: stages.won.id, closedAt: w.clock.iso(), amount: 3000, currency: "EUR" });
       const events = (await w.t.outbox.read({ limit: 1000 })).slice(before);
       expect(events.map((e) => e.type)).toEqual(["quote.accepted", "order.created", "deal.won"]);
       expect(events.map((e) => e.sequence)).toEqual([before + 1, before + 2, before + 3]);
@@ -164,7 +171,68 @@ export function quotesSuite(ctx: SuiteContext): void {
       expect(await w.rows("kb_orders", { quote_id: quote.id })).toHaveLength(1);
       expect((await w.t.deals.stageHistory(deal.id)).map((s) => s.stageId)).toEqual([stages.proposal.id, stages.won.id]);
       expect(await w.t.orders.getByQuote(quote.id)).toEqual(order);
-      await expectCrmError(w.t.quotes.accept(quote.id, { expectedVersion: accepted.version }), "INVALID_STATE");
+      expect(await w.t.deals.get(deal.id)).toEqual(won);
+    });
+
+    it("accepting wins the deal at the order's net total: amount and currency in the deal.won entry and event", async () => {
+      const w = salesWorld(ctx);
+      // The deal expected 2500 USD; the quote is in EUR: net 3000, tax 270, total 3270.
+      const { quote, deal } = await sentQuote(w.t, "USD", "EUR");
+      const before = (await w.t.outbox.read({ limit: 1000 })).length;
+      const dealHistory = (await w.t.history.list("deal", deal.id)).length;
+      const { order, deal: won } = await w.t.quotes.accept(quote.id, { expectedVersion: quote.version });
+      expect(order).toMatchObject({ currency: "EUR", netAmount: 3000, taxAmount: 270, totalAmount: 3270 });
+      expect(won).toMatchObject({ status: "won", amount: order.netAmount, currency: order.currency, version: deal.version + 1 });
+      expect(await w.t.deals.get(deal.id)).toEqual(won);
+      const [row] = await w.rows("kb_deals", { id: deal.id });
+      expect([num(row!.amount), row!.currency]).toEqual([3000, "EUR"]);
+      // One history entry for the deal: the move and the new value together.
+      const history = await w.t.history.list("deal", deal.id);
+      expect(history).toHaveLength(dealHistory + 1);
+      expect(history.at(-1)).toMatchObject({ action: "update", version: won!.version });
+      expect(history.at(-1)!.changes).toMatchObject({
+        status: { from: "open", to: "won" },
+        amount: { from: 2500, to: 3000 },
+        currency: { from: "USD", to: "EUR" },
+      });
+      const events = (await w.t.outbox.read({ limit: 1000 })).slice(before);
+      expect(events.map((e) => e.type)).toEqual(["quote.accepted", "order.created", "deal.won"]);
+      expect(events[2]!.payload).toMatchObject({ id: deal.id, status: "won", amount: 3000, currency: "EUR" });
+      // Reports: the won value of the deal is the revenue of the order it produced.
+      expect((await w.t.reports.ownerResults({})).owners.flatMap((o) => o.wonValue)).toEqual([{ currency: "EUR", amount: 3000 }]);
+      expect((await w.t.reports.orders({ groupBy: "customer" })).groups.flatMap((g) => g.net)).toEqual([{ currency: "EUR", amount: 3000 }]);
+    });
+
+    it("accepting a quote of a deal that is already won leaves the deal as it is", async () => {
+      const w = salesWorld(ctx);
+      const { quote, deal } = await sentQuote(w.t);
+      const marked = await w.t.deals.markWon(deal.id, { expectedVersion: deal.version });
+      const result = await w.t.quotes.accept(quote.id, { expectedVersion: quote.version });
+      expect(result.deal).toEqual(marked);
+      expect(await w.t.deals.get(deal.id)).toMatchObject({ amount: 2500, version: marked.version });
+    });
+
+    it("a retried accept returns the first result and writes nothing, whatever expectedVersion it carries", async () => {
+      const w = salesWorld(ctx);
+      const { quote } = await sentQuote(w.t);
+      const first = await w.t.quotes.accept(quote.id, { expectedVersion: quote.version });
+      const counts = await w.counts();
+      const events = (await w.t.outbox.read({ limit: 1000 })).length;
+      // The same command again (its expectedVersion is now stale), and with the new or any other version.
+      for (const expectedVersion of [quote.version, first.quote.version, 99]) {
+        const again = await w.t.quotes.accept(quote.id, { expectedVersion });
+        expect(again).toEqual(first);
+        expect(again.order.id).toBe(first.order.id);
+      }
+      // Also inside a unit of work, which then commits nothing either.
+      expect(await w.t.transaction((tx) => tx.quotes.accept(quote.id, { expectedVersion: quote.version }))).toEqual(first);
+      const without = await w.t.quotes.accept(quote.id, { expectedVersion: quote.version, winDeal: false });
+      expect(without).toEqual({ quote: first.quote, order: first.order });
+      expect(await w.counts()).toEqual(counts);
+      expect(await w.t.outbox.read({ limit: 1000 })).toHaveLength(events);
+      expect(await w.rows("kb_orders", { quote_id: quote.id })).toHaveLength(1);
+      // The version is still validated as input.
+      await expectCrmError(w.t.quotes.accept(quote.id, { expectedVersion: 0 }), "VALIDATION");
     });
 
     it("accepting can leave the deal alone, and refuses a quote past its validity", async () => {
@@ -172,7 +240,7 @@ export function quotesSuite(ctx: SuiteContext): void {
       const { quote, deal } = await sentQuote(w.t);
       const result = await w.t.quotes.accept(quote.id, { expectedVersion: quote.version, winDeal: false });
       expect(result.deal).toBeUndefined();
-      expect((await w.t.deals.get(deal.id))?.status).toBe("open");
+      expect(await w.t.deals.get(deal.id)).toEqual(deal);
       const late = await w.t.quotes.create({ dealId: deal.id, validUntil: "2026-01-01", lines: [{ description: "x", quantity: 1, unitPrice: 1 }] });
       await w.t.quotes.send(late.id, { expectedVersion: 1 });
       const before = await w.counts();

@@ -5,7 +5,7 @@ import { CrmError } from "@kaartenbak/core";
 import type { Deal } from "@kaartenbak/core";
 import type { ExchangeRate } from "@kaartenbak/core";
 import type { Pipeline } from "@kaartenbak/core";
-import type { OrdersGroupBy } from "@kaartenbak/core";
+import type { OrdersGroupBy } from "@kaartenbak/core/reference";
 import type { SuiteContext } from "./harness.js";
 import { referenceFunnel, referenceForecast, referenceOrders, referenceOwnerResults, referenceVelocity, type ReportDataset } from "./report-reference.js";
 import { salesWorld, TestClock } from "./sales-fixtures.js";

@@ -13,19 +13,8 @@ import type { ExchangeRate } from "@kaartenbak/core";
 import type { Order } from "@kaartenbak/core";
 import type { Pipeline, Stage } from "@kaartenbak/core";
 import type { Relation } from "@kaartenbak/core";
-import type {
-  ForecastQuery,
-  ForecastReport,
-  FunnelQuery,
-  FunnelReport,
-
-  OrdersQuery,
-  OrdersReport,
-  OwnerResultsQuery,
-  OwnerResultsReport,
-  VelocityQuery,
-  VelocityReport,
-} from "@kaartenbak/core";
+import type { ForecastReport, FunnelReport, OrdersReport, OwnerResultsReport, VelocityReport } from "@kaartenbak/core";
+import type { ForecastQuery, FunnelQuery, OrdersQuery, OwnerResultsQuery, VelocityQuery } from "@kaartenbak/core/reference";
 import { roundHalfUp } from "@kaartenbak/core/reference";
 
 /** Everything the reports read, as the SDK returns it (deleted deals and cancelled orders included). */

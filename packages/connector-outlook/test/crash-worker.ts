@@ -5,7 +5,8 @@
  */
 import Database from "better-sqlite3";
 import pg from "pg";
-import { createCrm, type StorageAdapter } from "@kaartenbak/core";
+import { createCrm } from "@kaartenbak/core";
+import { type StorageAdapter } from "@kaartenbak/core/storage";
 import { createSyncEngine } from "@kaartenbak/core/sync";
 import { sqliteAdapter } from "@kaartenbak/adapter-sqlite";
 import { postgresAdapter } from "@kaartenbak/adapter-postgres";

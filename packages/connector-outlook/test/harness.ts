@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { createCrm, type Crm, type StorageAdapter } from "@kaartenbak/core";
+import { createCrm, type Crm } from "@kaartenbak/core";
+import { type StorageAdapter } from "@kaartenbak/core/storage";
 import { sqliteAdapter } from "@kaartenbak/adapter-sqlite";
 import { postgresAdapter } from "@kaartenbak/adapter-postgres";
 import { dropSchema, freshSchemaName, postgresReachable, testDatabaseUrl } from "@kaartenbak/adapter-postgres/testing";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { defineAttributes, type InferAttributes } from "../src/attributes/registry.js";
+import { defineAttributes, type RelationAttributes } from "../src/attributes/registry.js";
 import { validateAttributes } from "../src/attributes/validate.js";
+import { isCrmError, type CrmError } from "../src/errors.js";
 
 const registry = defineAttributes({
   version: 3,
@@ -23,9 +24,16 @@ describe("attribute registry", () => {
     expect(a.fingerprint).not.toBe(c.fingerprint);
   });
 
-  it("rejects bad definitions up front", () => {
+  it("rejects bad definitions up front, naming every mistake in one CONFIGURATION error", () => {
     expect(() => defineAttributes({ version: 0, attributes: {} })).toThrow(/version/);
-    expect(() => defineAttributes({ version: 1, attributes: { "Bad Name": { type: "string" } } })).toThrow(/name/);
+    let error: unknown;
+    try {
+      defineAttributes({ version: 0, attributes: { "Bad Name": { type: "string" }, empty: { type: "enum", values: [] as unknown as [string] } } });
+    } catch (e) {
+      error = e;
+    }
+    expect(isCrmError(error, "CONFIGURATION")).toBe(true);
+    expect((error as CrmError).issues.map((i) => i.path.join("."))).toEqual(["version", "attributes.Bad Name", "attributes.empty.values"]);
   });
 
   it("validates every type and reports all issues", () => {
@@ -40,7 +48,7 @@ describe("attribute registry", () => {
   });
 
   it("infers value types for host code", () => {
-    type Values = InferAttributes<typeof registry>;
+    type Values = RelationAttributes<typeof registry>;
     const v: Values = { industry: "finance", score: 1, limit: { amount: 1, currency: "EUR" }, active: true };
     // @ts-expect-error: not one of the enum values
     const w: Values = { industry: "mining" };

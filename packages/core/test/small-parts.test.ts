@@ -61,6 +61,6 @@ describe("errors", () => {
   it("refuses bad tenant ids and bad options", () => {
     expect(() => assertTenantId("acme-01:eu")).not.toThrow();
     expect(() => assertTenantId("")).toThrowError(expect.objectContaining({ code: "TENANT" }));
-    expect(() => createCrm({} as never)).toThrow(TypeError);
+    expect(() => createCrm({} as never)).toThrowError(expect.objectContaining({ code: "CONFIGURATION", details: expect.objectContaining({ reason: "invalid_options" }) }));
   });
 });

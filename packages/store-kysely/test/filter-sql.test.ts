@@ -1,4 +1,4 @@
-import type { ResolvedCondition } from "@kaartenbak/core";
+import type { ResolvedCondition } from "@kaartenbak/core/storage";
 import { createKyselyStorage } from "@kaartenbak/store-kysely";
 import { describe, expect, it } from "vitest";
 import { postgresLikeProfile, recordingPostgres } from "./pg-dummy.js";

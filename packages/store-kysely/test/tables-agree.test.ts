@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KB_TABLES as SUITE_TABLES } from "@kaartenbak/core/testing";
+import { KB_TABLES as SUITE_TABLES } from "@kaartenbak/conformance";
 import { KB_TABLES } from "../src/index.js";
 
 // Core cannot import the store, yet its conformance suite must know every table to prove that a

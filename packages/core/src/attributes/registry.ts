@@ -115,8 +115,11 @@ export type DealAttributes<R extends AttributeRegistry> = string extends keyof R
   ? AttributeValues
   : { -readonly [K in keyof R["attributes"] as ForDeals<R["attributes"][K]> extends true ? K : never]?: ValueOf<R["attributes"][K]> };
 
-/** Attribute values as a write accepts them: any subset, `null` clears a value. */
-export type AttributeInput<A> = { readonly [K in keyof A]?: A[K] | null };
+/**
+ * Attribute values as a write accepts them: any subset, `null` clears a value. Without attributes
+ * only the empty object is accepted (an empty `{}` type would accept any object).
+ */
+export type AttributeInput<A> = [keyof A] extends [never] ? { readonly [key: string]: never } : { readonly [K in keyof A]?: A[K] | null };
 
 /** The attribute values a registry accepts, for typing host code: `InferAttributes<typeof registry>`. */
 export type InferAttributes<R extends AttributeRegistry> = {

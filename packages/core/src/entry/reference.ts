@@ -10,6 +10,6 @@ export { addDays, addMonths, dayOf } from "../filter/time.js";
 export { currencyDigits, formatScaled, lineAmounts, parseScaled, roundHalfUp, sumLines, type LineAmounts, type LineInputUnits } from "../money.js";
 export { conversionTarget, convertInto, exchangeRateSchema, safeNumber, type ConversionTarget } from "../model/money.js";
 export { contactBlock, deriveConsent, ledgerOrder } from "../model/consent.js";
-export type { ComparisonOperator, FilterOperator, FilterValue, TimeWindow } from "../filter/schema.js";
-export type { OrdersGroup } from "../model/report.js";
+export { FILTER_VERSION, type ComparisonOperator, type FilterOperator, type FilterValue, type TimeWindow } from "../filter/schema.js";
+export type { ForecastQuery, FunnelQuery, OrdersGroup, OrdersGroupBy, OrdersQuery, OwnerResultsQuery, VelocityQuery } from "../model/report.js";
 export { csvField, csvRecord, parseCsv } from "../csv.js";

@@ -96,7 +96,7 @@ export type {
   TextMatch,
 } from "../filter/resolved.js";
 export type { AttributeValues } from "../attributes/registry.js";
-export type { OutboxEvent } from "../model/journal.js";
+export type { FieldChange, HistoryAction, OutboxEvent } from "../model/journal.js";
 export { configurationError, CrmError, invalidState, notFound, staleVersion, validationError, type CrmErrorOptions } from "../errors.js";
 export { assertTenantId, uuidv7 } from "../ids.js";
 export { toInstant } from "../model/common.js";

@@ -37,7 +37,14 @@ export interface SyncErrorOptions {
   readonly cause?: unknown;
 }
 
-/** The error every connector throws: a {@link SyncErrorReason} plus the facts needed to react. */
+/** The brand every {@link SyncError} carries, shared by every copy of core in a process. */
+const SYNC_ERROR = Symbol.for("kaartenbak.SyncError");
+
+/**
+ * The error every connector throws: a {@link SyncErrorReason} plus the facts needed to react.
+ * Recognised by a `Symbol.for` brand, so a connector built against another copy of core is still
+ * understood by the engine (retry classification, cursor expiry).
+ */
 export class SyncError extends Error {
   /** What kind of failure this is. */
   readonly reason: SyncErrorReason;
@@ -53,11 +60,18 @@ export class SyncError extends Error {
     this.reason = reason;
     this.retryAfterMs = options.retryAfterMs;
     this.status = options.status;
+    Object.defineProperty(this, SYNC_ERROR, { value: true });
+  }
+
+  /** `instanceof SyncError` is true for errors made by any copy of core. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[SYNC_ERROR] === true;
   }
 }
 
 /** True when `error` is a {@link SyncError}, optionally with the given reason. */
 export function isSyncError(error: unknown, reason?: SyncErrorReason): error is SyncError {
+  // `instanceof` checks the brand (see Symbol.hasInstance above), not the class identity.
   return error instanceof SyncError && (reason === undefined || error.reason === reason);
 }
 
