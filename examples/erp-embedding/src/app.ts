@@ -1,5 +1,5 @@
-import type { Crm, Relation } from "@kaartenbak/core";
-import { postgresAdapter } from "@kaartenbak/adapter-postgres";
+import type { Relation } from "@kaartenbak/core";
+import type { ErpCrm } from "./crm.js";
 import type { Kysely, Transaction } from "kysely";
 import type { AppDatabase } from "./schema.js";
 
@@ -15,19 +15,17 @@ export interface InvoicingApp {
 export interface InvoicingAppOptions {
   /** The app's database, whose default schema holds its tables. */
   readonly db: Kysely<AppDatabase>;
-  /** The CRM (its storage is the plain adapter; commands run on an adapter bound to each transaction). */
-  readonly crm: Crm;
-  /** The CRM schema in the same database. */
-  readonly crmSchema: string;
+  /** The CRM, on the same database (its commands join the app's transactions through `withTransaction`). */
+  readonly crm: ErpCrm;
   /** The tenant this app instance serves. */
   readonly tenant: string;
 }
 
 /** Builds the app. */
-export function invoicingApp({ db, crm, crmSchema, tenant }: InvoicingAppOptions): InvoicingApp {
+export function invoicingApp({ db, crm, tenant }: InvoicingAppOptions): InvoicingApp {
   /** The CRM of this tenant, bound to the app's open transaction: the app's commit decides for both. */
   const crmIn = (trx: Transaction<AppDatabase>) =>
-    crm.withStorage(postgresAdapter({ kysely: trx, schema: crmSchema })).tenant(tenant, { actor: "app:invoicing", source: "erp" });
+    crm.withTransaction(trx).tenant(tenant, { actor: "app:invoicing", source: "erp" });
 
   return {
     createCustomer: (input) =>

@@ -1,8 +1,7 @@
-import { createCrm } from "@kaartenbak/core";
-import { postgresAdapter } from "@kaartenbak/adapter-postgres";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { invoicingApp } from "./app.js";
+import { createErpCrm } from "./crm.js";
 import { forwardCrmEvents } from "./forwarder.js";
 import { createAppSchema, type AppDatabase } from "./schema.js";
 
@@ -13,12 +12,10 @@ const db = new Kysely<AppDatabase>({ dialect: new PostgresDialect({ pool }) }).w
 try {
   await pool.query("create schema if not exists erp_demo");
   await createAppSchema(db);
-  const crmSchema = "crm_demo";
-  const storage = postgresAdapter({ pool, schema: crmSchema });
-  await storage.migrate();
-  const crm = createCrm({ storage, defaultRegion: "NL" });
+  const crm = createErpCrm(pool, "crm_demo");
+  await crm.migrate();
   const tenant = "erp-demo";
-  const app = invoicingApp({ db, crm, crmSchema, tenant });
+  const app = invoicingApp({ db, crm, tenant });
 
   const suffix = Date.now().toString(36);
   const { relation } = await app.createCustomer({ number: `C-${suffix}`, name: "Bakkerij de Gouden Korst", email: "info@goudenkorst.nl" });
@@ -30,7 +27,7 @@ try {
   console.log(`Customer C-${suffix} is CRM relation ${relation.id} (${relation.name})`);
   console.log(`Timeline: ${timeline.items.map((i) => i.subject).join("; ")}`);
   console.log(`Invoice for an unknown customer: ${failed}`);
-  console.log(`Forwarded ${await forwardCrmEvents({ db, crm, crmSchema, tenant })} CRM events to erp_demo.outgoing_messages; again: ${await forwardCrmEvents({ db, crm, crmSchema, tenant })}`);
+  console.log(`Forwarded ${await forwardCrmEvents({ db, crm, tenant })} CRM events to erp_demo.outgoing_messages; again: ${await forwardCrmEvents({ db, crm, tenant })}`);
 } finally {
   await db.destroy();
 }

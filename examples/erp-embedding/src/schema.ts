@@ -6,7 +6,7 @@ export interface AppDatabase {
   invoices: { id: Generated<number>; number: string; customer_id: number; total_cents: number; currency: string; issued_at: string };
   payments: { id: Generated<number>; invoice_id: number; amount_cents: number; paid_at: string };
   /** Where the app's integration layer puts CRM events for other systems (a webhook queue, say). */
-  outgoing_messages: { event_id: string; sequence: number; type: string; payload: unknown; created_at: string };
+  outgoing_messages: { event_id: string; sequence: number; type: string; topic: string; summary: string; payload: unknown; created_at: string };
 }
 
 /** Creates the app's tables (idempotent). */
@@ -35,6 +35,8 @@ export async function createAppSchema(db: Kysely<AppDatabase>): Promise<void> {
     .addColumn("event_id", "text", (c) => c.primaryKey())
     .addColumn("sequence", "bigint", (c) => c.notNull())
     .addColumn("type", "text", (c) => c.notNull())
+    .addColumn("topic", "text", (c) => c.notNull())
+    .addColumn("summary", "text", (c) => c.notNull())
     .addColumn("payload", "jsonb", (c) => c.notNull())
     .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
     .execute();

@@ -2,11 +2,12 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
-import { createCrm, type Crm } from "@kaartenbak/core";
 import { faultyStorage } from "@kaartenbak/conformance";
 import { postgresAdapter } from "@kaartenbak/adapter-postgres";
 import { postgresReachable, testDatabaseUrl } from "@kaartenbak/adapter-postgres/testing";
 import { invoicingApp } from "../src/app.js";
+import { createErpCrm, type ErpCrm } from "../src/crm.js";
+import { messageFor } from "../src/messages.js";
 import { forwardCrmEvents } from "../src/forwarder.js";
 import { createAppSchema, type AppDatabase } from "../src/schema.js";
 
@@ -20,14 +21,13 @@ describe.skipIf(!available)("example: ERP embedding", () => {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   const db = new Kysely<AppDatabase>({ dialect: new PostgresDialect({ pool }) }).withSchema(appSchema);
   const tenant = "erp";
-  let crm: Crm;
+  let crm: ErpCrm;
 
   beforeAll(async () => {
     await pool.query(`create schema ${appSchema}`);
     await createAppSchema(db);
-    const storage = postgresAdapter({ pool, schema: crmSchema });
-    await storage.migrate();
-    crm = createCrm({ storage });
+    crm = createErpCrm(pool, crmSchema);
+    await crm.migrate();
   });
   afterAll(async () => {
     await pool.query(`drop schema if exists ${appSchema} cascade`);
@@ -36,7 +36,7 @@ describe.skipIf(!available)("example: ERP embedding", () => {
   });
 
   it("creates the customer and its CRM relation together, keyed by the customer number", async () => {
-    const app = invoicingApp({ db, crm, crmSchema, tenant });
+    const app = invoicingApp({ db, crm, tenant });
     const { relation } = await app.createCustomer({ number: "C-1", name: "Acme BV", email: "Info@Acme.nl" });
     expect(relation.externalRefs).toEqual([{ system: "erp", externalId: "C-1" }]);
     expect((await crm.tenant(tenant).relations.findByEmail("info@acme.nl"))[0]?.id).toBe(relation.id);
@@ -48,7 +48,7 @@ describe.skipIf(!available)("example: ERP embedding", () => {
   });
 
   it("books an invoice and its contact moment atomically", async () => {
-    const app = invoicingApp({ db, crm, crmSchema, tenant });
+    const app = invoicingApp({ db, crm, tenant });
     await app.bookInvoice({ number: "F-1", customerNumber: "C-1", totalCents: 9_950, currency: "EUR", issuedAt: new Date("2026-11-01T10:00:00Z") });
     const relation = (await crm.tenant(tenant).relations.findByExternalRef("erp", "C-1"))!;
     expect((await crm.tenant(tenant).interactions.timeline(relation.id)).items.map((i) => i.subject)).toEqual(["Invoice F-1: EUR 99.50"]);
@@ -65,15 +65,22 @@ describe.skipIf(!available)("example: ERP embedding", () => {
     expect(await crm.tenant(tenant).interactions.findByExternalKey("erp:invoice:F-2")).toBeUndefined();
   });
 
+  it("maps a privacy event to the privacy topic", () => {
+    const base = { sequence: 1, id: "e", entityId: "x", actor: "a", source: "s", occurredAt: "2026-01-01T00:00:00.000Z" };
+    expect(messageFor({ ...base, type: "suppression.added", entityType: "suppression", payload: { relationId: "r1" } as never }).topic).toBe("crm.privacy");
+  });
+
   it("forwards every CRM event exactly once, across runs and crashes", async () => {
-    const first = await forwardCrmEvents({ db, crm, crmSchema, tenant, batch: 2 });
+    const first = await forwardCrmEvents({ db, crm, tenant, batch: 2 });
     const events = await crm.tenant(tenant).outbox.read({ limit: 1000 });
     expect(first).toBe(events.length);
-    expect(await forwardCrmEvents({ db, crm, crmSchema, tenant })).toBe(0);
-    const app = invoicingApp({ db, crm, crmSchema, tenant });
+    expect(await forwardCrmEvents({ db, crm, tenant })).toBe(0);
+    const app = invoicingApp({ db, crm, tenant });
     await app.createCustomer({ number: "C-2", name: "Beta BV" });
-    expect(await forwardCrmEvents({ db, crm, crmSchema, tenant })).toBe(1);
-    const rows = await db.selectFrom("outgoing_messages").select(["sequence", "type"]).orderBy("sequence").execute();
+    expect(await forwardCrmEvents({ db, crm, tenant })).toBe(1);
+    const rows = await db.selectFrom("outgoing_messages").select(["sequence", "type", "topic", "summary"]).orderBy("sequence").execute();
+    expect(rows.find((r) => r.type === "interaction.logged")).toMatchObject({ topic: "crm.contact-moments", summary: "interaction.logged: purchase Invoice F-1: EUR 99.50" });
+    expect(rows.at(-1)).toMatchObject({ type: "relation.created", topic: "crm.customers", summary: "relation.created: Beta BV (customer)" });
     expect(rows.map((r) => Number(r.sequence))).toEqual(Array.from({ length: events.length + 1 }, (_, i) => i + 1));
     expect(await crm.tenant(tenant).outbox.checkpoint("erp-forwarder")).toBe(events.length + 1);
   });

@@ -151,7 +151,10 @@ export function campaignsSuite(ctx: SuiteContext): void {
       expect(csv.endsWith("\r\n")).toBe(true);
       const records = parseCsv(csv);
       expect(records[0]).toEqual(["relation_id", "name", "given_name", "family_name", "address", "status"]);
-      expect(records.slice(1)).toEqual(entries.map((e) => [e.relationId, e.name, e.givenName ?? "", e.familyName ?? "", e.address, e.status]));
+      // Cells a spreadsheet would run as a formula are written with a leading apostrophe.
+      const cell = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
+      expect(records.slice(1)).toEqual(entries.map((e) => [e.relationId, cell(e.name), cell(e.givenName ?? ""), cell(e.familyName ?? ""), cell(e.address), e.status]));
+      expect(csv).not.toMatch(/(^|,)=SUM/m);
       expect(csv).toContain('"Quote ""Q"""');
       await expectCrmError(collect(w.t.campaigns.mailingList(campaign.id, { pageSize: 0 })), "VALIDATION");
     });

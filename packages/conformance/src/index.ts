@@ -6,7 +6,8 @@
  * import { testStorageAdapter } from "@kaartenbak/conformance";
  * testStorageAdapter({ name: "x", setup: async () => ({ storage, raw, teardown }) });
  */
-import { afterAll, beforeAll, describe } from "vitest";
+import { CRM_VOCABULARY } from "@kaartenbak/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { attributesSuite } from "./attributes.js";
 import { bulkSuite } from "./bulk.js";
 import { concurrencySuite } from "./concurrency.js";
@@ -85,6 +86,15 @@ export function testStorageAdapter(options: ConformanceOptions): void {
       await setup?.teardown?.();
     });
     for (const name of options.features ?? (Object.keys(FEATURE_SUITES) as FeatureName[])) FEATURE_SUITES[name](ctx);
+    // After every feature ran: each event written, by any command the suite exercised, is one of
+    // the documented CrmEvent types, so consumers can switch over CRM_VOCABULARY.eventTypes.
+    it("writes only outbox events of the documented CrmEvent types", async () => {
+      if (!setup) throw new Error("conformance setup has not run");
+      const events = await setup.raw.rows("kb_outbox", {});
+      const known = new Set<string>(CRM_VOCABULARY.eventTypes);
+      expect(events.length).toBeGreaterThan(0);
+      expect([...new Set(events.map((event) => String(event.type)))].filter((type) => !known.has(type))).toEqual([]);
+    });
   });
 }
 

@@ -3,6 +3,7 @@
 import { describe, expectTypeOf, it } from "vitest";
 import type * as z from "zod";
 import {
+  CRM_VOCABULARY,
   createCrm,
   defineAttributes,
   isCrmError,
@@ -133,6 +134,9 @@ describe("events and errors", () => {
     if (event?.type === "deal.won") expectTypeOf(event.payload).toEqualTypeOf<Deal>();
     if (event?.type === "segment.snapshot_taken") expectTypeOf(event.payload.members).toEqualTypeOf<number>();
     expectTypeOf<CrmEvent["type"]>().toEqualTypeOf<CrmEventType>();
+    // The run-time list and the type agree, in both directions.
+    expectTypeOf<(typeof CRM_VOCABULARY.eventTypes)[number]>().toEqualTypeOf<CrmEventType>();
+    expectTypeOf<(typeof CRM_VOCABULARY.errorCodes)[number]>().toEqualTypeOf<import("../src/index.js").CrmErrorCode>();
   });
 
   it("types reasons per code", () => {
