@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
 import pg from "pg";
-import type { StorageAdapter } from "@kaartenbak/core/storage";
+import type { StorageAdapter } from "@kaartenbak/core";
 import { sqliteAdapter } from "@kaartenbak/adapter-sqlite";
 import { postgresAdapter } from "@kaartenbak/adapter-postgres";
 import type { RawDriver } from "./raw-driver.js";

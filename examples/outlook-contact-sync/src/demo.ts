@@ -1,4 +1,4 @@
-import type { StorageAdapter } from "@kaartenbak/core/storage";
+import type { StorageAdapter } from "@kaartenbak/core";
 import { createCrm } from "@kaartenbak/core";
 import { createSyncEngine, type SyncEvent } from "@kaartenbak/core/sync";
 import { outlookConnector } from "@kaartenbak/connector-outlook";

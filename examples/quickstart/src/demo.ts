@@ -1,5 +1,5 @@
 import { createCrm, defineAttributes, type TenantCrm } from "@kaartenbak/core";
-import { type StorageAdapter } from "@kaartenbak/core/storage";
+import type { StorageAdapter } from "@kaartenbak/core";
 import { table } from "./table.js";
 import { runSegmentsDemo } from "./segments-demo.js";
 
@@ -15,7 +15,7 @@ export const attributes = defineAttributes({
 });
 
 /** Runs the demo on a migrated storage and writes a readable report through `print`. */
-export async function runDemo(storage: StorageAdapter, print: (line: string) => void = console.log): Promise<TenantCrm> {
+export async function runDemo(storage: StorageAdapter, print: (line: string) => void = console.log): Promise<TenantCrm<typeof attributes>> {
   const crm = createCrm({ storage, attributes, defaultRegion: "NL" });
   const acme = crm.tenant(`demo-${Date.now().toString(36)}`, { actor: "user:sanne", source: "demo" });
 

@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import type { StorageAdapter } from "@kaartenbak/core/storage";
+import type { StorageAdapter } from "@kaartenbak/core";
 import { sqliteAdapter } from "@kaartenbak/adapter-sqlite";
 import { postgresAdapter } from "@kaartenbak/adapter-postgres";
 import { runDemo } from "./demo.js";

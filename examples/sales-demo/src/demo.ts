@@ -1,6 +1,5 @@
 import { createCrm, type TenantCrm } from "@kaartenbak/core";
-import { formatScaled } from "@kaartenbak/core/reference";
-import { type StorageAdapter } from "@kaartenbak/core/storage";
+import type { StorageAdapter } from "@kaartenbak/core";
 import { DemoClock, seedSalesHistory } from "./seed.js";
 import { money, moneys, percent, table } from "./table.js";
 
@@ -67,6 +66,6 @@ export async function runSalesDemo(storage: StorageAdapter, print: (line: string
   print(table(["when (UTC)", "kind", "subject"], timeline.items.map((i) => [i.occurredAt.slice(0, 16).replace("T", " "), i.kind, i.subject ?? ""])));
   const history = await t.deals.stageHistory(oven.id);
   print(`  stages: ${history.map((h) => `${stageName.get(h.stageId)} ${h.enteredAt.slice(5, 10)}`).join(" → ")}`);
-  print(`  outbox: ${(await t.outbox.read({ limit: 1000 })).length} events; quantities and rates are exact decimals (e.g. ${formatScaled(1500n, 3)} days of installation)`);
+  print(`  outbox: ${(await t.outbox.read({ limit: 1000 })).length} events; quantities and rates are exact decimals (e.g. 1.5 days of installation)`);
   return t;
 }

@@ -1,4 +1,4 @@
-import { formatScaled } from "@kaartenbak/core/reference";
+import { formatAmount } from "@kaartenbak/core";
 import { type Money } from "@kaartenbak/core";
 
 /** Formats rows as a plain-text table with a header rule; numeric-looking cells are right-aligned. */
@@ -12,8 +12,8 @@ export function table(header: readonly string[], rows: readonly (readonly string
 
 /** Minor units of a currency with two decimals (for the demo's EUR and USD), exactly: `EUR 12,500.00`. */
 export function money(m: Money): string {
-  const [whole, fraction = ""] = formatScaled(BigInt(m.amount), 2).split(".");
-  return `${m.currency} ${whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${fraction.padEnd(2, "0")}`;
+  const [whole, fraction] = formatAmount(m).split(".");
+  return `${m.currency} ${whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}${fraction === undefined ? "" : `.${fraction}`}`;
 }
 
 /** A report money figure (one entry per currency) as text; `-` when empty. */

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { TenantCrm } from "@kaartenbak/core";
 import { CrmError } from "@kaartenbak/core";
-import type { Deal } from "@kaartenbak/core";
+import type { Deal, Order } from "@kaartenbak/core";
 import type { ExchangeRate } from "@kaartenbak/core";
 import type { Pipeline } from "@kaartenbak/core";
 import type { OrdersGroupBy } from "@kaartenbak/core/reference";
@@ -53,6 +53,22 @@ const scenario = fc.record({
       { weight: 1, arbitrary: fc.record({ kind: fc.constant("delete" as const), deal: fc.nat(), wait }) },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant("retire" as const), pipeline: fc.nat({ max: 1 }), stage: fc.nat(), wait }) },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant("reorder" as const), pipeline: fc.nat({ max: 1 }), keys: fc.array(fc.double({ noNaN: true }), { minLength: 6, maxLength: 6 }), wait }) },
+      // A quote for the deal, sent and accepted: an order, and (mostly) the deal won at the order's net total, maybe in another currency.
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          kind: fc.constant("accept" as const),
+          deal: fc.nat(),
+          currency: fc.constantFrom(...CURRENCIES),
+          lines: fc.array(
+            fc.record({ quantity: fc.integer({ min: 1, max: 5 }), unitPrice: fc.integer({ min: 0, max: 1_000_000 }), taxRate: fc.constantFrom("0", "9", "21") }),
+            { minLength: 1, maxLength: 3 },
+          ),
+          winDeal: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+          retry: fc.boolean(),
+          wait,
+        }),
+      },
     ),
     { maxLength: 20 },
   ),
@@ -124,8 +140,24 @@ async function write(t: TenantCrm, clock: TestClock, s: Scenario): Promise<Repor
         amount: d.amount, currency: d.currency, expectedCloseDate: d.expectedCloseDate,
       }));
     }
+    const quoteOrders: string[] = [];
     for (const step of s.steps) {
       clock.advance(step.wait);
+      if (step.kind === "accept") {
+        const index = step.deal % deals.length;
+        const deal = deals[index]!;
+        if (deal.deletedAt) continue;
+        const draft = await tx.quotes.create({ dealId: deal.id, currency: step.currency, lines: step.lines.map((l) => ({ description: "Item", ...l })) });
+        const sent = await tx.quotes.send(draft.id, { expectedVersion: draft.version });
+        const result = await tx.quotes.accept(sent.id, { expectedVersion: sent.version, winDeal: step.winDeal });
+        // An at-least-once retry of the same command returns the same result and writes nothing.
+        if (step.retry) expect(await tx.quotes.accept(sent.id, { expectedVersion: sent.version, winDeal: step.winDeal })).toEqual(result);
+        // Winning by acceptance makes the deal's value the order's revenue, so reports on both agree.
+        if (step.winDeal && deal.status !== "won") expect(result.deal).toMatchObject({ status: "won", amount: result.order.netAmount, currency: result.order.currency });
+        deals[index] = result.deal ?? deal;
+        quoteOrders.push(result.order.id);
+        continue;
+      }
       if (step.kind === "move" || step.kind === "delete") {
         const index = step.deal % deals.length;
         const deal = deals[index]!;
@@ -150,13 +182,13 @@ async function write(t: TenantCrm, clock: TestClock, s: Scenario): Promise<Repor
         pipelines = pipelines.map((p) => (p.id === next.id ? next : p));
       }
     }
-    const orders = [];
+    const orders: Order[] = [];
     for (const o of s.orders) {
       clock.advance(1000);
       const { order } = await tx.orders.record({ relationId: relations[o.relation % relations.length]!.id, orderDate: o.orderDate, currency: o.currency, netAmount: o.netAmount });
       orders.push(o.cancelled ? await tx.orders.cancel(order.id, { expectedVersion: 1 }) : order);
     }
-    return { relations: relations.map((r) => r.id), deals: deals.map((d) => d.id), orders: orders.map((o) => o.id) };
+    return { relations: relations.map((r) => r.id), deals: deals.map((d) => d.id), orders: [...quoteOrders, ...orders.map((o) => o.id)] };
   });
   const deals = await Promise.all(ids.deals.map(async (id) => (await t.deals.get(id, { includeDeleted: true }))!));
   return {

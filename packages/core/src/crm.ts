@@ -87,7 +87,7 @@ export interface TenantCrm<R extends AttributeRegistry = AttributeRegistry> {
    *   await tx.links.create({ kind: "employment", personId: anna.id, organisationId: org.id });
    * });
    */
-  transaction<T>(fn: (tx: TenantCrm<R>) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: this) => Promise<T>): Promise<T>;
 }
 
 /**

@@ -1,13 +1,30 @@
 /**
  * RFC 4180 CSV: fields are separated by commas and records end with CRLF; a field containing a
  * comma, a double quote, CR or LF is enclosed in double quotes, with each double quote doubled.
- * Values are written as given (no formula escaping), so a round trip returns them unchanged.
+ *
+ * Formula escaping (OWASP "CSV Injection"): a spreadsheet runs a cell that starts with `=`, `+`,
+ * `-`, `@`, a tab or a carriage return as a formula (`=cmd|' /C calc'!A0`, `@SUM(…)`), and mailing
+ * lists carry names anyone can type. So a **string** starting with one of those six characters is
+ * written with a single quote `'` in front, and then quoted per RFC 4180 if it needs that. The rule:
+ *
+ * - Only strings are escaped. A **number** is the SDK's own figure, not user text: it is written as
+ *   `String(value)`, so `-5` stays `-5` and a spreadsheet reads it as the number −5. A string
+ *   `"-5"` is text as far as this module knows, so it becomes `'-5`.
+ * - The escape is part of the written value: {@link parseCsv} returns `'=1+1` for a field written
+ *   from `=1+1` (it does not strip the quote, because it cannot tell that field from text that
+ *   really started with `'=`). Every other value round-trips unchanged.
  */
 
-/** One field, quoted when RFC 4180 requires it. `null` is the empty field. */
+/** The first characters that make a spreadsheet treat a cell as a formula (OWASP). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One field, quoted when RFC 4180 requires it. `null` is the empty field. A string starting with
+ * `=`, `+`, `-`, `@`, tab or CR gets a leading `'` (formula escaping); a number is written as it is.
+ */
 export function csvField(value: string | number | null): string {
   if (value === null) return "";
-  const text = String(value);
+  const text = typeof value === "number" ? String(value) : FORMULA_START.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

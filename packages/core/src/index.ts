@@ -11,6 +11,7 @@
 
 // The CRM and its tenants.
 export { createCrm, type Crm, type TenantCrm, type TenantOptions } from "./crm.js";
+export type { StorageAdapter } from "./storage.js";
 export type { CrmOptions } from "./context.js";
 export type { CommandOptions } from "./services/command.js";
 
@@ -37,6 +38,7 @@ export {
   type RelationAttributes,
   type Money,
 } from "./attributes/registry.js";
+export { formatAmount } from "./money.js";
 export type { CalendarDate, Instant } from "./model/common.js";
 
 // Relations, links, contact moments.

@@ -142,3 +142,19 @@ export function convertMinor(amount: bigint, rate: Rational, fromDigits: number,
   const denominator = rate.denominator * (shift < 0 ? 10n ** BigInt(-shift) : 1n);
   return roundHalfUp(numerator, denominator);
 }
+
+/**
+ * An amount of money as an exact decimal string in its currency's minor units, for display and
+ * export: `{ amount: 125000, currency: "EUR" }` → `"1250.00"`, JPY `1250` → `"1250"`. No rounding, no
+ * grouping or locale (hand the string to `Intl.NumberFormat` for that); floats are never involved.
+ *
+ * @example
+ * formatAmount({ amount: -995, currency: "EUR" }); // "-9.95"
+ */
+export function formatAmount(money: { readonly amount: number; readonly currency: string }): string {
+  const digits = currencyDigits(money.currency);
+  const text = formatScaled(BigInt(money.amount), digits);
+  if (digits === 0) return text;
+  const [whole, fraction = ""] = text.split(".");
+  return `${whole}.${fraction.padEnd(digits, "0")}`;
+}

@@ -177,3 +177,15 @@ describe("currency conversion", () => {
     expect(exchangeRateSchema.parse({ from: "USD", to: "EUR", rate: "0.9213" }).rate).toEqual({ numerator: 921_300_000_000n, denominator: 10n ** 12n });
   });
 });
+
+describe("formatAmount", () => {
+  it("writes minor units as an exact decimal in the currency's digits", async () => {
+    const { formatAmount } = await import("../src/money.js");
+    expect(formatAmount({ amount: 125_000, currency: "EUR" })).toBe("1250.00");
+    expect(formatAmount({ amount: -995, currency: "EUR" })).toBe("-9.95");
+    expect(formatAmount({ amount: 5, currency: "USD" })).toBe("0.05");
+    expect(formatAmount({ amount: 1250, currency: "JPY" })).toBe("1250");
+    expect(formatAmount({ amount: 1234, currency: "KWD" })).toBe("1.234");
+    expect(formatAmount({ amount: Number.MAX_SAFE_INTEGER, currency: "EUR" })).toBe("90071992547409.91");
+  });
+});

@@ -1,5 +1,7 @@
+import type { AttributeValues } from "../attributes/registry.js";
+import type { CrmEventType } from "../model/events.js";
 import { diffFields } from "../diff.js";
-import { CrmError, notFound, staleVersion, validationError } from "../errors.js";
+import { CrmError, invalidState, notFound, staleVersion, validationError } from "../errors.js";
 import { expectId, expectVersion, parseOrThrow } from "../model/common.js";
 import type { Deal } from "../model/deal.js";
 import type { Order } from "../model/order.js";
@@ -16,9 +18,10 @@ import {
   type QuoteRecord,
   type QuoteStatus,
 } from "../model/quote.js";
+import type { FieldChange } from "../model/journal.js";
 import type { TenantStore } from "../storage.js";
 import { runCommand, runQuery, runUnit, type CommandOptions, type CommandScope, type TenantScope } from "./command.js";
-import { firstStageOfKind, moveDeal } from "./deal-rules.js";
+import { DEAL_FIELDS, firstStageOfKind, moveDeal } from "./deal-rules.js";
 import { insertOrderFromQuote } from "./orders.js";
 import type { VersionedOptions } from "./relations.js";
 
@@ -28,29 +31,45 @@ export interface AcceptOptions extends VersionedOptions {
   readonly winDeal?: boolean;
 }
 
-/** What accepting a quote did, all in one transaction. */
-export interface AcceptResult {
+/** What accepting a quote did, all in one transaction (or, for a retry, what the first accept did). */
+export interface AcceptResult<A = AttributeValues> {
   readonly quote: Quote;
   /** The order the quote became: realised revenue. */
   readonly order: Order;
-  /** The deal as won, when the quote has a deal and `winDeal` was not false. */
-  readonly deal?: Deal;
+  /**
+   * The deal as won, when the quote has a deal and `winDeal` was not false. Accepting that wins
+   * the deal sets its `amount` and `currency` to the order's `netAmount` and `currency`.
+   */
+  readonly deal?: Deal<A>;
 }
 
 /** Quotes of one tenant. */
-export interface QuoteService {
+export interface QuoteService<A = AttributeValues> {
   /** Drafts a quote for a deal or a customer; totals are computed from the lines. */
   create(input: QuoteInput, options?: CommandOptions): Promise<Quote>;
-  /** Changes a draft (title, validity, notes, lines). Refused (CONFLICT `invalid_transition`) once sent. */
+  /** Changes a draft (title, validity, notes, lines). Refused (INVALID_STATE `invalid_transition`) once sent. */
   update(id: string, patch: QuotePatch, options: VersionedOptions): Promise<Quote>;
   /** draft → sent. A quote needs at least one line to be sent. */
   send(id: string, options: VersionedOptions): Promise<Quote>;
   /**
    * sent → accepted, atomically with the order it becomes and (by default) its deal marked won:
    * three changes, each with its history entry and event, in one transaction. A quote past its
-   * `validUntil` cannot be accepted.
+   * `validUntil` cannot be accepted (INVALID_STATE `quote_expired`).
+   *
+   * Winning the deal also sets the deal's `amount` and `currency` to the order's net total
+   * (`order.netAmount`, excluding tax, in `order.currency`: the figure revenue reports count), in
+   * the same history entry and `deal.won` event as the move to the won stage, so the won value of
+   * the deal equals the order it produced. A deal that is already won is left as it is.
+   *
+   * **Idempotent retry.** Accepting a quote that is already accepted and has its order writes
+   * nothing (no row, no history entry, no event) and returns that result again: the quote and its
+   * order, and, when the quote has a deal and `winDeal` is not false, the deal, each as stored now.
+   * `expectedVersion` is then not compared with the quote's version (it must still be a valid
+   * version number), so an at-least-once retry of the same command succeeds even though the
+   * first attempt moved the version on. Any other status than `sent` is refused with INVALID_STATE
+   * `invalid_transition`; a sent quote whose version differs from `expectedVersion` with STALE_VERSION.
    */
-  accept(id: string, options: AcceptOptions): Promise<AcceptResult>;
+  accept(id: string, options: AcceptOptions): Promise<AcceptResult<A>>;
   /** sent → rejected. */
   reject(id: string, options: VersionedOptions): Promise<Quote>;
   /** sent → expired. */
@@ -73,7 +92,42 @@ const FIELDS = [
 ] as const satisfies readonly (keyof QuoteRecord)[];
 
 function invalidTransition(quote: QuoteRecord, to: QuoteStatus): CrmError {
-  return new CrmError("CONFLICT", `Quote ${quote.id} is ${quote.status}; it cannot become ${to}`, { entity: "quote", id: quote.id, reason: "invalid_transition" });
+  return new CrmError("INVALID_STATE", `Quote ${quote.id} is ${quote.status}; it cannot become ${to}`, { entity: "quote", id: quote.id, state: quote.status, reason: "invalid_transition" });
+}
+
+/**
+ * The result of an earlier accept of quote `id`, when it is accepted and has its order (the deal
+ * too, when it has one and `withDeal`); otherwise undefined.
+ */
+async function acceptedBefore(store: TenantStore, id: string, withDeal: boolean): Promise<AcceptResult | undefined> {
+  const quote = await store.quotes.get(id);
+  if (!quote || quote.status !== "accepted") return undefined;
+  const order = await store.orders.getByQuote(id);
+  if (!order) return undefined;
+  const deal = quote.dealId && withDeal ? await store.deals.get(quote.dealId) : undefined;
+  return { quote: toQuote(quote), order, ...(deal ? { deal } : {}) };
+}
+
+/**
+ * `command`, with the deal fields that differ between `before` and `after` (amount, currency) added
+ * to the history entry `moveDeal` records for that deal, so one entry and one event carry the move
+ * and the new value. (The event payload already carries the new values: `moveDeal` starts from `after`.)
+ */
+function withDealChanges(command: CommandScope, before: Deal, after: Deal): CommandScope {
+  const extra: Record<string, FieldChange> = {};
+  for (const field of DEAL_FIELDS) {
+    if (before[field] !== after[field]) extra[field] = { from: before[field], to: after[field] };
+  }
+  if (Object.keys(extra).length === 0) return command;
+  return {
+    ...command,
+    record(entry) {
+      if (entry.entityType !== "deal" || entry.entityId !== before.id) return command.record(entry);
+      const merged = { ...entry.changes, ...extra };
+      const changes = Object.fromEntries(DEAL_FIELDS.filter((f) => f in merged).map((f) => [f, merged[f]!]));
+      return command.record({ ...entry, changes });
+    },
+  };
 }
 
 /** Builds the quote service of a tenant. */
@@ -96,7 +150,7 @@ export function quoteService(scope: TenantScope): QuoteService {
     return { lines: built.lines, subtotal: built.subtotal, taxTotal: built.taxTotal, total: built.total };
   }
 
-  async function write(command: CommandScope, current: QuoteRecord, next: QuoteRecord, eventType: string): Promise<Quote> {
+  async function write(command: CommandScope, current: QuoteRecord, next: QuoteRecord, eventType: CrmEventType): Promise<Quote> {
     const changes = diffFields(current, next, FIELDS);
     if (Object.keys(changes).length === 0) return toQuote(current);
     if (!(await command.store.quotes.update(next, current.version))) throw staleVersion("quote", current.id, current.version);
@@ -105,7 +159,7 @@ export function quoteService(scope: TenantScope): QuoteService {
     return quote;
   }
 
-  async function insert(command: CommandScope, record: QuoteRecord, eventType: string): Promise<Quote> {
+  async function insert(command: CommandScope, record: QuoteRecord, eventType: CrmEventType): Promise<Quote> {
     await command.store.quotes.insert(record);
     const quote = toQuote(record);
     await command.record({ entityType: "quote", entityId: record.id, action: "create", version: 1, changes: diffFields(undefined, record, FIELDS), eventType, payload: quote });
@@ -170,7 +224,7 @@ export function quoteService(scope: TenantScope): QuoteService {
       const parsed = parseOrThrow(quotePatchSchema, patch);
       return runCommand(scope, options, async (command) => {
         const current = await load(command.store, id, expected);
-        if (current.status !== "draft") throw new CrmError("CONFLICT", `Quote ${id} is ${current.status}; only a draft can change (revise it instead)`, { entity: "quote", id, reason: "invalid_transition" });
+        if (current.status !== "draft") throw new CrmError("INVALID_STATE", `Quote ${id} is ${current.status}; only a draft can change (revise it instead)`, { entity: "quote", id, state: current.status, reason: "invalid_transition" });
         const next: QuoteRecord = {
           ...current,
           title: parsed.title !== undefined ? parsed.title : current.title,
@@ -196,10 +250,13 @@ export function quoteService(scope: TenantScope): QuoteService {
       // One unit of work: the quote, its order and its deal commit together or not at all.
       return runUnit(scope, async (unit) => {
         const tx: TenantScope = { ...scope, unit };
+        // A retry of an accept that already happened: return its result, write nothing.
+        const done = await runQuery(tx, (store) => acceptedBefore(store, id, options.winDeal !== false));
+        if (done) return done;
         const record = await runCommand(tx, options, (command) =>
           transition(command, id, expected, "accepted", (q) => {
             if (q.validUntil && q.validUntil < command.at.slice(0, 10)) {
-              throw new CrmError("CONFLICT", `Quote ${id} was valid until ${q.validUntil}`, { entity: "quote", id, reason: "quote_expired" });
+              throw new CrmError("INVALID_STATE", `Quote ${id} was valid until ${q.validUntil}`, { entity: "quote", id, state: q.status, reason: "quote_expired" });
             }
           }),
         );
@@ -211,7 +268,11 @@ export function quoteService(scope: TenantScope): QuoteService {
           if (!current || current.deletedAt) throw new CrmError("INTEGRITY", `Deal ${dealId} of quote ${id} no longer exists`, { entity: "quote", id, reason: "missing_deal" });
           if (current.status === "won") return current;
           const pipeline = await command.store.pipelines.get(current.pipelineId);
-          return moveDeal(command, current, firstStageOfKind(pipeline!, "won"), undefined, ctx.newId);
+          // The won value is the order's net total: written with the move, in its history entry and `deal.won` event.
+          const priced: Deal = { ...current, amount: order.netAmount, currency: order.currency };
+          const won = await moveDeal(withDealChanges(command, current, priced), priced, firstStageOfKind(pipeline!, "won"), undefined, ctx.newId);
+          if (won === priced) throw invalidState("deal", dealId, current.status, "invalid_transition", `Deal ${dealId} is ${current.status} in a won stage`);
+          return won;
         });
         return { quote: toQuote(record), order, deal };
       });
