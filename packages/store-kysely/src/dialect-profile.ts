@@ -84,8 +84,12 @@ export interface FilterFunctions {
  * only this profile.
  */
 export interface DialectProfile {
-  /** The engine family. */
-  readonly name: "sqlite" | "postgres";
+  /**
+   * The engine's name, e.g. `sqlite`, `postgres`, or a third engine's own (`libsql`, `pglite`, ...).
+   * It is the default adapter id; the store never branches on it — every difference between
+   * engines is a member of this profile.
+   */
+  readonly name: string;
   /** Column types for the migrations. */
   readonly types: DialectColumnTypes;
   /** Engine-specific expressions of the report queries. */
