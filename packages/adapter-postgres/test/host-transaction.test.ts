@@ -158,7 +158,8 @@ describe.skipIf(!postgresAvailable)("postgres: storage.bind(trx) keeps schema an
       await trx.insertInto("invoices").values({ id: 1, customer: "C-1", amount_cents: 1000 }).execute();
       const bound = storage.bind(trx);
       expect(bound.capabilities).toMatchObject({ dialect: "postgres", hostTransaction: true, rowLevelSecurity: true });
-      const t = crm.withStorage(bound).tenant(mine);
+      // The one call a host makes: the CRM bound to its transaction, the adapter's settings kept.
+      const t = crm.withTransaction(trx).tenant(mine);
       const org = await t.relations.create({ kind: "organisation", name: "Bound BV", externalRefs: [{ system: "erp", externalId: "C-1" }] });
       await t.interactions.log({ kind: "purchase", occurredAt: new Date(), relationIds: [org.id], subject: "Invoice 1" });
 
@@ -182,7 +183,7 @@ describe.skipIf(!postgresAvailable)("postgres: storage.bind(trx) keeps schema an
     await expect(
       host.transaction().execute(async (trx) => {
         await trx.insertInto("invoices").values({ id: 2, customer: "C-2", amount_cents: 2000 }).execute();
-        const t = crm.withStorage(storage.bind(trx)).tenant(mine);
+        const t = crm.withTransaction(trx).tenant(mine);
         const org = await t.relations.create({ kind: "organisation", name: "Gone BV" });
         await t.interactions.log({ kind: "purchase", occurredAt: new Date(), relationIds: [org.id], subject: "Invoice 2" });
         throw new Error("host decides to roll back");

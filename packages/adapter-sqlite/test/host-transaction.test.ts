@@ -133,7 +133,7 @@ describe("storage.bind(trx)", () => {
   it("commits the CRM writes, history and events together with the host's own writes", async () => {
     await kysely.transaction().execute(async (trx) => {
       await trx.insertInto("host_notes").values({ id: "bind-commit" }).execute();
-      const t = crm.withStorage(storage.bind(trx)).tenant("bind-commit");
+      const t = crm.withTransaction(trx).tenant("bind-commit");
       const org = await t.relations.create({ kind: "organisation", name: "Bound BV" });
       await t.interactions.log({ kind: "note", occurredAt: new Date(), relationIds: [org.id], subject: "In the host's transaction" });
       // Inside the host's transaction, before it commits, the host's own handle sees the CRM rows.
@@ -152,7 +152,7 @@ describe("storage.bind(trx)", () => {
       .transaction()
       .execute(async (trx) => {
         await trx.insertInto("host_notes").values({ id: "bind-rollback" }).execute();
-        const t = crm.withStorage(storage.bind(trx)).tenant("bind-rollback");
+        const t = crm.withTransaction(trx).tenant("bind-rollback");
         const org = await t.relations.create({ kind: "organisation", name: "Gone BV" });
         await t.interactions.log({ kind: "note", occurredAt: new Date(), relationIds: [org.id] });
         // The writes went into the host's (still open) transaction on the same connection.
