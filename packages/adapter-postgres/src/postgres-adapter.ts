@@ -96,7 +96,7 @@ function checkConnection(options: LooseOptions): void {
  * const crm = createCrm({ storage });
  * // Inside the host's own transaction, with the same schema and row-level security:
  * await db.transaction().execute(async (trx) => {
- *   await crm.withStorage(storage.bind(trx)).tenant("acme").interactions.log(moment);
+ *   await crm.withTransaction(trx).tenant("acme").interactions.log(moment);
  * });
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -8,6 +8,7 @@
  * starts a full pass that, when it finishes, removes what it did not see. Local changes are pushed
  * from the outbox (see push.ts) before pulling, so conflicts are detected by change key.
  */
+import type { AttributeRegistry } from "../attributes/registry.js";
 import type { TenantCrm } from "../crm.js";
 import { CrmError, isCrmError } from "../errors.js";
 import type { Relation } from "../model/relation.js";
@@ -24,9 +25,9 @@ import { addTotals, failureOf, initialState, resetSync, syncStates, withSkipped,
 import type { SkippedItem, SyncFailure } from "../storage-sync.js";
 
 /** Options of {@link createSyncEngine}. */
-export interface SyncEngineOptions {
-  /** The tenant to sync into (`crm.tenant(id)`). */
-  readonly tenant: TenantCrm;
+export interface SyncEngineOptions<R extends AttributeRegistry = AttributeRegistry> {
+  /** The tenant to sync into (`crm.tenant(id)`), whatever its attribute registry. */
+  readonly tenant: TenantCrm<R>;
   readonly connector: Connector;
   /** The remote account, e.g. the mailbox address. One lease and one set of cursors per account. */
   readonly account: string;
@@ -111,8 +112,11 @@ const isFatal = (error: unknown) => isSyncError(error, "AUTH") || (isCrmError(er
 const leaseLost = (account: string) => new CrmError("BUSY", `The sync lease on ${account} was lost to another runner`, { reason: "lease_lost" });
 
 /** Creates a sync engine. */
-export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
-  const { tenant, connector, account } = options;
+export function createSyncEngine<R extends AttributeRegistry>(options: SyncEngineOptions<R>): SyncEngine {
+  // The engine never reads custom attributes by name (the services validate them at every write),
+  // so it works on the registry-agnostic view of the tenant.
+  const tenant = options.tenant as unknown as TenantCrm;
+  const { connector, account } = options;
   const scope = scopeOf(tenant);
   const source = `sync:${connector.id}`;
   const command = { actor: options.actor ?? source, source };

@@ -2,6 +2,7 @@
  * Sync state helpers and the host-facing queries: every resource's stage, last success, last error
  * and failure count are readable, so a failing sync is never silent.
  */
+import type { AttributeRegistry } from "../attributes/registry.js";
 import type { TenantCrm } from "../crm.js";
 import { CrmError, isCrmError } from "../errors.js";
 import { withStore } from "../services/command.js";
@@ -61,16 +62,16 @@ export function failureOf(error: unknown, at: string): SyncFailure {
 }
 
 /** Reads the sync states of a tenant: every account's resources, or one account's. */
-export function syncStates(tenant: TenantCrm, account?: string): Promise<SyncStateRecord[]> {
-  return withStore(scopeOf(tenant), (store) => store.sync.listStates(account), true);
+export function syncStates<R extends AttributeRegistry>(tenant: TenantCrm<R>, account?: string): Promise<SyncStateRecord[]> {
+  return withStore(scopeOf(tenant as unknown as TenantCrm), (store) => store.sync.listStates(account), true);
 }
 
 /**
  * Marks resources of an account for a full resync on the next run (all of them when `resource` is
  * absent). Items no longer present remotely are removed when that pass finishes.
  */
-export async function resetSync(tenant: TenantCrm, account: string, resource?: string): Promise<void> {
-  const scope = scopeOf(tenant);
+export async function resetSync<R extends AttributeRegistry>(tenant: TenantCrm<R>, account: string, resource?: string): Promise<void> {
+  const scope = scopeOf(tenant as unknown as TenantCrm);
   await withStore(scope, async (store) => {
     for (const state of await store.sync.listStates(account)) {
       if (resource !== undefined && state.resource !== resource) continue;
