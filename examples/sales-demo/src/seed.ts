@@ -58,9 +58,9 @@ export async function seedSalesHistory(t: TenantCrm, clock: DemoClock): Promise<
   ovenDeal = await t.deals.update(ovenDeal.id, { contactIds: [anna.id] }, { expectedVersion: ovenDeal.version });
   let rolls = await deal("Breakfast rolls, daily", hotel.id, "user:joris", 240_000, "EUR", "2026-02-13");
   let subscription = await deal("Bread subscription 2026", hotel.id, "user:joris", 360_000, "EUR", "2026-03-31");
-  let espresso = await deal("Espresso bar fit-out", cafe.id, "user:sanne", 480_000, "USD", "2026-04-15");
-  let canteen = await deal("Town hall canteen", town.id, "user:joris", 2_500_000, "EUR", "2026-05-29", lead!.id);
-  let secondOven = await deal("Second oven", korst.id, "user:sanne", 1_250_000, "EUR", "2026-06-30");
+  const espresso = await deal("Espresso bar fit-out", cafe.id, "user:sanne", 480_000, "USD", "2026-04-15");
+  const canteen = await deal("Town hall canteen", town.id, "user:joris", 2_500_000, "EUR", "2026-05-29", lead!.id);
+  const secondOven = await deal("Second oven", korst.id, "user:sanne", 1_250_000, "EUR", "2026-06-30");
 
   const move = async (d: Deal, stageId: string) => t.deals.moveToStage(d.id, { stageId }, { expectedVersion: d.version });
   clock.wait(2);
@@ -70,8 +70,8 @@ export async function seedSalesHistory(t: TenantCrm, clock: DemoClock): Promise<
   clock.wait(4);
   ovenDeal = await move(ovenDeal, proposal!.id);
   subscription = await move(subscription, qualified!.id);
-  canteen = await move(canteen, qualified!.id);
-  rolls = await t.deals.markWon(rolls.id, { expectedVersion: rolls.version });
+  await move(canteen, qualified!.id);
+  await t.deals.markWon(rolls.id, { expectedVersion: rolls.version });
 
   // The quote: drafted, revised after a call (a discount on the oven), sent, accepted.
   const draft = await t.quotes.create({
@@ -85,12 +85,12 @@ export async function seedSalesHistory(t: TenantCrm, clock: DemoClock): Promise<
   const revised = await t.quotes.revise(draft.id, { lines: [{ productId: oven.id, quantity: 1, discount: "5" }, { productId: install.id, quantity: "1.5" }] }, { expectedVersion: draft.version });
   const sent = await t.quotes.send(revised.id, { expectedVersion: revised.version });
   ovenDeal = await move(ovenDeal, negotiation!.id);
-  espresso = await move(espresso, proposal!.id);
+  await move(espresso, proposal!.id);
   clock.wait(5);
   const accepted = await t.quotes.accept(sent.id, { expectedVersion: sent.version });
-  subscription = await move(subscription, negotiation!.id);
+  await move(subscription, negotiation!.id);
   clock.wait(3);
-  secondOven = await t.deals.markLost(secondOven.id, { reason: "price" }, { expectedVersion: secondOven.version });
+  await t.deals.markLost(secondOven.id, { reason: "price" }, { expectedVersion: secondOven.version });
 
   // Revenue the ERP invoiced directly; importing it twice records it once.
   const erpOrder = { relationId: hotel.id, orderDate: "2026-01-20", currency: "EUR", netAmount: 182_500, taxAmount: 16_425, description: "Rolls, January", externalRef: { system: "erp", externalId: "SO-2026-0042" } };

@@ -12,7 +12,6 @@ const attributes = defineAttributes({ version: 1, attributes: { counter: { type:
 describe.skipIf(!postgresAvailable)(`postgres: ${WRITERS} writers × ${UPDATES} updates on real connections`, () => {
   const pool = testPool(WRITERS + 2);
   const schema = freshSchema("kb_conc");
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let crm: Crm<typeof attributes, Transaction<any>>;
 
   beforeAll(async () => {

@@ -15,7 +15,6 @@ describe.skipIf(!postgresAvailable)("postgres: CRM commands inside the host's tr
   const pool = testPool(4);
   const schema = freshSchema("kb_host");
   const db = new Kysely<HostDb>({ dialect: new PostgresDialect({ pool }) }).withSchema(schema);
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let crm: Crm<any, Transaction<any>>;
 
   beforeAll(async () => {
@@ -103,7 +102,6 @@ describe.skipIf(!postgresAvailable)("postgres: storage.bind(trx) keeps schema an
   let app: pg.Pool;
   let host: Kysely<HostDb>;
   let storage: ReturnType<typeof postgresAdapter>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let crm: Crm<any, Transaction<any>>;
 
   beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { filterBuilder } from "@kaartenbak/core";
 import type { TenantCrm } from "@kaartenbak/core";
-import { expectCrmError, json, num, suiteRegistry, type SuiteContext } from "./harness.js";
+import { expectCrmError, json, num, type suiteRegistry, type SuiteContext } from "./harness.js";
 
 const f = filterBuilder<typeof suiteRegistry>();
 

@@ -137,7 +137,7 @@ export interface Crm<R extends AttributeRegistry = AttributeRegistry, Tx = unkno
  * const acme = crm.tenant("acme", { actor: "user:42" });
  * const org = await acme.relations.create({ kind: "organisation", name: "Acme BV" });
  */
-export function createCrm<R extends AttributeRegistry = AttributeRegistry<{}>, Tx = unknown>(options: CrmOptions<R, Tx>): Crm<R, Tx> {
+export function createCrm<R extends AttributeRegistry = AttributeRegistry<Record<never, never>>, Tx = unknown>(options: CrmOptions<R, Tx>): Crm<R, Tx> {
   // The registry types the handles; at run time every write is still validated against it.
   return crmOn(createContext(options)) as unknown as Crm<R, Tx>;
 }

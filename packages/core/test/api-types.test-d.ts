@@ -3,7 +3,7 @@
 import { describe, expectTypeOf, it } from "vitest";
 import type * as z from "zod";
 import {
-  CRM_VOCABULARY,
+  type CRM_VOCABULARY,
   createCrm,
   defineAttributes,
   isCrmError,

@@ -3,7 +3,7 @@ import { sql, type Selectable } from "kysely";
 import { interactionFromRow, participantFromRow, toNumber } from "./rows.js";
 import type { InteractionParticipantRow, InteractionRow } from "./schema.js";
 import { affected, groupBy, inChunks, type StoreContext } from "./store-context.js";
-import { dealIdsOf, dealTimelineIds, insertDealLinks, moveDealLinks, replaceDealLinks } from "./interaction-deal-store.js";
+import { dealTimelineIds, insertDealLinks, moveDealLinks, replaceDealLinks } from "./interaction-deal-store.js";
 
 /** The columns of an interaction that an update may replace: its own fields, never its key or links. */
 function ownColumns(record: InteractionRecord) {
@@ -21,7 +21,6 @@ function ownColumns(record: InteractionRecord) {
   };
 }
 
-const byPosition = (a: { position: number | string }, b: { position: number | string }) => toNumber(a.position) - toNumber(b.position);
 
 /** Contact moments, their relation links and participants, for one tenant. */
 export function interactionStore({ db, tenantId }: StoreContext): InteractionStore {

@@ -25,7 +25,7 @@ export async function postgresReachable(what: string): Promise<boolean> {
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (process.env.KAARTENBAK_REQUIRE_POSTGRES === "1") {
-      throw new Error(`KAARTENBAK_REQUIRE_POSTGRES=1 but Postgres at ${url} is unreachable (${reason}); ${what} cannot run`);
+      throw new Error(`KAARTENBAK_REQUIRE_POSTGRES=1 but Postgres at ${url} is unreachable (${reason}); ${what} cannot run`, { cause: error });
     }
     console.warn(`\n[kaartenbak] ${what} NOT RUN: no Postgres at ${url} (${reason}).\n[kaartenbak] Start one, or set DATABASE_URL=postgres://user@host:port/db.\n`);
     return false;

@@ -3,7 +3,7 @@
  * backs off exponentially with jitter; both within a bounded number of attempts. Anything else
  * fails at once.
  */
-import { SyncError, isSyncError } from "./connector.js";
+import { type SyncError, isSyncError } from "./connector.js";
 
 /** Retry settings. */
 export interface RetryOptions {
