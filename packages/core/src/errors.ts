@@ -69,7 +69,6 @@ export interface CrmErrorReasons {
     | "not_static"
     | "not_launched"
     | "already_launched"
-    | "already_accepted"
     | "quote_expired";
   BUSY: "busy" | "serialization_failure" | "deadlock" | "lock_not_available" | "lease_lost" | "external_key_race";
   ROLLED_BACK: "unit_rolled_back";
@@ -93,12 +92,11 @@ export interface CrmErrorReasons {
   CONFIGURATION:
     | "invalid_options"
     | "not_migrated"
-    | "schema_newer"
     | "closed"
     | "migrate_in_transaction"
     | "foreign_keys_off"
     | "not_a_tenant_handle";
-  UNSUPPORTED: "amount_overflow" | "not_supported";
+  UNSUPPORTED: "amount_overflow";
   STORAGE: "driver_error" | "migration_failed" | "rollback_failed";
 }
 
