@@ -77,7 +77,7 @@ export interface TenantCrm<R extends AttributeRegistry = AttributeRegistry> {
    * Runs several commands in one transaction. `fn` gets a tenant handle whose every call joins the
    * transaction: all changes, history entries and events commit together when `fn` resolves, and
    * none when it throws. A command that fails inside rolls everything back even if `fn` catches
-   * its error (the result is then a CONFLICT with reason `unit_rolled_back`). Nested calls join the
+   * its error (the result is then ROLLED_BACK, reason `unit_rolled_back`). Nested calls join the
    * outer transaction.
    *
    * @example

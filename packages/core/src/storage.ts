@@ -10,7 +10,7 @@
  * - instants are ISO-8601 UTC strings (`2026-11-24T09:30:00.000Z`), dates `YYYY-MM-DD`;
  * - records are complete aggregates (a relation with its e-mails, phones, tags and references);
  * - "missing" is `undefined`, never an error; rule violations found by the database are thrown as
- *   `CrmError` (DUPLICATE, INTEGRITY, CONFLICT) by the adapter's native-error mapping.
+ *   `CrmError` (DUPLICATE, INTEGRITY, BUSY, CONFIGURATION) by the adapter's native-error mapping.
  *
  * `@kaartenbak/conformance` holds the conformance suite every adapter must pass.
  */

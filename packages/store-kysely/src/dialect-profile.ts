@@ -97,9 +97,9 @@ export interface DialectProfile {
   /** Engine-specific expressions of the filter compiler. */
   readonly filters: FilterFunctions;
   /**
-   * Maps a native driver error to a {@link CrmError} (DUPLICATE, INTEGRITY, CONFLICT with
-   * `retryable`), or returns undefined when the error is none of those, so the store reports it as
-   * STORAGE.
+   * Maps a native driver error to a {@link CrmError} (DUPLICATE, INTEGRITY, BUSY for locks and
+   * serialization failures, CONFIGURATION `not_migrated` for missing kb_ tables), or returns
+   * undefined when the error is none of those, so the store reports it as STORAGE.
    */
   classifyError(error: unknown): CrmError | undefined;
   /**

@@ -13,7 +13,7 @@ export const QUOTE_STATUSES = ["draft", "sent", "accepted", "rejected", "expired
 /** The status of a {@link Quote}. */
 export type QuoteStatus = (typeof QUOTE_STATUSES)[number];
 
-/** Which statuses each status may move to. Anything else is refused with CONFLICT `invalid_transition`. */
+/** Which statuses each status may move to. Anything else is refused with INVALID_STATE `invalid_transition`. */
 export const QUOTE_TRANSITIONS: Readonly<Record<QuoteStatus, readonly QuoteStatus[]>> = {
   draft: ["sent", "superseded"],
   sent: ["accepted", "rejected", "expired", "superseded"],

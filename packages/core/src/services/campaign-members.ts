@@ -31,7 +31,7 @@ export interface ParsedMemberUpdate {
   readonly at?: string | undefined;
 }
 
-/** Loads a campaign that must be launched, or throws CONFLICT. */
+/** Loads a campaign that must be launched, or throws INVALID_STATE. */
 export function assertLaunched(campaign: Campaign): void {
   if (campaign.status !== "launched") {
     throw new CrmError("INVALID_STATE", `Campaign ${campaign.id} has not been launched`, { entity: "campaign", id: campaign.id, state: campaign.status, reason: "not_launched" });

@@ -11,7 +11,7 @@ import { buildRelation, RELATION_FIELDS } from "./relation-builder.js";
 
 /** Options of a versioned write: the version the caller last read. */
 export interface VersionedOptions extends CommandOptions {
-  /** The `version` the caller's copy has; the write fails with CONFLICT when storage has moved on. */
+  /** The `version` the caller's copy has; the write fails with STALE_VERSION when storage has moved on. */
   readonly expectedVersion: number;
 }
 
