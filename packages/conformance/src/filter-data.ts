@@ -159,19 +159,26 @@ export async function writeScenario(ctx: SuiteContext, s: Scenario): Promise<Wri
   }
   const products: Product[] = [];
   for (const code of PRODUCT_CODES) products.push(await t.products.create({ code, name: `Product ${code}`, unitPrice: 1250, currency: "EUR" }));
+  const codeOf = new Map(products.map((p) => [p.id, p.code]));
   const orders = [];
   for (const o of s.orders) {
     const relationId = pick(o.relation).id;
     let order;
+    // The reference's product codes are those of the lines actually written: the accepted quote's.
+    // An order recorded directly (no products asked for, or no customer to quote: all households)
+    // has no lines, whatever products the scenario named, so it never "ordered product X".
+    let productCodes: string[] = [];
     if (o.products.length > 0 && customer(o.relation)) {
       const quote = await t.quotes.create({ relationId: customer(o.relation)!.id, currency: "EUR", lines: o.products.map((p) => ({ productId: products[p]!.id, quantity: 1 })) });
       await t.quotes.send(quote.id, { expectedVersion: quote.version });
-      order = (await t.quotes.accept(quote.id, { expectedVersion: quote.version + 1 })).order;
+      const accepted = await t.quotes.accept(quote.id, { expectedVersion: quote.version + 1 });
+      order = accepted.order;
+      productCodes = accepted.quote.lines.flatMap((l) => (l.productId === null ? [] : [codeOf.get(l.productId)!]));
     } else {
       order = (await t.orders.record({ relationId, orderDate: addDays(FILTER_NOW, o.day).slice(0, 10), currency: o.currency, netAmount: o.net })).order;
     }
     if (o.cancelled) order = await t.orders.cancel(order.id, { expectedVersion: order.version });
-    orders.push({ ...order, productCodes: o.products.map((p) => PRODUCT_CODES[p]!) });
+    orders.push({ ...order, productCodes });
   }
   for (const [index, spec] of s.relations.entries()) {
     let r = relations[index]!;
