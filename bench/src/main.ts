@@ -57,7 +57,14 @@ export async function runBench(options: BenchOptions): Promise<{ figures: Figure
       await engine.close();
     }
   }
-  const markdown = report(figures, { scaleFactor: options.scale, scale, reps: options.reps, engines: versions, startedAt: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000 });
+  const markdown = report(figures, {
+    scaleFactor: options.scale,
+    scale,
+    reps: options.reps,
+    engines: versions,
+    startedAt: new Date(started).toISOString(),
+    seconds: (Date.now() - started) / 1000,
+  });
   if (options.out) {
     mkdirSync(dirname(options.out), { recursive: true });
     writeFileSync(options.out, markdown);

@@ -24,8 +24,14 @@ export interface RawReportQuery {
 export function funnelQueries(f: SqlFlavour, tenant: string, pipelineId: string): RawReportQuery[] {
   const { s } = f;
   return [
-    { sql: `select d.stage_id, d.currency, count(*) as deals, cast(sum(d.amount) as text) as amount from ${s}kb_deals d where d.tenant_id = ? and d.deleted_at is null and d.pipeline_id = ? group by d.stage_id, d.currency`, params: [tenant, pipelineId] },
-    { sql: `select h.stage_id, count(distinct h.deal_id) as deals from ${s}kb_deal_stage_history h join ${s}kb_deals d on d.tenant_id = h.tenant_id and d.id = h.deal_id where h.tenant_id = ? and h.pipeline_id = ? and d.deleted_at is null group by h.stage_id`, params: [tenant, pipelineId] },
+    {
+      sql: `select d.stage_id, d.currency, count(*) as deals, cast(sum(d.amount) as text) as amount from ${s}kb_deals d where d.tenant_id = ? and d.deleted_at is null and d.pipeline_id = ? group by d.stage_id, d.currency`,
+      params: [tenant, pipelineId],
+    },
+    {
+      sql: `select h.stage_id, count(distinct h.deal_id) as deals from ${s}kb_deal_stage_history h join ${s}kb_deals d on d.tenant_id = h.tenant_id and d.id = h.deal_id where h.tenant_id = ? and h.pipeline_id = ? and d.deleted_at is null group by h.stage_id`,
+      params: [tenant, pipelineId],
+    },
     {
       sql:
         `select s.id as stage_id, count(distinct h.deal_id) as deals from ${s}kb_pipeline_stages s ` +
@@ -66,7 +72,10 @@ export function forecastQueries(f: SqlFlavour, tenant: string, pipelineId: strin
 export function ownerQueries(f: SqlFlavour, tenant: string, pipelineId: string): RawReportQuery[] {
   const { s } = f;
   return [
-    { sql: `select owner_id, currency, status, count(*) as deals, cast(sum(amount) as text) as amount from ${s}kb_deals where tenant_id = ? and deleted_at is null and status in ('won', 'lost') and pipeline_id = ? group by owner_id, currency, status`, params: [tenant, pipelineId] },
+    {
+      sql: `select owner_id, currency, status, count(*) as deals, cast(sum(amount) as text) as amount from ${s}kb_deals where tenant_id = ? and deleted_at is null and status in ('won', 'lost') and pipeline_id = ? group by owner_id, currency, status`,
+      params: [tenant, pipelineId],
+    },
     {
       sql: `select owner_id, count(*) as deals, cast(sum(ms) as text) as total_ms from (select owner_id, ${f.millisBetween("created_at", "closed_at")} as ms from ${s}kb_deals where tenant_id = ? and deleted_at is null and status = 'won' and pipeline_id = ?) c group by owner_id`,
       params: [tenant, pipelineId],

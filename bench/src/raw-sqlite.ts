@@ -17,10 +17,16 @@ export function rawSqlite(db: Database.Database): RawDriver {
     interaction: db.prepare(insert("kb_interactions", COLUMNS.interaction)),
     link: db.prepare(insert("kb_interaction_relations", COLUMNS.interactionRelation)),
     participant: db.prepare(insert("kb_interaction_participants", COLUMNS.participant)),
-    counter: db.prepare("insert into kb_counters (tenant_id, name, value) values (?, 'outbox', ?) on conflict (tenant_id, name) do update set value = value + excluded.value returning value"),
+    counter: db.prepare(
+      "insert into kb_counters (tenant_id, name, value) values (?, 'outbox', ?) on conflict (tenant_id, name) do update set value = value + excluded.value returning value",
+    ),
     ids: db.prepare("select relation_id from kb_relation_refs where tenant_id = ? and system = 'bench' order by cast(substr(external_id, 2) as integer)"),
-    byEmail: db.prepare("select r.* from kb_relation_emails e join kb_relations r on r.tenant_id = e.tenant_id and r.id = e.relation_id where e.tenant_id = ? and e.email = ? and r.deleted_at is null"),
-    byPhone: db.prepare("select r.* from kb_relation_phones p join kb_relations r on r.tenant_id = p.tenant_id and r.id = p.relation_id where p.tenant_id = ? and p.phone = ? and r.deleted_at is null"),
+    byEmail: db.prepare(
+      "select r.* from kb_relation_emails e join kb_relations r on r.tenant_id = e.tenant_id and r.id = e.relation_id where e.tenant_id = ? and e.email = ? and r.deleted_at is null",
+    ),
+    byPhone: db.prepare(
+      "select r.* from kb_relation_phones p join kb_relations r on r.tenant_id = p.tenant_id and r.id = p.relation_id where p.tenant_id = ? and p.phone = ? and r.deleted_at is null",
+    ),
     emails: db.prepare("select * from kb_relation_emails where tenant_id = ? and relation_id = ? order by position"),
     phones: db.prepare("select * from kb_relation_phones where tenant_id = ? and relation_id = ? order by position"),
     tags: db.prepare("select tag from kb_relation_tags where tenant_id = ? and relation_id = ? order by tag"),
@@ -96,13 +102,31 @@ export function rawSqlite(db: Database.Database): RawDriver {
       const { links, participants } = pageChildren(ids.length);
       const linkRows = links.all(tenant, ...ids) as { interaction_id: string }[];
       const partRows = participants.all(tenant, ...ids) as { interaction_id: string }[];
-      return rows.map((r) => ({ ...r, links: linkRows.filter((l) => l.interaction_id === r.id), participants: partRows.filter((p) => p.interaction_id === r.id) }));
+      return rows.map((r) => ({
+        ...r,
+        links: linkRows.filter((l) => l.interaction_id === r.id),
+        participants: partRows.filter((p) => p.interaction_id === r.id),
+      }));
     },
     async rowCount(tenant) {
-      const tables = ["kb_relations", "kb_relation_emails", "kb_relation_phones", "kb_relation_refs", "kb_interactions", "kb_interaction_relations", "kb_interaction_participants", "kb_history", "kb_outbox"];
+      const tables = [
+        "kb_relations",
+        "kb_relation_emails",
+        "kb_relation_phones",
+        "kb_relation_refs",
+        "kb_interactions",
+        "kb_interaction_relations",
+        "kb_interaction_participants",
+        "kb_history",
+        "kb_outbox",
+      ];
       return tables.reduce((sum, t) => sum + (db.prepare(`select count(*) as n from ${t} where tenant_id = ?`).get(tenant) as { n: number }).n, 0);
     },
-    flavour: { s: "", utcDate: (c) => `substr(${c}, 1, 10)`, millisBetween: (a, b) => `cast(round((julianday(${b}) - julianday(${a})) * 86400000) as integer)` },
+    flavour: {
+      s: "",
+      utcDate: (c) => `substr(${c}, 1, 10)`,
+      millisBetween: (a, b) => `cast(round((julianday(${b}) - julianday(${a})) * 86400000) as integer)`,
+    },
     async runQueries(queries) {
       return queries.map((q) => {
         let statement = reportStatements.get(q.sql);

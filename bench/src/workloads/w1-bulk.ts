@@ -38,11 +38,25 @@ export async function w1Bulk(engine: Engine, scale: Scale, reps: number): Promis
     const sdk = () => time(() => crm.tenant(`w1-sdk-${rep}`).bulk.upsertRelations(relationInputs(0, slice), { chunkSize: CHUNK }));
     const raw = () => time(() => rawInChunks(relationInputs(0, slice), (c) => engine.raw.writeRelations(`w1-raw-${rep}`, c)));
     // Alternate who goes first so neither side always meets a warmer cache.
-    if (rep % 2) { rawMs.push(await raw()); sdkMs.push(await sdk()); } else { sdkMs.push(await sdk()); rawMs.push(await raw()); }
+    if (rep % 2) {
+      rawMs.push(await raw());
+      sdkMs.push(await sdk());
+    } else {
+      sdkMs.push(await sdk());
+      rawMs.push(await raw());
+    }
   }
   const perSecond = (n: number, ms: number) => (n / ms) * 1000;
   const figures: Figure[] = [
-    { engine: engine.name, workload: `W1 bulk upsert relations (${slice.toLocaleString("en")} per run)`, unit: "relations/s", sdk: perSecond(slice, median(sdkMs)), raw: perSecond(slice, median(rawMs)), kind: "throughput", target: 0.7 },
+    {
+      engine: engine.name,
+      workload: `W1 bulk upsert relations (${slice.toLocaleString("en")} per run)`,
+      unit: "relations/s",
+      sdk: perSecond(slice, median(sdkMs)),
+      raw: perSecond(slice, median(rawMs)),
+      kind: "throughput",
+      target: 0.7,
+    },
   ];
 
   // The full data set, streamed once per side.
@@ -56,8 +70,26 @@ export async function w1Bulk(engine: Engine, scale: Scale, reps: number): Promis
   const sdkInt = await peakRss(() => t.bulk.logInteractions(interactionInputs(0, scale.interactions, sdkIds, 7), { chunkSize: CHUNK }));
   const rawInt = await time(() => rawInChunks(interactionInputs(0, scale.interactions, rawIds, 7), (c) => engine.raw.writeInteractions(rawTenant, c)));
   figures.push(
-    { engine: engine.name, workload: `W1 full load: ${scale.relations.toLocaleString("en")} relations (1 run)`, unit: "relations/s", sdk: perSecond(scale.relations, sdkRel.ms), raw: perSecond(scale.relations, rawRel), kind: "throughput", target: 0.7, note: `SDK peak RSS ${sdkRel.peakMb.toFixed(0)} MB` },
-    { engine: engine.name, workload: `W1 full load: ${scale.interactions.toLocaleString("en")} interactions (1 run)`, unit: "interactions/s", sdk: perSecond(scale.interactions, sdkInt.ms), raw: perSecond(scale.interactions, rawInt), kind: "throughput", target: 0.7, note: `SDK peak RSS ${sdkInt.peakMb.toFixed(0)} MB (target < 300 MB)` },
+    {
+      engine: engine.name,
+      workload: `W1 full load: ${scale.relations.toLocaleString("en")} relations (1 run)`,
+      unit: "relations/s",
+      sdk: perSecond(scale.relations, sdkRel.ms),
+      raw: perSecond(scale.relations, rawRel),
+      kind: "throughput",
+      target: 0.7,
+      note: `SDK peak RSS ${sdkRel.peakMb.toFixed(0)} MB`,
+    },
+    {
+      engine: engine.name,
+      workload: `W1 full load: ${scale.interactions.toLocaleString("en")} interactions (1 run)`,
+      unit: "interactions/s",
+      sdk: perSecond(scale.interactions, sdkInt.ms),
+      raw: perSecond(scale.interactions, rawInt),
+      kind: "throughput",
+      target: 0.7,
+      note: `SDK peak RSS ${sdkInt.peakMb.toFixed(0)} MB (target < 300 MB)`,
+    },
   );
   return { figures, loaded: { sdkTenant, rawTenant, sdkIds, rawIds } };
 }

@@ -7,7 +7,12 @@ import type { Loaded } from "./w1-bulk.js";
 /** Runs `op` for every sample, `reps` times, and returns the median operations per second. */
 async function opsPerSecond(samples: readonly number[], reps: number, op: (i: number) => Promise<unknown>): Promise<number> {
   const runs: number[] = [];
-  for (let rep = 0; rep < reps; rep++) runs.push(await time(async () => { for (const i of samples) await op(i); }));
+  for (let rep = 0; rep < reps; rep++)
+    runs.push(
+      await time(async () => {
+        for (const i of samples) await op(i);
+      }),
+    );
   return (samples.length / median(runs)) * 1000;
 }
 
@@ -18,15 +23,26 @@ export async function w2w3Reads(engine: Engine, scale: Scale, loaded: Loaded, re
   const next = random(42);
   const samples = Array.from({ length: Math.min(2_000, scale.relations) }, () => Math.floor(next() * scale.relations));
   // Warm both sides once (statement caches, pages) before measuring.
-  for (const i of samples.slice(0, 50)) { await t.relations.findByEmail(emailOf(i)); await engine.raw.findByEmail(loaded.rawTenant, emailOf(i)); }
+  for (const i of samples.slice(0, 50)) {
+    await t.relations.findByEmail(emailOf(i));
+    await engine.raw.findByEmail(loaded.rawTenant, emailOf(i));
+  }
 
   const figures: Figure[] = [];
   const pair = async (workload: string, sdk: (i: number) => Promise<unknown>, raw: (i: number) => Promise<unknown>) => {
     const [s, r] = [await opsPerSecond(samples, reps, sdk), await opsPerSecond(samples, reps, raw)];
     figures.push({ engine: engine.name, workload, unit: "ops/s", sdk: s, raw: r, kind: "throughput", target: 0.7 });
   };
-  await pair("W2 lookup by e-mail", (i) => t.relations.findByEmail(emailOf(i)), (i) => engine.raw.findByEmail(loaded.rawTenant, emailOf(i)));
-  await pair("W2 lookup by phone", (i) => t.relations.findByPhone(phoneOf(i)), (i) => engine.raw.findByPhone(loaded.rawTenant, phoneOf(i)));
+  await pair(
+    "W2 lookup by e-mail",
+    (i) => t.relations.findByEmail(emailOf(i)),
+    (i) => engine.raw.findByEmail(loaded.rawTenant, emailOf(i)),
+  );
+  await pair(
+    "W2 lookup by phone",
+    (i) => t.relations.findByPhone(phoneOf(i)),
+    (i) => engine.raw.findByPhone(loaded.rawTenant, phoneOf(i)),
+  );
   await pair(
     "W3 timeline page (newest 50)",
     (i) => t.interactions.timeline(loaded.sdkIds[i % loaded.sdkIds.length]!, { limit: 50 }),

@@ -64,7 +64,16 @@ export async function w4Segments(engine: Engine, loaded: Loaded, reps: number): 
       sdkMs.push(await time(sdk));
       rawMs.push(await time(raw));
     }
-    figures.push({ engine: engine.name, workload: c.name, unit: "ms", sdk: median(sdkMs), raw: median(rawMs), kind: "latency", target: 1.3, note: `${a.toLocaleString("en")} relations match` });
+    figures.push({
+      engine: engine.name,
+      workload: c.name,
+      unit: "ms",
+      sdk: median(sdkMs),
+      raw: median(rawMs),
+      kind: "latency",
+      target: 1.3,
+      note: `${a.toLocaleString("en")} relations match`,
+    });
   }
   return figures;
 }

@@ -24,8 +24,7 @@ export interface InvoicingAppOptions {
 /** Builds the app. */
 export function invoicingApp({ db, crm, tenant }: InvoicingAppOptions): InvoicingApp {
   /** The CRM of this tenant, bound to the app's open transaction: the app's commit decides for both. */
-  const crmIn = (trx: Transaction<AppDatabase>) =>
-    crm.withTransaction(trx).tenant(tenant, { actor: "app:invoicing", source: "erp" });
+  const crmIn = (trx: Transaction<AppDatabase>) => crm.withTransaction(trx).tenant(tenant, { actor: "app:invoicing", source: "erp" });
 
   return {
     createCustomer: (input) =>
@@ -47,7 +46,13 @@ export function invoicingApp({ db, crm, tenant }: InvoicingAppOptions): Invoicin
         const customer = await trx.selectFrom("customers").select("id").where("number", "=", input.customerNumber).executeTakeFirstOrThrow();
         const invoice = await trx
           .insertInto("invoices")
-          .values({ number: input.number, customer_id: customer.id, total_cents: input.totalCents, currency: input.currency, issued_at: input.issuedAt.toISOString() })
+          .values({
+            number: input.number,
+            customer_id: customer.id,
+            total_cents: input.totalCents,
+            currency: input.currency,
+            issued_at: input.issuedAt.toISOString(),
+          })
           .returning("id")
           .executeTakeFirstOrThrow();
         const t = crmIn(trx);

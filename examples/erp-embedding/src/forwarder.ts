@@ -22,7 +22,15 @@ export async function forwardCrmEvents(options: { db: Kysely<AppDatabase>; crm: 
         .values(
           events.map((e) => {
             const message = messageFor(e);
-            return { event_id: e.id, sequence: e.sequence, type: e.type, topic: message.topic, summary: message.summary, payload: JSON.stringify(e.payload), created_at: new Date().toISOString() };
+            return {
+              event_id: e.id,
+              sequence: e.sequence,
+              type: e.type,
+              topic: message.topic,
+              summary: message.summary,
+              payload: JSON.stringify(e.payload),
+              created_at: new Date().toISOString(),
+            };
           }),
         )
         .onConflict((oc) => oc.column("event_id").doNothing())

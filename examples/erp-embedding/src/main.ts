@@ -22,12 +22,17 @@ try {
   await app.bookInvoice({ number: `F-${suffix}-1`, customerNumber: `C-${suffix}`, totalCents: 125_000, currency: "EUR", issuedAt: new Date() });
   const failed = await app
     .bookInvoice({ number: `F-${suffix}-2`, customerNumber: "C-does-not-exist", totalCents: 1, currency: "EUR", issuedAt: new Date() })
-    .then(() => "booked", () => "rolled back: no invoice row, no CRM contact moment");
+    .then(
+      () => "booked",
+      () => "rolled back: no invoice row, no CRM contact moment",
+    );
   const timeline = await crm.tenant(tenant).interactions.timeline(relation.id);
   console.log(`Customer C-${suffix} is CRM relation ${relation.id} (${relation.name})`);
   console.log(`Timeline: ${timeline.items.map((i) => i.subject).join("; ")}`);
   console.log(`Invoice for an unknown customer: ${failed}`);
-  console.log(`Forwarded ${await forwardCrmEvents({ db, crm, tenant })} CRM events to erp_demo.outgoing_messages; again: ${await forwardCrmEvents({ db, crm, tenant })}`);
+  console.log(
+    `Forwarded ${await forwardCrmEvents({ db, crm, tenant })} CRM events to erp_demo.outgoing_messages; again: ${await forwardCrmEvents({ db, crm, tenant })}`,
+  );
 } finally {
   await db.destroy();
 }

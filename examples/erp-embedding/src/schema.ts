@@ -11,13 +11,17 @@ export interface AppDatabase {
 
 /** Creates the app's tables (idempotent). */
 export async function createAppSchema(db: Kysely<AppDatabase>): Promise<void> {
-  await db.schema.createTable("customers").ifNotExists()
+  await db.schema
+    .createTable("customers")
+    .ifNotExists()
     .addColumn("id", "serial", (c) => c.primaryKey())
     .addColumn("number", "text", (c) => c.notNull().unique())
     .addColumn("name", "text", (c) => c.notNull())
     .addColumn("email", "text")
     .execute();
-  await db.schema.createTable("invoices").ifNotExists()
+  await db.schema
+    .createTable("invoices")
+    .ifNotExists()
     .addColumn("id", "serial", (c) => c.primaryKey())
     .addColumn("number", "text", (c) => c.notNull().unique())
     .addColumn("customer_id", "integer", (c) => c.notNull().references("customers.id"))
@@ -25,13 +29,17 @@ export async function createAppSchema(db: Kysely<AppDatabase>): Promise<void> {
     .addColumn("currency", "text", (c) => c.notNull())
     .addColumn("issued_at", "timestamptz", (c) => c.notNull())
     .execute();
-  await db.schema.createTable("payments").ifNotExists()
+  await db.schema
+    .createTable("payments")
+    .ifNotExists()
     .addColumn("id", "serial", (c) => c.primaryKey())
     .addColumn("invoice_id", "integer", (c) => c.notNull().references("invoices.id"))
     .addColumn("amount_cents", "bigint", (c) => c.notNull())
     .addColumn("paid_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createTable("outgoing_messages").ifNotExists()
+  await db.schema
+    .createTable("outgoing_messages")
+    .ifNotExists()
     .addColumn("event_id", "text", (c) => c.primaryKey())
     .addColumn("sequence", "bigint", (c) => c.notNull())
     .addColumn("type", "text", (c) => c.notNull())

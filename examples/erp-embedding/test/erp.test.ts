@@ -56,7 +56,10 @@ describe.skipIf(!available)("example: ERP embedding", () => {
     // When the CRM half fails mid-command (after its 4th storage step), the app's invoice row goes too.
     await expect(
       db.transaction().execute(async (trx) => {
-        await trx.insertInto("invoices").values({ number: "F-2", customer_id: 1, total_cents: 1, currency: "EUR", issued_at: new Date().toISOString() }).execute();
+        await trx
+          .insertInto("invoices")
+          .values({ number: "F-2", customer_id: 1, total_cents: 1, currency: "EUR", issued_at: new Date().toISOString() })
+          .execute();
         const t = crm.withStorage(faultyStorage(postgresAdapter({ kysely: trx, schema: crmSchema }), 4).storage).tenant(tenant);
         await t.interactions.log({ kind: "purchase", occurredAt: new Date(), relationIds: [relation.id], externalKey: "erp:invoice:F-2" });
       }),
@@ -79,7 +82,10 @@ describe.skipIf(!available)("example: ERP embedding", () => {
     await app.createCustomer({ number: "C-2", name: "Beta BV" });
     expect(await forwardCrmEvents({ db, crm, tenant })).toBe(1);
     const rows = await db.selectFrom("outgoing_messages").select(["sequence", "type", "topic", "summary"]).orderBy("sequence").execute();
-    expect(rows.find((r) => r.type === "interaction.logged")).toMatchObject({ topic: "crm.contact-moments", summary: "interaction.logged: purchase Invoice F-1: EUR 99.50" });
+    expect(rows.find((r) => r.type === "interaction.logged")).toMatchObject({
+      topic: "crm.contact-moments",
+      summary: "interaction.logged: purchase Invoice F-1: EUR 99.50",
+    });
     expect(rows.at(-1)).toMatchObject({ type: "relation.created", topic: "crm.customers", summary: "relation.created: Beta BV (customer)" });
     expect(rows.map((r) => Number(r.sequence))).toEqual(Array.from({ length: events.length + 1 }, (_, i) => i + 1));
     expect(await crm.tenant(tenant).outbox.checkpoint("erp-forwarder")).toBe(events.length + 1);

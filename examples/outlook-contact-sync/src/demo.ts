@@ -24,7 +24,7 @@ export function seedFake(graph: FakeGraph, address: string, contacts = 200, mess
     });
   }
   for (let i = 0; i < messages; i++) {
-    const other = `contact${i % contacts}@client${i % contacts % 4}.example`;
+    const other = `contact${i % contacts}@client${(i % contacts) % 4}.example`;
     const inbound = i % 3 !== 0;
     graph.mailboxes.sendMail({
       from: inbound ? other : address,
@@ -79,14 +79,20 @@ export async function runDemo(storage: StorageAdapter, mailbox: Mailbox, log: (l
     if (remote) mailbox.graph.mailboxes.updateContact(mailbox.address, remote.id, { displayName: "Contact 2 (renamed in Outlook)" });
     log(`\nIn Outlook: renamed "Contact 2". In the CRM: gave "${someone.name}" a mobile number.`);
   }
-  if (someone) await tenant.relations.update(someone.id, { phones: [...someone.phones.map((p) => ({ number: p.number, ...(p.label ? { label: p.label } : {}) })), { number: "06 12345678", label: "mobile" }] }, { expectedVersion: someone.version });
+  if (someone)
+    await tenant.relations.update(
+      someone.id,
+      { phones: [...someone.phones.map((p) => ({ number: p.number, ...(p.label ? { label: p.label } : {}) })), { number: "06 12345678", label: "mobile" }] },
+      { expectedVersion: someone.version },
+    );
 
   const events: SyncEvent[] = [];
   const second = await engine((e) => events.push(e)).run();
   log("\nSecond sync:");
   for (const e of events) {
     if (e.type === "pushed") log(`  pushed ${e.op} of ${e.entityId} to Outlook contact ${e.externalId.slice(0, 12)}…`);
-    if (e.type === "page" && e.created + e.updated + e.deleted > 0) log(`  pulled ${e.resource}: ${e.created} created, ${e.updated} updated, ${e.deleted} deleted`);
+    if (e.type === "page" && e.created + e.updated + e.deleted > 0)
+      log(`  pulled ${e.resource}: ${e.created} created, ${e.updated} updated, ${e.deleted} deleted`);
   }
   log(`  status ${second.status}, ${second.pushed} pushed`);
   const renamed = await tenant.relations.search({ namePrefix: "Contact 2 (renamed", limit: 1 });
@@ -94,6 +100,8 @@ export async function runDemo(storage: StorageAdapter, mailbox: Mailbox, log: (l
 
   log("\nSync state:");
   for (const s of await engine().states()) {
-    log(`  ${s.resource.padEnd(15)} ${s.stage.padEnd(12)} items ${String(s.totals.items).padStart(5)}  last success ${s.lastSuccessAt ?? "never"}  failures ${s.failureCount}`);
+    log(
+      `  ${s.resource.padEnd(15)} ${s.stage.padEnd(12)} items ${String(s.totals.items).padStart(5)}  last success ${s.lastSuccessAt ?? "never"}  failures ${s.failureCount}`,
+    );
   }
 }

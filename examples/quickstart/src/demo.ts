@@ -38,60 +38,129 @@ export async function runDemo(storage: StorageAdapter, print: (line: string) => 
   await acme.links.create({ kind: "parent_organisation", organisationId: bakery.relation.id, parentId: holding.id });
 
   // People and a household.
-  const anna = await acme.relations.create({ kind: "person", givenName: "Anna", familyName: "de Vries", emails: ["anna@goudenkorst.nl"], phones: ["06 12 34 56 78"], attributes: { newsletter: true } });
+  const anna = await acme.relations.create({
+    kind: "person",
+    givenName: "Anna",
+    familyName: "de Vries",
+    emails: ["anna@goudenkorst.nl"],
+    phones: ["06 12 34 56 78"],
+    attributes: { newsletter: true },
+  });
   const piet = await acme.relations.create({ kind: "person", givenName: "Piet", familyName: "de Vries", emails: ["piet@devries.example"] });
   const household = await acme.relations.create({ kind: "household", name: "Familie de Vries", lifecycle: "customer" });
-  await acme.links.create({ kind: "employment", personId: anna.id, organisationId: bakery.relation.id, role: "decision maker", jobTitle: "Owner", validFrom: "2015-03-01" });
+  await acme.links.create({
+    kind: "employment",
+    personId: anna.id,
+    organisationId: bakery.relation.id,
+    role: "decision maker",
+    jobTitle: "Owner",
+    validFrom: "2015-03-01",
+  });
   await acme.links.create({ kind: "household_member", personId: anna.id, householdId: household.id });
   await acme.links.create({ kind: "household_member", personId: piet.id, householdId: household.id });
 
   // Contact moments: a call with Anna, an imported e-mail (imported twice: stored once), a visit to the bakery.
-  await acme.interactions.log({ kind: "call", direction: "outbound", channel: "phone", occurredAt: "2026-11-02T09:30:00+01:00", subject: "Christmas order", outcome: "quote requested", relationIds: [anna.id] });
+  await acme.interactions.log({
+    kind: "call",
+    direction: "outbound",
+    channel: "phone",
+    occurredAt: "2026-11-02T09:30:00+01:00",
+    subject: "Christmas order",
+    outcome: "quote requested",
+    relationIds: [anna.id],
+  });
   const email = {
     kind: "email",
     direction: "inbound",
     channel: "email",
     occurredAt: "2026-11-03T14:05:00+01:00",
     subject: "Re: Christmas order",
-    participants: [{ role: "from", relationId: anna.id, address: "anna@goudenkorst.nl", name: "Anna de Vries" }, { role: "to", address: "sales@wholesaler.example" }],
+    participants: [
+      { role: "from", relationId: anna.id, address: "anna@goudenkorst.nl", name: "Anna de Vries" },
+      { role: "to", address: "sales@wholesaler.example" },
+    ],
     externalKey: "<5f2c1a@goudenkorst.nl>",
   } as const;
   const first = await acme.interactions.log(email);
   const again = await acme.interactions.log(email);
-  await acme.interactions.log({ kind: "meeting", channel: "in_person", occurredAt: "2026-11-10T10:00:00+01:00", subject: "Tasting of the new range", relationIds: [bakery.relation.id] });
+  await acme.interactions.log({
+    kind: "meeting",
+    channel: "in_person",
+    occurredAt: "2026-11-10T10:00:00+01:00",
+    subject: "Tasting of the new range",
+    relationIds: [bakery.relation.id],
+  });
   const renamed = await acme.relations.update(anna.id, { phones: ["+31 6 12345678", "020 555 0124"] }, { expectedVersion: anna.version });
 
   print(`Kaartenbak quickstart (tenant ${acme.tenantId}, ${storage.id})\n`);
   print("Relations");
   const relations = [holding, (await acme.relations.get(bakery.relation.id))!, renamed, piet, household];
-  print(table(["kind", "name", "lifecycle", "primary e-mail", "phones", "v"], relations.map((r) => [r.kind, r.name, r.lifecycle, r.emails.find((e) => e.primary)?.address ?? "", r.phones.map((p) => p.number).join(", "), String(r.version)])));
+  print(
+    table(
+      ["kind", "name", "lifecycle", "primary e-mail", "phones", "v"],
+      relations.map((r) => [
+        r.kind,
+        r.name,
+        r.lifecycle,
+        r.emails.find((e) => e.primary)?.address ?? "",
+        r.phones.map((p) => p.number).join(", "),
+        String(r.version),
+      ]),
+    ),
+  );
 
   print("\nLinks of Anna de Vries");
   const links = await acme.links.list(anna.id);
-  print(table(["kind", "to", "role", "job title", "since"], await Promise.all(links.map(async (l) => {
-    const other = l.kind === "employment" ? l.organisationId : l.kind === "household_member" ? l.householdId : l.parentId;
-    return [l.kind, (await acme.relations.get(other))?.name ?? other, l.role ?? "", l.kind === "employment" ? l.jobTitle ?? "" : "", l.validFrom ?? ""];
-  }))));
+  print(
+    table(
+      ["kind", "to", "role", "job title", "since"],
+      await Promise.all(
+        links.map(async (l) => {
+          const other = l.kind === "employment" ? l.organisationId : l.kind === "household_member" ? l.householdId : l.parentId;
+          return [l.kind, (await acme.relations.get(other))?.name ?? other, l.role ?? "", l.kind === "employment" ? (l.jobTitle ?? "") : "", l.validFrom ?? ""];
+        }),
+      ),
+    ),
+  );
 
-  print(`\nImporting the same e-mail twice: first created=${first.created}, second created=${again.created} (same id: ${first.interaction.id === again.interaction.id})`);
+  print(
+    `\nImporting the same e-mail twice: first created=${first.created}, second created=${again.created} (same id: ${first.interaction.id === again.interaction.id})`,
+  );
 
   print("\nTimeline of Bakkerij de Gouden Korst, rolled up with its people (newest first)");
   const timeline = await acme.interactions.timeline(bakery.relation.id, { rollUp: true, limit: 10 });
-  print(table(["when (UTC)", "kind", "direction", "subject", "outcome"], timeline.items.map((i) => [i.occurredAt.slice(0, 16).replace("T", " "), i.kind, i.direction ?? "", i.subject ?? "", i.outcome ?? ""])));
+  print(
+    table(
+      ["when (UTC)", "kind", "direction", "subject", "outcome"],
+      timeline.items.map((i) => [i.occurredAt.slice(0, 16).replace("T", " "), i.kind, i.direction ?? "", i.subject ?? "", i.outcome ?? ""]),
+    ),
+  );
 
   print("\nLookups");
   print(`  by e-mail "ANNA@goudenkorst.nl" -> ${(await acme.relations.findByEmail("ANNA@goudenkorst.nl")).map((r) => r.name).join(", ")}`);
   print(`  by phone "0612345678"          -> ${(await acme.relations.findByPhone("0612345678")).map((r) => r.name).join(", ")}`);
-  print(`  by name prefix "de vr"          -> ${(await acme.relations.search({ namePrefix: "de vr" })).map((r) => r.name).join(", ") || "(names start with the given name)"}`);
+  print(
+    `  by name prefix "de vr"          -> ${(await acme.relations.search({ namePrefix: "de vr" })).map((r) => r.name).join(", ") || "(names start with the given name)"}`,
+  );
   print(`  by name prefix "bakkerij"       -> ${(await acme.relations.search({ namePrefix: "bakkerij" })).map((r) => r.name).join(", ")}`);
   print(`  by ERP number DEB-1042          -> ${(await acme.relations.findByExternalRef("erp", "DEB-1042"))?.name}`);
 
   print("\nHistory of Anna de Vries");
-  print(table(["v", "action", "actor", "changed fields"], (await acme.history.list("relation", anna.id)).map((h) => [String(h.version), h.action, h.actor, Object.keys(h.changes).join(", ")])));
+  print(
+    table(
+      ["v", "action", "actor", "changed fields"],
+      (await acme.history.list("relation", anna.id)).map((h) => [String(h.version), h.action, h.actor, Object.keys(h.changes).join(", ")]),
+    ),
+  );
 
   print("\nOutbox (what a consumer would forward to other systems)");
   const events = await acme.outbox.poll("demo-forwarder", { limit: 100 });
-  print(table(["seq", "event", "entity"], events.map((e) => [String(e.sequence), e.type, e.entityId.slice(0, 8)])));
+  print(
+    table(
+      ["seq", "event", "entity"],
+      events.map((e) => [String(e.sequence), e.type, e.entityId.slice(0, 8)]),
+    ),
+  );
   const last = events[events.length - 1];
   if (last) await acme.outbox.acknowledge("demo-forwarder", last.sequence);
   print(`\nAcknowledged up to ${await acme.outbox.checkpoint("demo-forwarder")}; ${(await acme.outbox.poll("demo-forwarder")).length} events left to forward.`);

@@ -10,7 +10,8 @@ import { runDemo } from "./demo.js";
  */
 function openStorage(): { storage: StorageAdapter; where: string } {
   const url = process.env.DATABASE_URL;
-  if (url) return { storage: postgresAdapter({ connectionString: url, schema: "crm_demo" }), where: `Postgres ${url.replace(/:[^:@/]*@/, ":***@")}, schema crm_demo` };
+  if (url)
+    return { storage: postgresAdapter({ connectionString: url, schema: "crm_demo" }), where: `Postgres ${url.replace(/:[^:@/]*@/, ":***@")}, schema crm_demo` };
   const filename = process.env.KAARTENBAK_DEMO_DB ?? "kaartenbak-demo.db";
   return { storage: sqliteAdapter({ database: new Database(filename) }), where: `SQLite database ${filename}` };
 }

@@ -33,7 +33,11 @@ describe("quickstart demo", () => {
     expect(out).toMatch(/Café de Hoek\s+\S+\s+300\s+1\s+EUR 125\.00\s+2\s+2\s+2\s+222/);
     const segment = (await t.segments.list()).find((s) => s.name === "Newsletter audience")!;
     const [campaign] = await t.campaigns.list();
-    expect((await t.campaigns.members(campaign!.id, { status: "excluded" })).items.map((m) => m.reason).sort()).toEqual(["no_address", "opted_out", "suppressed"]);
+    expect((await t.campaigns.members(campaign!.id, { status: "excluded" })).items.map((m) => m.reason).sort()).toEqual([
+      "no_address",
+      "opted_out",
+      "suppressed",
+    ]);
     expect(await t.segments.countMembers(segment.id)).toBe(5);
     await storage.close();
   });

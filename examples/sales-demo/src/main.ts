@@ -10,7 +10,11 @@ import { runSalesDemo } from "./demo.js";
  */
 function openStorage(): { storage: StorageAdapter; where: string } {
   const url = process.env.DATABASE_URL;
-  if (url) return { storage: postgresAdapter({ connectionString: url, schema: "crm_sales_demo" }), where: `Postgres ${url.replace(/:[^:@/]*@/, ":***@")}, schema crm_sales_demo` };
+  if (url)
+    return {
+      storage: postgresAdapter({ connectionString: url, schema: "crm_sales_demo" }),
+      where: `Postgres ${url.replace(/:[^:@/]*@/, ":***@")}, schema crm_sales_demo`,
+    };
   const filename = process.env.KAARTENBAK_DEMO_DB ?? ":memory:";
   return { storage: sqliteAdapter({ database: new Database(filename) }), where: `SQLite database ${filename}` };
 }

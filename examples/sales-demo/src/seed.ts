@@ -38,7 +38,11 @@ export async function seedSalesHistory(t: TenantCrm, clock: DemoClock): Promise<
     ],
   });
   const [lead, qualified, proposal, negotiation] = pipeline.stages;
-  for (const [code, label] of [["price", "Too expensive"], ["competitor", "Chose a competitor"], ["no-budget", "No budget this year"]] as const) {
+  for (const [code, label] of [
+    ["price", "Too expensive"],
+    ["competitor", "Chose a competitor"],
+    ["no-budget", "No budget this year"],
+  ] as const) {
     await t.lostReasons.define({ code, label });
   }
   const oven = await t.products.create({ code: "OVN-200", name: "Deck oven, 2 decks", unitPrice: 1_250_000, currency: "EUR", taxRate: "21" });
@@ -53,7 +57,17 @@ export async function seedSalesHistory(t: TenantCrm, clock: DemoClock): Promise<
   const anna = await t.relations.create({ kind: "person", givenName: "Anna", familyName: "de Vries", emails: ["anna@goudenkorst.nl"] });
 
   const deal = (title: string, relationId: string, ownerId: string, amount: number, currency: string, expectedCloseDate: string | null, stageId?: string) =>
-    t.deals.create({ title, relationId, ownerId, amount, currency, expectedCloseDate, pipelineId: pipeline.id, source: "trade fair", ...(stageId ? { stageId } : {}) });
+    t.deals.create({
+      title,
+      relationId,
+      ownerId,
+      amount,
+      currency,
+      expectedCloseDate,
+      pipelineId: pipeline.id,
+      source: "trade fair",
+      ...(stageId ? { stageId } : {}),
+    });
   let ovenDeal = await deal("Deck oven for the new shop", korst.id, "user:sanne", 1_335_000, "EUR", "2026-02-27");
   ovenDeal = await t.deals.update(ovenDeal.id, { contactIds: [anna.id] }, { expectedVersion: ovenDeal.version });
   let rolls = await deal("Breakfast rolls, daily", hotel.id, "user:joris", 240_000, "EUR", "2026-02-13");
@@ -66,7 +80,14 @@ export async function seedSalesHistory(t: TenantCrm, clock: DemoClock): Promise<
   clock.wait(2);
   ovenDeal = await move(ovenDeal, qualified!.id);
   rolls = await move(rolls, qualified!.id);
-  await t.interactions.log({ kind: "meeting", channel: "in_person", occurredAt: clock.now(), subject: "Oven demo at the showroom", relationIds: [anna.id], dealIds: [ovenDeal.id] });
+  await t.interactions.log({
+    kind: "meeting",
+    channel: "in_person",
+    occurredAt: clock.now(),
+    subject: "Oven demo at the showroom",
+    relationIds: [anna.id],
+    dealIds: [ovenDeal.id],
+  });
   clock.wait(4);
   ovenDeal = await move(ovenDeal, proposal!.id);
   subscription = await move(subscription, qualified!.id);
@@ -78,11 +99,30 @@ export async function seedSalesHistory(t: TenantCrm, clock: DemoClock): Promise<
     dealId: ovenDeal.id,
     title: "Deck oven with installation",
     validUntil: "2026-02-28",
-    lines: [{ productId: oven.id, quantity: 1 }, { productId: install.id, quantity: "1.5" }],
+    lines: [
+      { productId: oven.id, quantity: 1 },
+      { productId: install.id, quantity: "1.5" },
+    ],
   });
   clock.wait(3);
-  await t.interactions.log({ kind: "call", direction: "inbound", occurredAt: clock.now(), subject: "Asks for a discount on the oven", relationIds: [anna.id], dealIds: [ovenDeal.id] });
-  const revised = await t.quotes.revise(draft.id, { lines: [{ productId: oven.id, quantity: 1, discount: "5" }, { productId: install.id, quantity: "1.5" }] }, { expectedVersion: draft.version });
+  await t.interactions.log({
+    kind: "call",
+    direction: "inbound",
+    occurredAt: clock.now(),
+    subject: "Asks for a discount on the oven",
+    relationIds: [anna.id],
+    dealIds: [ovenDeal.id],
+  });
+  const revised = await t.quotes.revise(
+    draft.id,
+    {
+      lines: [
+        { productId: oven.id, quantity: 1, discount: "5" },
+        { productId: install.id, quantity: "1.5" },
+      ],
+    },
+    { expectedVersion: draft.version },
+  );
   const sent = await t.quotes.send(revised.id, { expectedVersion: revised.version });
   ovenDeal = await move(ovenDeal, negotiation!.id);
   await move(espresso, proposal!.id);
@@ -93,7 +133,15 @@ export async function seedSalesHistory(t: TenantCrm, clock: DemoClock): Promise<
   await t.deals.markLost(secondOven.id, { reason: "price" }, { expectedVersion: secondOven.version });
 
   // Revenue the ERP invoiced directly; importing it twice records it once.
-  const erpOrder = { relationId: hotel.id, orderDate: "2026-01-20", currency: "EUR", netAmount: 182_500, taxAmount: 16_425, description: "Rolls, January", externalRef: { system: "erp", externalId: "SO-2026-0042" } };
+  const erpOrder = {
+    relationId: hotel.id,
+    orderDate: "2026-01-20",
+    currency: "EUR",
+    netAmount: 182_500,
+    taxAmount: 16_425,
+    description: "Rolls, January",
+    externalRef: { system: "erp", externalId: "SO-2026-0042" },
+  };
   await t.orders.record(erpOrder);
   await t.orders.record(erpOrder);
 

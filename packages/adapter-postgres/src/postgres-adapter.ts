@@ -105,7 +105,10 @@ export function postgresAdapter(options: PostgresAdapterOptions): StorageAdapter
   checkConnection(options);
   const schema = options.schema ?? DEFAULT_SCHEMA;
   if (typeof schema !== "string" || !SCHEMA.test(schema)) {
-    throw configurationError(`Invalid option schema: ${JSON.stringify(schema)}; use lower-case letters, digits and _ (at most 63, not starting with a digit)`, "invalid_options");
+    throw configurationError(
+      `Invalid option schema: ${JSON.stringify(schema)}; use lower-case letters, digits and _ (at most 63, not starting with a digit)`,
+      "invalid_options",
+    );
   }
   if (options.rowLevelSecurity !== undefined && typeof options.rowLevelSecurity !== "boolean") {
     throw configurationError(`Invalid option rowLevelSecurity: ${JSON.stringify(options.rowLevelSecurity)}; expected true or false`, "invalid_options");

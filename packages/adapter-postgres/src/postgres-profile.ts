@@ -79,9 +79,13 @@ function member(json: Expression<unknown>, path: readonly string[]): RawBuilder<
  * literally.
  */
 export const postgresFilters: FilterFunctions = {
-  jsonText: (json, path) => sql<string | null>`((case when jsonb_typeof(${member(json, path)}) = 'string' then ${member(json, path)} #>> '{}' end) collate "C")`,
+  jsonText: (json, path) =>
+    sql<string | null>`((case when jsonb_typeof(${member(json, path)}) = 'string' then ${member(json, path)} #>> '{}' end) collate "C")`,
   jsonNumber: (json, path) => sql<number | null>`(case when jsonb_typeof(${member(json, path)}) = 'number' then (${member(json, path)} #>> '{}')::numeric end)`,
-  jsonBoolean: (json, path) => sql<number | null>`(case when jsonb_typeof(${member(json, path)}) = 'boolean' then (case when (${member(json, path)} #>> '{}') = 'true' then 1 else 0 end) end)`,
+  jsonBoolean: (json, path) =>
+    sql<
+      number | null
+    >`(case when jsonb_typeof(${member(json, path)}) = 'boolean' then (case when (${member(json, path)} #>> '{}') = 'true' then 1 else 0 end) end)`,
   jsonArrayLength: (json) => sql<number>`jsonb_array_length(${json})`,
   contains: (haystack, needle) => sql<boolean>`(strpos(${haystack}, cast(${needle} as text)) > 0)`,
 };

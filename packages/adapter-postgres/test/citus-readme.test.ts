@@ -24,7 +24,9 @@ function snippet(): string {
 
 /** Every `create_distributed_table(...)` call of the snippet: table, column, co-location. */
 function calls() {
-  const statements = snippet().split("\n").filter((l) => l.trim() !== "" && !l.trim().startsWith("--"));
+  const statements = snippet()
+    .split("\n")
+    .filter((l) => l.trim() !== "" && !l.trim().startsWith("--"));
   return statements.map((statement) => {
     const m = /^select create_distributed_table\('crm\.(\w+)', '(\w+)'(?:, colocate_with => 'crm\.(\w+)')?\);$/.exec(statement.trim());
     expect(m, `a create_distributed_table statement: ${statement}`).not.toBeNull();

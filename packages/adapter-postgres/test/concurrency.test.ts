@@ -34,7 +34,11 @@ describe.skipIf(!postgresAvailable)(`postgres: ${WRITERS} writers × ${UPDATES} 
         for (;;) {
           const current = (await t.relations.get(id))!;
           try {
-            await t.relations.update(id, { attributes: { counter: (current.attributes.counter as number) + 1 } }, { expectedVersion: current.version, actor: `writer:${w}` });
+            await t.relations.update(
+              id,
+              { attributes: { counter: (current.attributes.counter as number) + 1 } },
+              { expectedVersion: current.version, actor: `writer:${w}` },
+            );
             break;
           } catch (error) {
             // A stale optimistic write (reload and re-apply), or the database too busy (retry as is).

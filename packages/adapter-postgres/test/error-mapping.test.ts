@@ -12,7 +12,9 @@ describe.skipIf(!postgresAvailable)("postgres: native error mapping", () => {
   beforeAll(async () => {
     await pool.query(`create schema ${schema}`);
     await pool.query(`create table ${schema}.parent (id int primary key)`);
-    await pool.query(`create table ${schema}.child (id int primary key, parent_id int references ${schema}.parent (id), qty int check (qty > 0), name text not null default 'x')`);
+    await pool.query(
+      `create table ${schema}.child (id int primary key, parent_id int references ${schema}.parent (id), qty int check (qty > 0), name text not null default 'x')`,
+    );
     await pool.query(`insert into ${schema}.parent values (1), (2)`);
   });
   afterAll(async () => {
@@ -21,7 +23,10 @@ describe.skipIf(!postgresAvailable)("postgres: native error mapping", () => {
   });
 
   async function failure(run: () => Promise<unknown>): Promise<CrmError> {
-    const error = await run().then(() => undefined, (e: unknown) => e);
+    const error = await run().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error, "the statement should have failed").toBeDefined();
     const mapped = classifyPostgresError(error);
     expect(mapped, `unmapped: ${(error as Error).message}`).toBeInstanceOf(CrmError);
@@ -76,8 +81,14 @@ describe.skipIf(!postgresAvailable)("postgres: native error mapping", () => {
       await b.query("begin");
       await a.query(`update ${schema}.parent set id = id where id = 1`);
       await b.query(`update ${schema}.parent set id = id where id = 2`);
-      const first = a.query(`update ${schema}.parent set id = id where id = 2`).then(() => undefined, (e: unknown) => e);
-      const second = b.query(`update ${schema}.parent set id = id where id = 1`).then(() => undefined, (e: unknown) => e);
+      const first = a.query(`update ${schema}.parent set id = id where id = 2`).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const second = b.query(`update ${schema}.parent set id = id where id = 1`).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       const errors = (await Promise.all([first, second])).filter(Boolean);
       expect(errors).toHaveLength(1);
       expect(classifyPostgresError(errors[0])).toMatchObject({ code: "BUSY", retryable: true, details: { reason: "deadlock", retryable: true } });
@@ -112,17 +123,31 @@ describe.skipIf(!postgresAvailable)("postgres: native error mapping", () => {
   it("an unmigrated schema through the adapter and the CRM → CONFIGURATION not_migrated", async () => {
     const empty = freshSchema("kb_err_empty");
     const storage = postgresAdapter({ pool, schema: empty });
-    const direct = await storage.transaction("acme", (s) => s.attributeModels.latest()).then(() => undefined, (e: unknown) => e);
+    const direct = await storage
+      .transaction("acme", (s) => s.attributeModels.latest())
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(isCrmError(direct, "CONFIGURATION")).toBe(true);
     expect(direct).toMatchObject({ details: { reason: "not_migrated" } });
     expect((direct as Error).message).toMatch(new RegExp(`missing in schema "${empty}": call storage\\.migrate\\(\\) \\(or crm\\.migrate\\(\\)\\) first`));
-    const viaCrm = await createCrm({ storage }).tenant("acme").relations.create({ kind: "organisation", name: "A" }).then(() => undefined, (e: unknown) => e);
+    const viaCrm = await createCrm({ storage })
+      .tenant("acme")
+      .relations.create({ kind: "organisation", name: "A" })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(viaCrm).toMatchObject({ code: "CONFIGURATION", details: { reason: "not_migrated" } });
   });
 
   it("leaves other errors to the store (STORAGE)", async () => {
     // A missing table that is not Kaartenbak's is not a missing migration.
-    const hostTable = await pool.query(`select * from ${schema}.no_such_table`).then(() => undefined, (e: unknown) => e);
+    const hostTable = await pool.query(`select * from ${schema}.no_such_table`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((hostTable as { code?: string }).code).toBe("42P01");
     expect(classifyPostgresError(hostTable)).toBeUndefined();
     expect(classifyPostgresError({ code: "42P01", message: "relation does not exist" })).toBeUndefined();

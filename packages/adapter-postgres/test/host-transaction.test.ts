@@ -21,7 +21,12 @@ describe.skipIf(!postgresAvailable)("postgres: CRM commands inside the host's tr
     const storage = postgresAdapter({ pool, schema });
     await storage.migrate();
     crm = createCrm({ storage, defaultRegion: "NL" });
-    await db.schema.createTable("invoices").addColumn("id", "integer", (c) => c.primaryKey()).addColumn("customer", "text").addColumn("amount_cents", "integer").execute();
+    await db.schema
+      .createTable("invoices")
+      .addColumn("id", "integer", (c) => c.primaryKey())
+      .addColumn("customer", "text")
+      .addColumn("amount_cents", "integer")
+      .execute();
   });
   afterAll(async () => {
     await dropSchema(pool, schema);
@@ -30,7 +35,12 @@ describe.skipIf(!postgresAvailable)("postgres: CRM commands inside the host's tr
 
   async function crmCounts(tenant: string) {
     const count = async (table: string) => Number((await pool.query(`select count(*) from ${schema}.${table} where tenant_id = $1`, [tenant])).rows[0].count);
-    return { relations: await count("kb_relations"), interactions: await count("kb_interactions"), history: await count("kb_history"), outbox: await count("kb_outbox") };
+    return {
+      relations: await count("kb_relations"),
+      interactions: await count("kb_interactions"),
+      history: await count("kb_history"),
+      outbox: await count("kb_outbox"),
+    };
   }
 
   it("host rollback removes the CRM rows, history and outbox events with the host's own rows", async () => {
@@ -65,9 +75,17 @@ describe.skipIf(!postgresAvailable)("postgres: CRM commands inside the host's tr
       const t = crm.withStorage(postgresAdapter({ kysely: trx, schema })).tenant("host-savepoint");
       const a = await t.relations.create({ kind: "organisation", name: "A", externalRefs: [{ system: "erp", externalId: "X" }] });
       // Bypass the service's pre-check so the database itself refuses (a real statement error).
-      const failed = await t.relations.create({ kind: "organisation", name: "B" }).then(async (b) =>
-        postgresAdapter({ kysely: trx, schema }).transaction("host-savepoint", (store) => store.relations.insert({ ...b, id: "dup", externalRefs: a.externalRefs })),
-      ).then(() => undefined, (e: unknown) => e);
+      const failed = await t.relations
+        .create({ kind: "organisation", name: "B" })
+        .then(async (b) =>
+          postgresAdapter({ kysely: trx, schema }).transaction("host-savepoint", (store) =>
+            store.relations.insert({ ...b, id: "dup", externalRefs: a.externalRefs }),
+          ),
+        )
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(isCrmError(failed, "DUPLICATE")).toBe(true);
       // The transaction is still usable: without the savepoint Postgres would refuse every further statement.
       await t.interactions.log({ kind: "note", occurredAt: new Date(), relationIds: [a.id] });
@@ -79,7 +97,13 @@ describe.skipIf(!postgresAvailable)("postgres: CRM commands inside the host's tr
 
   it("refuses to migrate inside a host transaction when the schema is behind", async () => {
     const other = freshSchema("kb_host_empty");
-    const error = await db.transaction().execute((trx) => postgresAdapter({ kysely: trx, schema: other }).migrate()).then(() => undefined, (e: unknown) => e);
+    const error = await db
+      .transaction()
+      .execute((trx) => postgresAdapter({ kysely: trx, schema: other }).migrate())
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(isCrmError(error)).toBe(true);
     expect((error as CrmError).details.reason).toBe("migrate_in_transaction");
     await dropSchema(pool, other);
@@ -137,16 +161,23 @@ describe.skipIf(!postgresAvailable)("postgres: storage.bind(trx) keeps schema an
     const found: Record<string, number> = {};
     for (const { table_schema } of rows) {
       // Other test files create and drop their schemas concurrently: a vanished one holds nothing.
-      const n = await admin
-        .query(`select count(*) from "${table_schema}".kb_relations where tenant_id = $1`, [tenantId])
-        .then((r) => Number(r.rows[0].count), (e: { code?: string }) => (e.code === "42P01" || e.code === "3F000" ? 0 : Promise.reject(e)));
+      const n = await admin.query(`select count(*) from "${table_schema}".kb_relations where tenant_id = $1`, [tenantId]).then(
+        (r) => Number(r.rows[0].count),
+        (e: { code?: string }) => (e.code === "42P01" || e.code === "3F000" ? 0 : Promise.reject(e)),
+      );
       if (n > 0) found[table_schema] = n;
     }
     return found;
   }
   async function counts(tenantId: string) {
-    const count = async (table: string) => Number((await admin.query(`select count(*) from ${schema}.${table} where tenant_id = $1`, [tenantId])).rows[0].count);
-    return { relations: await count("kb_relations"), interactions: await count("kb_interactions"), history: await count("kb_history"), outbox: await count("kb_outbox") };
+    const count = async (table: string) =>
+      Number((await admin.query(`select count(*) from ${schema}.${table} where tenant_id = $1`, [tenantId])).rows[0].count);
+    return {
+      relations: await count("kb_relations"),
+      interactions: await count("kb_interactions"),
+      history: await count("kb_history"),
+      outbox: await count("kb_outbox"),
+    };
   }
   const invoice = async (id: number) => (await admin.query(`select id from ${hostSchema}.invoices where id = $1`, [id])).rows;
 
@@ -162,7 +193,10 @@ describe.skipIf(!postgresAvailable)("postgres: storage.bind(trx) keeps schema an
       await t.interactions.log({ kind: "purchase", occurredAt: new Date(), relationIds: [org.id], subject: "Invoice 1" });
 
       // Still inside the host's transaction, on its connection, as the application role:
-      const inside = await sql<{ who: string; tenant: string | null }>`select current_user as who, current_setting('kaartenbak.tenant_id', true) as tenant`.execute(trx);
+      const inside = await sql<{
+        who: string;
+        tenant: string | null;
+      }>`select current_user as who, current_setting('kaartenbak.tenant_id', true) as tenant`.execute(trx);
       expect(inside.rows).toEqual([{ who: role, tenant: mine }]);
       // The policies apply: the other tenant's committed row is invisible, this tenant's uncommitted one is there.
       const visible = await sql<{ tenant_id: string; name: string }>`select tenant_id, name from ${sql.table(`${schema}.kb_relations`)}`.execute(trx);
@@ -197,8 +231,16 @@ describe.skipIf(!postgresAvailable)("postgres: storage.bind(trx) keeps schema an
     // The control for the tests above: a bound adapter that dropped `rowLevelSecurity` fails here.
     const error = await host
       .transaction()
-      .execute((trx) => crm.withStorage(postgresAdapter({ pool: app, schema }).bind(trx)).tenant(tenant("plain")).relations.create({ kind: "organisation", name: "No context" }))
-      .then(() => undefined, (e: unknown) => e);
+      .execute((trx) =>
+        crm
+          .withStorage(postgresAdapter({ pool: app, schema }).bind(trx))
+          .tenant(tenant("plain"))
+          .relations.create({ kind: "organisation", name: "No context" }),
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(isCrmError(error)).toBe(true);
     expect(((error as CrmError).cause as { code?: string }).code).toBe("42501");
   });
@@ -240,7 +282,10 @@ describe.skipIf(!postgresAvailable)("postgres: storage.bind(trx) keeps schema an
       const error = await adminDb
         .transaction()
         .execute((trx) => crm.withStorage(lazy.bind(trx)).tenant(tenant("lazy")).relations.create({ kind: "organisation", name: "Too early" }))
-        .then(() => undefined, (e: unknown) => e);
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(isCrmError(error, "CONFIGURATION")).toBe(true);
       expect((error as CrmError).details.reason).toBe("not_migrated");
       expect((error as Error).message).toBe(`The Kaartenbak tables are missing in schema "${empty}": call storage.migrate() (or crm.migrate()) first`);

@@ -61,7 +61,12 @@ describe.skipIf(!postgresAvailable)("postgres: migrations", () => {
     const schema = freshSchema("kb_mig_explicit");
     schemas.push(schema);
     const storage = postgresAdapter({ pool, schema });
-    const error = await storage.transaction("acme", (s) => s.relations.get("r1")).then(() => undefined, (e: unknown) => e);
+    const error = await storage
+      .transaction("acme", (s) => s.relations.get("r1"))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(isCrmError(error, "CONFIGURATION")).toBe(true);
     expect((error as CrmError).details.reason).toBe("not_migrated");
     expect((error as Error).message).toContain(`schema "${schema}": call storage.migrate()`);
@@ -91,7 +96,10 @@ describe.skipIf(!postgresAvailable)("postgres: migrations", () => {
       } catch (e) {
         error = e;
       }
-      expect(isCrmError(error, "CONFIGURATION"), JSON.stringify(options, (k, v) => (k === "pool" ? "<pool>" : v))).toBe(true);
+      expect(
+        isCrmError(error, "CONFIGURATION"),
+        JSON.stringify(options, (k, v) => (k === "pool" ? "<pool>" : v)),
+      ).toBe(true);
       expect((error as CrmError).details.reason).toBe("invalid_options");
       expect((error as Error).message).toMatch(message);
     }

@@ -23,7 +23,10 @@ export function rawAccess(pool: pg.Pool, schema: string): RawAccess {
     async rows(table, where) {
       const keys = Object.keys(where);
       const clause = keys.length ? ` where ${keys.map((k, i) => `${k} = $${i + 1}`).join(" and ")}` : "";
-      const result = await pool.query(`select * from ${schema}.${table}${clause}`, keys.map((k) => where[k]));
+      const result = await pool.query(
+        `select * from ${schema}.${table}${clause}`,
+        keys.map((k) => where[k]),
+      );
       return result.rows as Record<string, unknown>[];
     },
   };

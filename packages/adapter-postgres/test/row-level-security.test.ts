@@ -70,9 +70,10 @@ describe.skipIf(!postgresAvailable)("postgres: row-level security", () => {
       await client.query(`set role ${role}`);
       await client.query("begin");
       await client.query(`select set_config('kaartenbak.tenant_id', 'rls-b', true)`);
-      const error = await client
-        .query(`insert into ${schema}.kb_counters (tenant_id, name, value) values ('rls-a', 'x', 1)`)
-        .then(() => undefined, (e: { code?: string }) => e);
+      const error = await client.query(`insert into ${schema}.kb_counters (tenant_id, name, value) values ('rls-a', 'x', 1)`).then(
+        () => undefined,
+        (e: { code?: string }) => e,
+      );
       expect(error?.code).toBe("42501");
     } finally {
       await client.query("rollback").catch(() => undefined);
@@ -81,7 +82,9 @@ describe.skipIf(!postgresAvailable)("postgres: row-level security", () => {
   });
 
   it("checks its identifiers", () => {
-    expect(() => rowLevelSecurityStatements("crm; drop table x")).toThrowError(expect.objectContaining({ code: "CONFIGURATION", details: expect.objectContaining({ reason: "invalid_options" }) }));
+    expect(() => rowLevelSecurityStatements("crm; drop table x")).toThrowError(
+      expect.objectContaining({ code: "CONFIGURATION", details: expect.objectContaining({ reason: "invalid_options" }) }),
+    );
     expect(rowLevelSecurityStatements("crm").length).toBeGreaterThan(10);
   });
 });

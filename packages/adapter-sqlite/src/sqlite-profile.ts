@@ -81,7 +81,8 @@ const jsonPath = (path: readonly string[]) => `$${path.map((key) => `."${key}"`)
  */
 export const sqliteFilters: FilterFunctions = {
   jsonText: (json, path) => sql<string | null>`(case when json_type(${json}, ${jsonPath(path)}) = 'text' then json_extract(${json}, ${jsonPath(path)}) end)`,
-  jsonNumber: (json, path) => sql<number | null>`(case when json_type(${json}, ${jsonPath(path)}) in ('integer', 'real') then json_extract(${json}, ${jsonPath(path)}) end)`,
+  jsonNumber: (json, path) =>
+    sql<number | null>`(case when json_type(${json}, ${jsonPath(path)}) in ('integer', 'real') then json_extract(${json}, ${jsonPath(path)}) end)`,
   jsonBoolean: (json, path) => sql<number | null>`(case json_type(${json}, ${jsonPath(path)}) when 'true' then 1 when 'false' then 0 end)`,
   jsonArrayLength: (json) => sql<number>`json_array_length(${json})`,
   contains: (haystack, needle) => sql<boolean>`(instr(${haystack}, ${needle}) > 0)`,

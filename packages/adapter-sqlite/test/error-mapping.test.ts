@@ -112,9 +112,11 @@ describe("SQLITE_BUSY", () => {
 
       // Write transactions begin immediately, so the conflict surfaces at BEGIN, before any work.
       let ran = false;
-      const error = await storage.transaction("acme", async () => {
-        ran = true;
-      }).catch((e: unknown) => e);
+      const error = await storage
+        .transaction("acme", async () => {
+          ran = true;
+        })
+        .catch((e: unknown) => e);
       expect(isCrmError(error, "BUSY")).toBe(true);
       expect((error as CrmError).details).toMatchObject({ reason: "busy", retryable: true });
       expect(ran).toBe(false);
@@ -178,7 +180,10 @@ describe("errors raised through the store", () => {
     expect((error as Error).message).toBe("The Kaartenbak tables are missing in the SQLite database: call storage.migrate() (or crm.migrate()) first");
     expect(((error as CrmError).cause as Error).message).toMatch(/no such table: kb_attribute_models/);
     // Through the CRM the same error reaches the app.
-    const viaCrm = await createCrm({ storage: unmigrated }).tenant("acme").relations.create({ kind: "organisation", name: "A" }).catch((e: unknown) => e);
+    const viaCrm = await createCrm({ storage: unmigrated })
+      .tenant("acme")
+      .relations.create({ kind: "organisation", name: "A" })
+      .catch((e: unknown) => e);
     expect(viaCrm).toMatchObject({ code: "CONFIGURATION", details: { reason: "not_migrated" } });
     await unmigrated.migrate();
     expect(await unmigrated.transaction("acme", (s) => s.attributeModels.latest())).toBeUndefined();
@@ -186,9 +191,11 @@ describe("errors raised through the store", () => {
 
   it("passes the caller's own errors through unchanged", async () => {
     const mine = new Error("host logic failed");
-    const error = await storage.transaction("acme", async () => {
-      throw mine;
-    }).catch((e: unknown) => e);
+    const error = await storage
+      .transaction("acme", async () => {
+        throw mine;
+      })
+      .catch((e: unknown) => e);
     expect(error).toBe(mine);
   });
 

@@ -14,7 +14,10 @@ describe("host-transaction mode", () => {
 
   beforeAll(async () => {
     await sqliteAdapter({ kysely }).migrate();
-    await kysely.schema.createTable("host_notes").addColumn("id", "text", (c) => c.primaryKey()).execute();
+    await kysely.schema
+      .createTable("host_notes")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .execute();
   });
 
   const notes = () => (db.prepare("select id from host_notes order by id").all() as { id: string }[]).map((r) => r.id);
@@ -22,7 +25,12 @@ describe("host-transaction mode", () => {
   it("reports the capability", async () => {
     expect(sqliteAdapter({ kysely }).capabilities.hostTransaction).toBe(false);
     await kysely.transaction().execute(async (trx) => {
-      expect(sqliteAdapter({ kysely: trx }).capabilities).toEqual({ dialect: "sqlite", concurrentWriters: false, hostTransaction: true, rowLevelSecurity: false });
+      expect(sqliteAdapter({ kysely: trx }).capabilities).toEqual({
+        dialect: "sqlite",
+        concurrentWriters: false,
+        hostTransaction: true,
+        rowLevelSecurity: false,
+      });
     });
   });
 
@@ -65,7 +73,16 @@ describe("host-transaction mode", () => {
         const storage = sqliteAdapter({ kysely: trx });
         await storage.transaction("host-b", async (s) => {
           await s.relations.insert(relation("r1"));
-          await s.journal.appendEvent({ id: "e1", type: "relation.created", entityType: "relation", entityId: "r1", payload: {}, actor: "a", source: "s", occurredAt: "2026-01-01T00:00:00.000Z" });
+          await s.journal.appendEvent({
+            id: "e1",
+            type: "relation.created",
+            entityType: "relation",
+            entityId: "r1",
+            payload: {},
+            actor: "a",
+            source: "s",
+            occurredAt: "2026-01-01T00:00:00.000Z",
+          });
         });
         expect(count(db, "kb_relations", "host-b")).toBe(1);
         throw new Error("host gives up");
@@ -114,11 +131,15 @@ describe("storage.bind(trx)", () => {
 
   beforeAll(async () => {
     await storage.migrate();
-    await kysely.schema.createTable("host_notes").addColumn("id", "text", (c) => c.primaryKey()).execute();
+    await kysely.schema
+      .createTable("host_notes")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .execute();
   });
 
   const notes = () => (db.prepare("select id from host_notes order by id").all() as { id: string }[]).map((r) => r.id);
-  const names = (tenant: string) => (db.prepare("select name from kb_relations where tenant_id = ? order by name").all(tenant) as { name: string }[]).map((r) => r.name);
+  const names = (tenant: string) =>
+    (db.prepare("select name from kb_relations where tenant_id = ? order by name").all(tenant) as { name: string }[]).map((r) => r.name);
 
   it("keeps the adapter's settings and marks the bound adapter as a host transaction", async () => {
     await kysely.transaction().execute(async (trx) => {
@@ -200,7 +221,12 @@ describe("storage.bind(trx)", () => {
     await own.migrate();
     const host = new Kysely<HostDb>({ dialect: new SqliteDialect({ database: other }) });
     other.pragma("foreign_keys = OFF");
-    const error = await host.transaction().execute((trx) => own.bind(trx).transaction("acme", async () => 1).catch((e: unknown) => e));
+    const error = await host.transaction().execute((trx) =>
+      own
+        .bind(trx)
+        .transaction("acme", async () => 1)
+        .catch((e: unknown) => e),
+    );
     expect(isCrmError(error, "CONFIGURATION")).toBe(true);
     expect((error as CrmError).details.reason).toBe("foreign_keys_off");
   });
@@ -209,9 +235,16 @@ describe("storage.bind(trx)", () => {
     const fresh = memoryDatabase();
     const host = new Kysely<HostDb>({ dialect: new SqliteDialect({ database: fresh }) });
     const lazy = sqliteAdapter({ kysely: host, migrate: "on-first-use" });
-    const kbTables = () => (fresh.prepare("select count(*) as n from sqlite_master where type = 'table' and name like 'kb\\_%' escape '\\'").get() as { n: number }).n;
+    const kbTables = () =>
+      (fresh.prepare("select count(*) as n from sqlite_master where type = 'table' and name like 'kb\\_%' escape '\\'").get() as { n: number }).n;
 
-    const error = await host.transaction().execute((trx) => crm.withStorage(lazy.bind(trx)).tenant("lazy").relations.create({ kind: "organisation", name: "Too early" }).catch((e: unknown) => e));
+    const error = await host.transaction().execute((trx) =>
+      crm
+        .withStorage(lazy.bind(trx))
+        .tenant("lazy")
+        .relations.create({ kind: "organisation", name: "Too early" })
+        .catch((e: unknown) => e),
+    );
     expect(isCrmError(error, "CONFIGURATION")).toBe(true);
     expect((error as CrmError).details.reason).toBe("not_migrated");
     expect((error as Error).message).toMatch(/migrate\(\)/);

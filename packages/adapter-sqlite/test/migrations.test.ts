@@ -46,7 +46,11 @@ describe("migrations", () => {
       const columns = db.prepare(`select name, pk from pragma_table_info('${table}')`).all() as { name: string; pk: number }[];
       expect(columns.find((c) => c.name === "tenant_id")?.pk, table).toBe(1);
       const fks = db.prepare(`select "from" from pragma_foreign_key_list('${table}')`).all() as { from: string }[];
-      if (fks.length > 0) expect(fks.map((f) => f.from), table).toContain("tenant_id");
+      if (fks.length > 0)
+        expect(
+          fks.map((f) => f.from),
+          table,
+        ).toContain("tenant_id");
     }
   });
 
@@ -118,7 +122,11 @@ describe("migrations", () => {
     const db = memoryDatabase();
     const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: db }) });
     db.pragma("foreign_keys = ON");
-    const before = await kysely.transaction().execute((trx) => sqliteAdapter({ kysely: trx }).migrate().catch((e: unknown) => e));
+    const before = await kysely.transaction().execute((trx) =>
+      sqliteAdapter({ kysely: trx })
+        .migrate()
+        .catch((e: unknown) => e),
+    );
     expect(isCrmError(before)).toBe(true);
     expect((before as CrmError).details.reason).toBe("migrate_in_transaction");
     await sqliteAdapter({ kysely }).migrate();
@@ -130,7 +138,11 @@ describe("migrations", () => {
     const db = memoryDatabase();
     const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: db }) });
     db.pragma("foreign_keys = OFF");
-    const error = await kysely.transaction().execute((trx) => sqliteAdapter({ kysely: trx }).transaction("acme", async () => 1).catch((e: unknown) => e));
+    const error = await kysely.transaction().execute((trx) =>
+      sqliteAdapter({ kysely: trx })
+        .transaction("acme", async () => 1)
+        .catch((e: unknown) => e),
+    );
     expect(isCrmError(error, "CONFIGURATION")).toBe(true);
     expect((error as CrmError).details.reason).toBe("foreign_keys_off");
   });
@@ -177,7 +189,9 @@ describe("migrations", () => {
     expect(calls).toEqual(["root.migrate", "root.transaction"]);
 
     calls.length = 0;
-    await migrateOnFirstUse(fake("root")).bind("trx").transaction("t", async () => 1);
+    await migrateOnFirstUse(fake("root"))
+      .bind("trx")
+      .transaction("t", async () => 1);
     expect(calls).toEqual(["trx.transaction"]);
   });
 

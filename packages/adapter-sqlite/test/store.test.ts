@@ -51,8 +51,15 @@ describe("journal", () => {
   it("lists an entity's history oldest first", async () => {
     const t = tenant();
     const entry = (id: string, version: number, minute: number) => ({
-      id, entityType: "relation" as const, entityId: "r1", action: version === 1 ? ("create" as const) : ("update" as const),
-      version, changes: { name: { from: null, to: `v${version}` } }, actor: "user:1", source: "test", at: at(minute),
+      id,
+      entityType: "relation" as const,
+      entityId: "r1",
+      action: version === 1 ? ("create" as const) : ("update" as const),
+      version,
+      changes: { name: { from: null, to: `v${version}` } },
+      actor: "user:1",
+      source: "test",
+      at: at(minute),
     });
     await t.run(async (s) => {
       await s.journal.appendHistory(entry("h2", 2, 5));
@@ -85,12 +92,23 @@ describe("relations", () => {
   it("round-trips a complete record", async () => {
     const t = tenant();
     const record = relation("r1", {
-      kind: "person", name: "Émile Zola", givenName: "Émile", familyName: "Zola", ownerId: "user:7",
-      emails: [{ address: "z@x.fr", label: "work", primary: false }, { address: "e@x.fr", label: null, primary: true }],
+      kind: "person",
+      name: "Émile Zola",
+      givenName: "Émile",
+      familyName: "Zola",
+      ownerId: "user:7",
+      emails: [
+        { address: "z@x.fr", label: "work", primary: false },
+        { address: "e@x.fr", label: null, primary: true },
+      ],
       phones: [{ number: "+31201234567", label: "mobile", primary: true }],
       addresses: [{ street: "Rue", city: "Paris", country: "FR" }],
-      tags: ["a", "b"], attributes: { vip: true, limit: { amount: 100, currency: "EUR" } },
-      externalRefs: [{ system: "crm", externalId: "9" }, { system: "erp", externalId: "1" }],
+      tags: ["a", "b"],
+      attributes: { vip: true, limit: { amount: 100, currency: "EUR" } },
+      externalRefs: [
+        { system: "crm", externalId: "9" },
+        { system: "erp", externalId: "1" },
+      ],
     });
     await t.run((s) => s.relations.insert(record));
     expect(await t.run((s) => s.relations.get("r1"))).toEqual(record);
@@ -109,14 +127,24 @@ describe("relations", () => {
   it("replaces child rows on update", async () => {
     const t = tenant();
     await t.run((s) =>
-      s.relations.insert(relation("r1", {
-        emails: [{ address: "a@x.nl", label: null, primary: true }, { address: "b@x.nl", label: null, primary: false }],
-        phones: [{ number: "+31201234567", label: null, primary: true }],
-        tags: ["a", "b"], externalRefs: [{ system: "erp", externalId: "1" }],
-      })),
+      s.relations.insert(
+        relation("r1", {
+          emails: [
+            { address: "a@x.nl", label: null, primary: true },
+            { address: "b@x.nl", label: null, primary: false },
+          ],
+          phones: [{ number: "+31201234567", label: null, primary: true }],
+          tags: ["a", "b"],
+          externalRefs: [{ system: "erp", externalId: "1" }],
+        }),
+      ),
     );
     const next = relation("r1", {
-      version: 2, name: "Renamed", emails: [{ address: "c@x.nl", label: "new", primary: true }], phones: [], tags: ["c"],
+      version: 2,
+      name: "Renamed",
+      emails: [{ address: "c@x.nl", label: "new", primary: true }],
+      phones: [],
+      tags: ["c"],
       externalRefs: [{ system: "erp", externalId: "2" }],
     });
     expect(await t.run((s) => s.relations.update(next, 1))).toBe(true);
@@ -152,7 +180,14 @@ describe("relations", () => {
     await t.run(async (s) => {
       await s.relations.insert(relation("late", { emails: email, createdAt: at(2) }));
       await s.relations.insert(relation("early", { emails: email, createdAt: at(1) }));
-      await s.relations.insert(relation("gone", { emails: email, deletedAt: at(3), phones: [{ number: "+31201234567", label: null, primary: true }], externalRefs: [{ system: "erp", externalId: "x" }] }));
+      await s.relations.insert(
+        relation("gone", {
+          emails: email,
+          deletedAt: at(3),
+          phones: [{ number: "+31201234567", label: null, primary: true }],
+          externalRefs: [{ system: "erp", externalId: "x" }],
+        }),
+      );
     });
     expect((await t.run((s) => s.relations.findByEmail("shared@x.nl"))).map((r) => r.id)).toEqual(["early", "late"]);
     expect(await t.run((s) => s.relations.findByPhone("+31201234567"))).toEqual([]);
@@ -225,8 +260,16 @@ describe("interactions", () => {
   it("round-trips links in their given order and participants", async () => {
     const t = await withRelations(["zed", "amy"]);
     const record = interaction("i1", ["zed", "amy"], {
-      kind: "email", direction: "inbound", channel: "email", subject: "Hi", body: "Body", externalKey: "<k@x>",
-      participants: [{ role: "from", relationId: "amy", address: "amy@x.nl", name: "Amy" }, { role: "to", relationId: null, address: "us@x.nl", name: null }],
+      kind: "email",
+      direction: "inbound",
+      channel: "email",
+      subject: "Hi",
+      body: "Body",
+      externalKey: "<k@x>",
+      participants: [
+        { role: "from", relationId: "amy", address: "amy@x.nl", name: "Amy" },
+        { role: "to", relationId: null, address: "us@x.nl", name: null },
+      ],
     });
     expect(await t.run((s) => s.interactions.insert(record))).toBe(true);
     expect(await t.run((s) => s.interactions.get("i1"))).toEqual(record);

@@ -19,7 +19,8 @@ const thirdEngine: DialectProfile = {
   filters: sqliteProfile.filters,
   classifyError(error) {
     const code = (error as { code?: unknown } | null)?.code;
-    if (code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "SQLITE_CONSTRAINT_UNIQUE") return new CrmError("DUPLICATE", "taken", { reason: "unique_violation", cause: error });
+    if (code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "SQLITE_CONSTRAINT_UNIQUE")
+      return new CrmError("DUPLICATE", "taken", { reason: "unique_violation", cause: error });
     if (code === "SQLITE_CONSTRAINT_FOREIGNKEY") return new CrmError("INTEGRITY", "missing", { reason: "foreign_key_violation", cause: error });
     if (code === "SQLITE_BUSY") return new CrmError("BUSY", "busy", { reason: "busy", cause: error });
     return undefined;

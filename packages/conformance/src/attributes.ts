@@ -12,7 +12,13 @@ export function attributesSuite(ctx: SuiteContext): void {
         name: "Acme",
         attributes: { industry: "retail", vatNumber: "NL001", employees: 12, creditLimit: { amount: 500000, currency: "EUR" }, newsletter: true },
       });
-      expect(org.attributes).toEqual({ industry: "retail", vatNumber: "NL001", employees: 12, creditLimit: { amount: 500000, currency: "EUR" }, newsletter: true });
+      expect(org.attributes).toEqual({
+        industry: "retail",
+        vatNumber: "NL001",
+        employees: 12,
+        creditLimit: { amount: 500000, currency: "EUR" },
+        newsletter: true,
+      });
       expect(org.attributesVersion).toBe(1);
       const [row] = await w.rows("kb_relations", { id: org.id });
       expect(json(row!.attributes)).toEqual(org.attributes);
@@ -40,7 +46,10 @@ export function attributesSuite(ctx: SuiteContext): void {
     });
 
     it("enforces required attributes, and null clears an optional one", async () => {
-      const registry = defineAttributes({ version: 1, attributes: { segment: { type: "enum", values: ["a", "b"], required: true, appliesTo: ["organisation"] }, note: { type: "string" } } });
+      const registry = defineAttributes({
+        version: 1,
+        attributes: { segment: { type: "enum", values: ["a", "b"], required: true, appliesTo: ["organisation"] }, note: { type: "string" } },
+      });
       const w = ctx.world({ attributes: registry });
       await expectCrmError(w.t.relations.create({ kind: "organisation", name: "X" }), "VALIDATION");
       const org = await w.t.relations.create({ kind: "organisation", name: "X", attributes: { segment: "a", note: "hi" } });
@@ -63,7 +72,10 @@ export function attributesSuite(ctx: SuiteContext): void {
       expect(e1.details.reason).toBe("attribute_model_changed");
 
       const v2 = defineAttributes({ version: 2, attributes: { ...suiteRegistry.attributes, tier: { type: "enum", values: ["gold", "silver"] } } });
-      const p = await w.crmWith({ attributes: v2 }).tenant(w.tenantId).relations.create({ kind: "person", name: "Y", attributes: { tier: "gold" } });
+      const p = await w
+        .crmWith({ attributes: v2 })
+        .tenant(w.tenantId)
+        .relations.create({ kind: "person", name: "Y", attributes: { tier: "gold" } });
       expect(p.attributesVersion).toBe(2);
 
       const e2 = await expectCrmError(w.t.relations.create({ kind: "person", name: "Z" }), "VALIDATION");

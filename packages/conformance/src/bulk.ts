@@ -80,8 +80,11 @@ export function bulkSuite(ctx: SuiteContext): void {
       await w.t.bulk.upsertRelations([person(1), person(2)]);
       const [a, b] = [(await w.t.relations.findByExternalRef("erp", "P-1"))!, (await w.t.relations.findByExternalRef("erp", "P-2"))!];
       const mails = Array.from({ length: 700 }, (_, i) => ({
-        kind: "email", occurredAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000), relationIds: [i % 2 ? a.id : b.id],
-        participants: [{ role: "from" as const, address: `x${i}@mail.example` }], externalKey: `<m${i % 650}@mail.example>`,
+        kind: "email",
+        occurredAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000),
+        relationIds: [i % 2 ? a.id : b.id],
+        participants: [{ role: "from" as const, address: `x${i}@mail.example` }],
+        externalKey: `<m${i % 650}@mail.example>`,
       }));
       const result = await w.t.bulk.logInteractions(mails, { chunkSize: 300 });
       expect(result).toMatchObject({ processed: 700, created: 650, unchanged: 50 });
@@ -109,7 +112,10 @@ export function bulkSuite(ctx: SuiteContext): void {
       expect((await w.t.deals.timeline(deal.id)).items.map((i) => i.kind)).toEqual(["call"]);
       const logged = (await w.t.interactions.timeline(org.id)).items.find((i) => i.kind === "call");
       expect(logged?.dealIds).toEqual([deal.id]);
-      const bad = await expectCrmError(w.t.bulk.logInteractions([{ kind: "note", occurredAt: "2026-01-01T00:00:00Z", relationIds: [org.id], dealIds: ["ghost"] }]), "VALIDATION");
+      const bad = await expectCrmError(
+        w.t.bulk.logInteractions([{ kind: "note", occurredAt: "2026-01-01T00:00:00Z", relationIds: [org.id], dealIds: ["ghost"] }]),
+        "VALIDATION",
+      );
       expect(bad.issues[0]?.path).toEqual([0, "dealIds"]);
     });
 
@@ -122,7 +128,10 @@ export function bulkSuite(ctx: SuiteContext): void {
         const w = ctx.world();
         const faulty = faultyStorage(w.storage, failAt);
         await expect(w.crmWith({ storage: faulty.storage }).tenant(w.tenantId).bulk.upsertRelations(items, { atomic: true, chunkSize: 2 })).rejects.toThrow();
-        expect(Object.values(await w.counts()).every((n) => n === 0), `fault at step ${failAt}`).toBe(true);
+        expect(
+          Object.values(await w.counts()).every((n) => n === 0),
+          `fault at step ${failAt}`,
+        ).toBe(true);
       }
     });
 
@@ -135,13 +144,25 @@ export function bulkSuite(ctx: SuiteContext): void {
       });
       await fc.assert(
         fc.asyncProperty(fc.array(item, { minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: 5 }), async (feed, chunkSize) => {
-          const inputs: RelationInput[] = feed.map((f) => ({ kind: "organisation", name: `Org ${f.ref}`, lifecycle: f.lifecycle, tags: f.tags, emails: [`o${f.email}@x.nl`], externalRefs: [{ system: "erp", externalId: `O-${f.ref}` }] }));
+          const inputs: RelationInput[] = feed.map((f) => ({
+            kind: "organisation",
+            name: `Org ${f.ref}`,
+            lifecycle: f.lifecycle,
+            tags: f.tags,
+            emails: [`o${f.email}@x.nl`],
+            externalRefs: [{ system: "erp", externalId: `O-${f.ref}` }],
+          }));
           const bulk = ctx.world();
           const single = ctx.world();
           await bulk.t.bulk.upsertRelations(inputs, { chunkSize });
           for (const input of inputs) await single.t.relations.upsertByExternalRef(input.externalRefs![0]!, input);
           const shape = async (w: typeof bulk) =>
-            (await Promise.all([...new Set(feed.map((f) => f.ref))].map((ref) => w.t.relations.findByExternalRef("erp", `O-${ref}`)))).map((r) => ({ name: r!.name, lifecycle: r!.lifecycle, tags: r!.tags, emails: r!.emails }));
+            (await Promise.all([...new Set(feed.map((f) => f.ref))].map((ref) => w.t.relations.findByExternalRef("erp", `O-${ref}`)))).map((r) => ({
+              name: r!.name,
+              lifecycle: r!.lifecycle,
+              tags: r!.tags,
+              emails: r!.emails,
+            }));
           expect(await shape(bulk)).toEqual(await shape(single));
         }),
         { numRuns: 25 },

@@ -11,7 +11,7 @@ const f = filterBuilder();
 /** Six people covering every exclusion reason, in one segment. */
 async function audience(t: TenantCrm) {
   const person = (name: string, emails: string[] = []) => t.relations.create({ kind: "person", name, emails, tags: ["list"] });
-  const ok = await person("Ok, \"the\" first\nline", ["ok@x.nl"]);
+  const ok = await person('Ok, "the" first\nline', ["ok@x.nl"]);
   const out = await person("Out", ["out@x.nl"]);
   const none = await person("None", ["none@x.nl"]);
   const bounced = await person("Bounced", ["bounced@x.nl"]);
@@ -61,7 +61,10 @@ export function campaignsSuite(ctx: SuiteContext): void {
       const history = await w.t.history.list("campaign", draft.id);
       expect(history.map((h) => h.action)).toEqual(["create", "update"]);
       expect(history[1]!.changes.exclusions).toEqual({ from: null, to: result.excluded });
-      expect((await w.t.outbox.read({ limit: 100 })).filter((e) => e.entityType === "campaign").map((e) => e.type)).toEqual(["campaign.created", "campaign.launched"]);
+      expect((await w.t.outbox.read({ limit: 100 })).filter((e) => e.entityType === "campaign").map((e) => e.type)).toEqual([
+        "campaign.created",
+        "campaign.launched",
+      ]);
     });
 
     it("members move forward only; opt-outs reach the ledger, bounces the suppression list", async () => {
@@ -74,20 +77,43 @@ export function campaignsSuite(ctx: SuiteContext): void {
       }
       const outsider = await w.t.relations.create({ kind: "person", name: "E", emails: ["e@x.nl"], tags: ["list"] });
       const segment = await w.t.segments.create({ kind: "dynamic", name: "List", filter: f.filter(f.tags.any("list")) });
-      const campaign = (await w.t.campaigns.launch((await w.t.campaigns.create({ name: "C", segmentId: segment.id, channel: "email", purpose: "newsletter" })).id, { expectedVersion: 1 })).campaign;
+      const campaign = (
+        await w.t.campaigns.launch((await w.t.campaigns.create({ name: "C", segmentId: segment.id, channel: "email", purpose: "newsletter" })).id, {
+          expectedVersion: 1,
+        })
+      ).campaign;
       const [a, b, c, d] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0], (typeof people)[0]];
       const changed = await w.t.campaigns.recordStatuses(campaign.id, [
-        { relationId: a.id, status: "sent" }, { relationId: a.id, status: "clicked" }, { relationId: a.id, status: "opened" },
-        { relationId: b.id, status: "sent" }, { relationId: b.id, status: "responded" }, { relationId: b.id, status: "converted" },
-        { relationId: c.id, status: "sent" }, { relationId: c.id, status: "opted_out" },
+        { relationId: a.id, status: "sent" },
+        { relationId: a.id, status: "clicked" },
+        { relationId: a.id, status: "opened" },
+        { relationId: b.id, status: "sent" },
+        { relationId: b.id, status: "responded" },
+        { relationId: b.id, status: "converted" },
+        { relationId: c.id, status: "sent" },
+        { relationId: c.id, status: "opted_out" },
         { relationId: d.id, status: "bounced", at: "2026-02-01T00:00:00Z" },
       ]);
-      expect(changed.map((m) => [m.relationId, m.status])).toEqual([[a.id, "clicked"], [b.id, "converted"], [c.id, "opted_out"], [d.id, "bounced"]]);
+      expect(changed.map((m) => [m.relationId, m.status])).toEqual([
+        [a.id, "clicked"],
+        [b.id, "converted"],
+        [c.id, "opted_out"],
+        [d.id, "bounced"],
+      ]);
       const before = await w.counts();
       expect(await w.t.campaigns.recordStatus(campaign.id, { relationId: a.id, status: "opened" })).toBeUndefined();
       expect(await w.counts()).toEqual(before);
-      const excluded = await expectCrmError(w.t.campaigns.recordStatuses(campaign.id, [{ relationId: outsider.id, status: "sent" }, { relationId: "ghost", status: "sent" }]), "VALIDATION");
-      expect(excluded.issues.map((i) => [i.path.join("."), i.code])).toEqual([["0.relationId", "member_excluded"], ["1.relationId", "not_a_member"]]);
+      const excluded = await expectCrmError(
+        w.t.campaigns.recordStatuses(campaign.id, [
+          { relationId: outsider.id, status: "sent" },
+          { relationId: "ghost", status: "sent" },
+        ]),
+        "VALIDATION",
+      );
+      expect(excluded.issues.map((i) => [i.path.join("."), i.code])).toEqual([
+        ["0.relationId", "member_excluded"],
+        ["1.relationId", "not_a_member"],
+      ]);
       expect(await w.t.consent.canContact(c.id, "email", "newsletter")).toEqual({ allowed: false, reason: "opted_out" });
       expect((await w.t.consent.ledger(c.id)).at(-1)).toMatchObject({ action: "opt_out", source: `campaign:${campaign.id}` });
       expect(await w.t.consent.canContact(d.id, "email", "newsletter")).toEqual({ allowed: false, reason: "suppressed" });
@@ -95,11 +121,20 @@ export function campaignsSuite(ctx: SuiteContext): void {
       const [row] = await w.rows("kb_campaign_members", { campaign_id: campaign.id, relation_id: b.id });
       // One command, one change per member: the net move, with its history entry and event.
       expect([row!.status, num(row!.version)]).toEqual(["converted", 2]);
-      expect((await w.t.history.list("campaign_member", `${campaign.id}:${b.id}`)).map((h) => h.changes.status)).toEqual([{ from: "targeted", to: "converted" }]);
+      expect((await w.t.history.list("campaign_member", `${campaign.id}:${b.id}`)).map((h) => h.changes.status)).toEqual([
+        { from: "targeted", to: "converted" },
+      ]);
       await w.t.campaigns.recordStatus(campaign.id, { relationId: a.id, status: "responded" });
-      expect((await w.t.campaigns.members(campaign.id, { limit: 10 })).items.find((m) => m.relationId === a.id)).toMatchObject({ status: "responded", version: 3 });
+      expect((await w.t.campaigns.members(campaign.id, { limit: 10 })).items.find((m) => m.relationId === a.id)).toMatchObject({
+        status: "responded",
+        version: 3,
+      });
       expect((await w.t.outbox.read({ limit: 200 })).filter((e) => e.entityType === "campaign_member").map((e) => e.type)).toEqual([
-        "campaign.member_clicked", "campaign.member_converted", "campaign.member_opted_out", "campaign.member_bounced", "campaign.member_responded",
+        "campaign.member_clicked",
+        "campaign.member_converted",
+        "campaign.member_opted_out",
+        "campaign.member_bounced",
+        "campaign.member_responded",
       ]);
       const results = await w.t.campaigns.results(campaign.id);
       expect(results).toMatchObject({ targeted: 4, sent: 4, responseRate: 0.5, conversionRate: 0.25 });
@@ -127,7 +162,13 @@ export function campaignsSuite(ctx: SuiteContext): void {
       await w.t.orders.record({ relationId: member.id, orderDate: "2026-07-01", currency: "EUR", netAmount: 50 });
       await w.t.orders.record({ relationId: stranger.id, orderDate: "2026-03-20", currency: "EUR", netAmount: 7 });
       const results = await w.t.campaigns.results(campaign.id, { attributionDays: 30 });
-      expect(results.deals).toEqual({ count: 2, value: [{ currency: "EUR", amount: 5000 }, { currency: "USD", amount: 700 }] });
+      expect(results.deals).toEqual({
+        count: 2,
+        value: [
+          { currency: "EUR", amount: 5000 },
+          { currency: "USD", amount: 700 },
+        ],
+      });
       expect(results.orders).toEqual({ count: 1, value: [{ currency: "EUR", amount: 12_000 }] });
       expect(results.window).toEqual({ from: "2026-03-01T09:00:00.000Z", to: "2026-03-31T09:00:00.000Z" });
       expect(results.responseRate).toBeNull();
@@ -153,7 +194,9 @@ export function campaignsSuite(ctx: SuiteContext): void {
       expect(records[0]).toEqual(["relation_id", "name", "given_name", "family_name", "address", "status"]);
       // Cells a spreadsheet would run as a formula are written with a leading apostrophe.
       const cell = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
-      expect(records.slice(1)).toEqual(entries.map((e) => [e.relationId, cell(e.name), cell(e.givenName ?? ""), cell(e.familyName ?? ""), cell(e.address), e.status]));
+      expect(records.slice(1)).toEqual(
+        entries.map((e) => [e.relationId, cell(e.name), cell(e.givenName ?? ""), cell(e.familyName ?? ""), cell(e.address), e.status]),
+      );
       expect(csv).not.toMatch(/(^|,)=SUM/m);
       expect(csv).toContain('"Quote ""Q"""');
       await expectCrmError(collect(w.t.campaigns.mailingList(campaign.id, { pageSize: 0 })), "VALIDATION");
@@ -161,7 +204,11 @@ export function campaignsSuite(ctx: SuiteContext): void {
 
     it("post campaigns use the postal address and exclude relations without one", async () => {
       const w = ctx.world();
-      const home = await w.t.relations.create({ kind: "household", name: "Home", addresses: [{ street: "Dorpsstraat", houseNumber: "1", postalCode: "1234 AB", city: "Ons Dorp", country: "NL" }] });
+      const home = await w.t.relations.create({
+        kind: "household",
+        name: "Home",
+        addresses: [{ street: "Dorpsstraat", houseNumber: "1", postalCode: "1234 AB", city: "Ons Dorp", country: "NL" }],
+      });
       const nowhere = await w.t.relations.create({ kind: "household", name: "Nowhere" });
       for (const r of [home, nowhere]) await w.t.consent.optIn({ relationId: r.id, channel: "post", purpose: "catalogue", legalBasis: "legitimate_interests" });
       const segment = await w.t.segments.create({ kind: "static", name: "S", relationIds: [home.id, nowhere.id] });

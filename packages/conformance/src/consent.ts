@@ -14,10 +14,18 @@ const instant = fc.integer({ min: 0, max: 6 }).map((d) => new Date(Date.UTC(2026
 const ledger = fc.record({
   relations: fc.array(fc.record({ email: fc.boolean(), phone: fc.boolean() }), { minLength: 1, maxLength: 6 }),
   consent: fc.array(
-    fc.record({ relation: fc.nat(), channel: fc.constantFrom("email", "phone", "sms"), purpose: fc.constantFrom("newsletter", "marketing"), optIn: fc.boolean(), occurredAt: instant }),
+    fc.record({
+      relation: fc.nat(),
+      channel: fc.constantFrom("email", "phone", "sms"),
+      purpose: fc.constantFrom("newsletter", "marketing"),
+      optIn: fc.boolean(),
+      occurredAt: instant,
+    }),
     { maxLength: 14 },
   ),
-  suppressions: fc.array(fc.record({ relation: fc.nat(), channel: fc.constantFrom("email", "sms", "all"), suppress: fc.boolean(), occurredAt: instant }), { maxLength: 5 }),
+  suppressions: fc.array(fc.record({ relation: fc.nat(), channel: fc.constantFrom("email", "sms", "all"), suppress: fc.boolean(), occurredAt: instant }), {
+    maxLength: 5,
+  }),
   channel: fc.constantFrom("email", "sms"),
   purpose: fc.constantFrom("newsletter", "marketing"),
 });
@@ -29,13 +37,29 @@ export function consentSuite(ctx: SuiteContext): void {
       const clock = new TestClock("2026-03-01T10:00:00.000Z");
       const w = ctx.world({ clock: clock.now });
       const p = await w.t.relations.create({ kind: "person", name: "P", emails: ["p@x.nl"] });
-      const optIn = await w.t.consent.optIn({ relationId: p.id, channel: "email", purpose: "newsletter", legalBasis: "consent", source: "web-form", note: "double opt-in" });
-      expect(optIn).toMatchObject({ action: "opt_in", legalBasis: "consent", source: "web-form", occurredAt: clock.iso(), recordedAt: clock.iso(), actor: "user:test" });
+      const optIn = await w.t.consent.optIn({
+        relationId: p.id,
+        channel: "email",
+        purpose: "newsletter",
+        legalBasis: "consent",
+        source: "web-form",
+        note: "double opt-in",
+      });
+      expect(optIn).toMatchObject({
+        action: "opt_in",
+        legalBasis: "consent",
+        source: "web-form",
+        occurredAt: clock.iso(),
+        recordedAt: clock.iso(),
+        actor: "user:test",
+      });
       expect(await w.t.consent.canContact(p.id, "email", "newsletter")).toEqual({ allowed: true, reason: null });
       expect(await w.t.consent.canContact(p.id, "email", "marketing")).toEqual({ allowed: false, reason: "no_consent" });
       // An imported statement from before the opt-in does not override it: the ledger orders by when it happened.
       await w.t.consent.optOut({ relationId: p.id, channel: "email", purpose: "newsletter", occurredAt: "2025-12-01T00:00:00Z", source: "import" });
-      expect((await w.t.consent.state(p.id)).consents).toEqual([expect.objectContaining({ channel: "email", purpose: "newsletter", status: "opted_in", entryId: optIn.id })]);
+      expect((await w.t.consent.state(p.id)).consents).toEqual([
+        expect.objectContaining({ channel: "email", purpose: "newsletter", status: "opted_in", entryId: optIn.id }),
+      ]);
       clock.advance(60_000);
       await w.t.consent.optOut({ relationId: p.id, channel: "email", purpose: "newsletter" });
       expect(await w.t.consent.canContact(p.id, "email", "newsletter")).toEqual({ allowed: false, reason: "opted_out" });
@@ -65,7 +89,10 @@ export function consentSuite(ctx: SuiteContext): void {
       const w = ctx.world();
       const p = await w.t.relations.create({ kind: "person", name: "P" });
       const before = await w.counts();
-      const error = await expectCrmError(w.t.consent.record({ relationId: p.id, channel: "fax" as never, purpose: "News Letter", action: "opt_in" }), "VALIDATION");
+      const error = await expectCrmError(
+        w.t.consent.record({ relationId: p.id, channel: "fax" as never, purpose: "News Letter", action: "opt_in" }),
+        "VALIDATION",
+      );
       expect(error.issues.map((i) => i.path.join("."))).toEqual(expect.arrayContaining(["channel", "purpose"]));
       const basis = await expectCrmError(w.t.consent.optIn({ relationId: p.id, channel: "email", purpose: "newsletter" }), "VALIDATION");
       expect(basis.issues.map((i) => i.path.join("."))).toEqual(["legalBasis"]);
@@ -80,7 +107,9 @@ export function consentSuite(ctx: SuiteContext): void {
           const w = ctx.world();
           const relations = [];
           for (const [i, r] of l.relations.entries()) {
-            relations.push(await w.t.relations.create({ kind: "person", name: `P${i}`, emails: r.email ? [`p${i}@x.nl`] : [], phones: r.phone ? ["+31 6 12345678"] : [] }));
+            relations.push(
+              await w.t.relations.create({ kind: "person", name: `P${i}`, emails: r.email ? [`p${i}@x.nl`] : [], phones: r.phone ? ["+31 6 12345678"] : [] }),
+            );
           }
           const entries: ConsentEntry[] = [];
           for (const c of l.consent) {
@@ -99,7 +128,11 @@ export function consentSuite(ctx: SuiteContext): void {
           const rows = await w.rows("kb_campaign_members", { campaign_id: campaign.id });
           expect(rows).toHaveLength(relations.length);
           for (const r of relations) {
-            const state = deriveConsent(r.id, entries.filter((e) => e.relationId === r.id), suppressions.filter((s) => s.relationId === r.id));
+            const state = deriveConsent(
+              r.id,
+              entries.filter((e) => e.relationId === r.id),
+              suppressions.filter((s) => s.relationId === r.id),
+            );
             const block = contactBlock(state, l.channel, l.purpose);
             const hasAddress = l.channel === "email" ? r.emails.length > 0 : r.phones.length > 0;
             const expected: ExclusionReason | null = block ?? (hasAddress ? null : "no_address");

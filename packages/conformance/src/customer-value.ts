@@ -17,7 +17,14 @@ const day = fc.integer({ min: 0, max: 364 }).map((n) => new Date(Date.UTC(2025, 
 const scenario = fc.record({
   relations: fc.array(fc.record({ deleted: fc.integer({ min: 0, max: 7 }).map((n) => n === 0), vip: fc.boolean() }), { minLength: 1, maxLength: 7 }),
   orders: fc.array(
-    fc.record({ relation: fc.nat(), day, currency: fc.constantFrom("EUR", "EUR", "USD"), net: fc.constantFrom(0, 100, 2_500, 10_000, 99_999), cancelled: fc.integer({ min: 0, max: 5 }).map((n) => n === 0), products: fc.subarray([0, 1, 2, 3], { maxLength: 3 }) }),
+    fc.record({
+      relation: fc.nat(),
+      day,
+      currency: fc.constantFrom("EUR", "EUR", "USD"),
+      net: fc.constantFrom(0, 100, 2_500, 10_000, 99_999),
+      cancelled: fc.integer({ min: 0, max: 5 }).map((n) => n === 0),
+      products: fc.subarray([0, 1, 2, 3], { maxLength: 3 }),
+    }),
     { maxLength: 14 },
   ),
 });
@@ -25,7 +32,8 @@ const scenario = fc.record({
 /** Writes customers and orders (orders with products go through a quote, accepted on the order day). */
 async function write(t: TenantCrm, clock: TestClock, s: typeof scenario extends fc.Arbitrary<infer T> ? T : never) {
   const relations: Relation[] = [];
-  for (const [i, r] of s.relations.entries()) relations.push(await t.relations.create({ kind: "organisation", name: `Customer ${i}`, tags: r.vip ? ["vip"] : [] }));
+  for (const [i, r] of s.relations.entries())
+    relations.push(await t.relations.create({ kind: "organisation", name: `Customer ${i}`, tags: r.vip ? ["vip"] : [] }));
   const products: Product[] = [];
   for (const code of CODES) products.push(await t.products.create({ code, name: `The ${code.toLowerCase()}`, unitPrice: 300, currency: "EUR" }));
   const orders: ValueOrder[] = [];
@@ -67,28 +75,50 @@ export function customerValueSuite(ctx: SuiteContext): void {
             rows.push(...page.rows);
           }
           expect(page.customers).toBe(expectedRfm.length);
-          expect(rows.map((r) => ({ relationId: r.relationId, lastOrderDate: r.lastOrderDate, frequency: r.frequency, monetary: r.monetary.amount, recency: r.recency, frequencyScore: r.frequencyScore, monetaryScore: r.monetaryScore }))).toEqual(expectedRfm);
+          expect(
+            rows.map((r) => ({
+              relationId: r.relationId,
+              lastOrderDate: r.lastOrderDate,
+              frequency: r.frequency,
+              monetary: r.monetary.amount,
+              recency: r.recency,
+              frequencyScore: r.frequencyScore,
+              monetaryScore: r.monetaryScore,
+            })),
+          ).toEqual(expectedRfm);
           for (const r of rows) expect(r.recencyDays).toBe((Date.parse(RANGE.to) - Date.parse(r.lastOrderDate)) / 86_400_000);
 
           const totals = customerTotals(orders, live, "USD", { from: null, to: "2026-06-30" });
           const ltv = await w.t.value.lifetimeValue({ currency: "USD", to: "2026-06-30", limit: 3 });
           const top = [...totals].sort((a, b) => b.net - a.net || (a.relationId < b.relationId ? -1 : 1)).slice(0, 3);
-          expect(ltv.rows.map((r) => [r.relationId, r.orders, r.value.amount, r.firstOrderDate, r.lastOrderDate])).toEqual(top.map((c) => [c.relationId, c.orders, c.net, c.first, c.last]));
-          expect([ltv.customers, ltv.orders, ltv.value.amount]).toEqual([totals.length, totals.reduce((n, c) => n + c.orders, 0), totals.reduce((n, c) => n + c.net, 0)]);
+          expect(ltv.rows.map((r) => [r.relationId, r.orders, r.value.amount, r.firstOrderDate, r.lastOrderDate])).toEqual(
+            top.map((c) => [c.relationId, c.orders, c.net, c.first, c.last]),
+          );
+          expect([ltv.customers, ltv.orders, ltv.value.amount]).toEqual([
+            totals.length,
+            totals.reduce((n, c) => n + c.orders, 0),
+            totals.reduce((n, c) => n + c.net, 0),
+          ]);
 
           const cross = await w.t.value.crossSell({ ...RANGE, minCustomers: 1 });
           const expectedCross = referenceCrossSell(orders, live, RANGE, 1);
           expect(cross.customers).toBe(expectedCross.customers);
-          expect(cross.pairs.map((p) => [p.a.code, p.b.code, p.customers, p.a.customers, p.b.customers, p.support, p.confidenceAToB, p.confidenceBToA, p.lift])).toEqual(
-            expectedCross.pairs.map((p) => [p.a, p.b, p.customers, p.ca, p.cb, p.support, p.confidenceAToB, p.confidenceBToA, p.lift]),
-          );
+          expect(
+            cross.pairs.map((p) => [p.a.code, p.b.code, p.customers, p.a.customers, p.b.customers, p.support, p.confidenceAToB, p.confidenceBToA, p.lift]),
+          ).toEqual(expectedCross.pairs.map((p) => [p.a, p.b, p.customers, p.ca, p.cb, p.support, p.confidenceAToB, p.confidenceBToA, p.lift]));
 
-          const picked = relations.filter((_, i) => i % 2 === 0).map((r) => r.id).filter((id) => live.has(id));
+          const picked = relations
+            .filter((_, i) => i % 2 === 0)
+            .map((r) => r.id)
+            .filter((id) => live.has(id));
           const staticSegment = await w.t.segments.create({ kind: "static", name: "Even", relationIds: picked });
           const vip = await w.t.segments.create({ kind: "dynamic", name: "VIP", filter: f.filter(f.tags.any("vip")) });
           const report = await w.t.value.perSegment({ segmentIds: [staticSegment.id, vip.id], ...RANGE });
           const vipIds = new Set(relations.filter((r, i) => live.has(r.id) && s.relations[i]!.vip).map((r) => r.id));
-          for (const [row, members] of [[report.segments[0]!, new Set(picked)], [report.segments[1]!, vipIds]] as const) {
+          for (const [row, members] of [
+            [report.segments[0]!, new Set(picked)],
+            [report.segments[1]!, vipIds],
+          ] as const) {
             const expected = referenceSegmentValue(orders, members, RANGE);
             expect([row.members, row.buyers, row.orders]).toEqual([expected.members, expected.buyers, expected.orders]);
             expect(row.value).toEqual([...expected.net.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([currency, amount]) => ({ currency, amount })));

@@ -15,10 +15,26 @@ export function dealsSuite(ctx: SuiteContext): void {
       const { pipeline, stages } = await standardPipeline(w.t);
       const { org, contact } = await customer(w.t);
       const deal = await w.t.deals.create({
-        title: "Christmas range", relationId: org.id, contactIds: [contact.id], ownerId: "user:sanne", pipelineId: pipeline.id,
-        amount: 1_250_000, currency: "EUR", expectedCloseDate: "2026-03-31", source: "website", attributes: { segment: "smb", licences: 5 },
+        title: "Christmas range",
+        relationId: org.id,
+        contactIds: [contact.id],
+        ownerId: "user:sanne",
+        pipelineId: pipeline.id,
+        amount: 1_250_000,
+        currency: "EUR",
+        expectedCloseDate: "2026-03-31",
+        source: "website",
+        attributes: { segment: "smb", licences: 5 },
       });
-      expect(deal).toMatchObject({ stageId: stages.lead.id, status: "open", closedAt: null, lostReason: null, version: 1, contactIds: [contact.id], attributes: { segment: "smb", licences: 5 } });
+      expect(deal).toMatchObject({
+        stageId: stages.lead.id,
+        status: "open",
+        closedAt: null,
+        lostReason: null,
+        version: 1,
+        contactIds: [contact.id],
+        attributes: { segment: "smb", licences: 5 },
+      });
       expect(await w.t.deals.get(deal.id)).toEqual(deal);
       const [row] = await w.rows("kb_deals", { id: deal.id });
       expect(row).toMatchObject({ title: "Christmas range", status: "open", currency: "EUR", expected_close_date: "2026-03-31", owner_id: "user:sanne" });
@@ -38,8 +54,13 @@ export function dealsSuite(ctx: SuiteContext): void {
       const before = await w.counts();
       const error = await expectCrmError(
         w.t.deals.create({
-          title: "", relationId: org.id, pipelineId: pipeline.id, amount: -5, currency: "euro",
-          expectedCloseDate: "2026-02-30", attributes: { segment: "huge", industry: "retail", nope: 1 },
+          title: "",
+          relationId: org.id,
+          pipelineId: pipeline.id,
+          amount: -5,
+          currency: "euro",
+          expectedCloseDate: "2026-02-30",
+          attributes: { segment: "huge", industry: "retail", nope: 1 },
         }),
         "VALIDATION",
       );
@@ -53,10 +74,25 @@ export function dealsSuite(ctx: SuiteContext): void {
       await expectCrmError(w.t.deals.create({ title: "X", relationId: household.id, pipelineId: pipeline.id, currency: "EUR" }), "INTEGRITY");
       await expectCrmError(w.t.deals.create({ title: "X", relationId: org.id, contactIds: [org.id], pipelineId: pipeline.id, currency: "EUR" }), "INTEGRITY");
       const after = await w.counts();
-      expect({ ...after, kb_relations: before.kb_relations, kb_history: before.kb_history, kb_outbox: before.kb_outbox, kb_counters: before.kb_counters }).toEqual(before);
+      expect({
+        ...after,
+        kb_relations: before.kb_relations,
+        kb_history: before.kb_history,
+        kb_outbox: before.kb_outbox,
+        kb_counters: before.kb_counters,
+      }).toEqual(before);
       // A required deal attribute is enforced for deals only.
-      const strict = w.crmWith({ attributes: defineAttributes({ version: 1, attributes: { region: { type: "string", appliesTo: ["deal"], required: true } } }) }).tenant(`${w.tenantId}-strict`);
-      const p2 = await strict.pipelines.create({ name: "P", stages: [{ name: "Open", probability: 50 }, { name: "Won", kind: "won" }, { name: "Lost", kind: "lost" }] });
+      const strict = w
+        .crmWith({ attributes: defineAttributes({ version: 1, attributes: { region: { type: "string", appliesTo: ["deal"], required: true } } }) })
+        .tenant(`${w.tenantId}-strict`);
+      const p2 = await strict.pipelines.create({
+        name: "P",
+        stages: [
+          { name: "Open", probability: 50 },
+          { name: "Won", kind: "won" },
+          { name: "Lost", kind: "lost" },
+        ],
+      });
       const o2 = await strict.relations.create({ kind: "organisation", name: "No region needed" });
       const missing = await expectCrmError(strict.deals.create({ title: "D", relationId: o2.id, pipelineId: p2.id, currency: "EUR" }), "VALIDATION");
       expect(missing.issues.map((i) => [i.path.join("."), i.code])).toEqual([["attributes.region", "required_attribute"]]);
@@ -96,7 +132,11 @@ export function dealsSuite(ctx: SuiteContext): void {
       expect(await w.rows("kb_deal_stage_history", { deal_id: deal.id })).toHaveLength(5);
       const history = await w.t.history.list("deal", deal.id);
       expect(history.map((h) => h.version)).toEqual([1, 2, 3, 4, 5]);
-      expect(history[2]!.changes).toMatchObject({ stageId: { from: stages.qualified.id, to: stages.lost.id }, status: { from: "open", to: "lost" }, lostReason: { from: null, to: "price" } });
+      expect(history[2]!.changes).toMatchObject({
+        stageId: { from: stages.qualified.id, to: stages.lost.id },
+        status: { from: "open", to: "lost" },
+        lostReason: { from: null, to: "price" },
+      });
       const types = (await w.t.outbox.read({ limit: 100 })).filter((e) => e.entityType === "deal").map((e) => e.type);
       expect(types).toEqual(["deal.created", "deal.stage_changed", "deal.lost", "deal.reopened", "deal.won"]);
     });
@@ -125,7 +165,11 @@ export function dealsSuite(ctx: SuiteContext): void {
       const other = await standardPipeline(w.t, "Renewals");
       const { org, contact } = await customer(w.t);
       const deal = await w.t.deals.create({ title: "D", relationId: org.id, pipelineId: pipeline.id, currency: "EUR", amount: 100 });
-      const updated = await w.t.deals.update(deal.id, { amount: 250, contactIds: [contact.id], attributes: { priority: true }, expectedCloseDate: "2026-06-30" }, { expectedVersion: 1 });
+      const updated = await w.t.deals.update(
+        deal.id,
+        { amount: 250, contactIds: [contact.id], attributes: { priority: true }, expectedCloseDate: "2026-06-30" },
+        { expectedVersion: 1 },
+      );
       expect(updated).toMatchObject({ amount: 250, contactIds: [contact.id], attributes: { priority: true }, version: 2 });
       expect(await w.t.deals.update(deal.id, { amount: 250 }, { expectedVersion: 2 })).toEqual(updated);
       const moved = await w.t.deals.moveToStage(deal.id, { stageId: other.stages.qualified.id }, { expectedVersion: 2 });
@@ -157,7 +201,12 @@ export function dealsSuite(ctx: SuiteContext): void {
       const otherDeal = await w.t.deals.create({ title: "E", relationId: org.id, pipelineId: pipeline.id, currency: "EUR" });
       const logged: string[] = [];
       for (let i = 0; i < 5; i++) {
-        const { interaction } = await w.t.interactions.log({ kind: "call", occurredAt: `2026-02-0${1 + (i % 3)}T10:00:00Z`, relationIds: [contact.id], dealIds: [deal.id] });
+        const { interaction } = await w.t.interactions.log({
+          kind: "call",
+          occurredAt: `2026-02-0${1 + (i % 3)}T10:00:00Z`,
+          relationIds: [contact.id],
+          dealIds: [deal.id],
+        });
         expect(interaction.dealIds).toEqual([deal.id]);
         logged.push(interaction.id);
       }
@@ -201,14 +250,19 @@ export function dealsSuite(ctx: SuiteContext): void {
       };
       const probe = salesWorld(ctx);
       const counter = faultyStorage(probe.storage, Number.POSITIVE_INFINITY);
-      await (await prepare(probe.t))(probe.crmWith({ storage: counter.storage }).tenant(probe.tenantId));
+      await (
+        await prepare(probe.t)
+      )(probe.crmWith({ storage: counter.storage }).tenant(probe.tenantId));
       const steps = counter.calls();
       expect(steps).toBeGreaterThan(5);
       for (let failAt = 1; failAt <= steps; failAt++) {
         const w = salesWorld(ctx);
         const move = await prepare(w.t);
         const before = await w.counts();
-        const error = await move(w.crmWith({ storage: faultyStorage(w.storage, failAt).storage }).tenant(w.tenantId)).then(() => undefined, (e: unknown) => e);
+        const error = await move(w.crmWith({ storage: faultyStorage(w.storage, failAt).storage }).tenant(w.tenantId)).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         expect(error, `step ${failAt} of ${steps}`).toBeInstanceOf(Error);
         expect(await w.counts(), `step ${failAt} of ${steps}`).toEqual(before);
       }

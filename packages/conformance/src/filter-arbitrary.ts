@@ -19,12 +19,21 @@ const op = <O extends FilterOperator>(...ops: O[]) => fc.constantFrom(...ops);
 const cmp = fc.constantFrom<ComparisonOperator>("eq", "neq", "gt", "gte", "lt", "lte");
 const textValue = fc.oneof(fc.constantFrom(...TEXTS), fc.constantFrom(...HOSTILE_FRAGMENTS));
 const relative = fc.integer({ min: -420, max: 30 }).map((daysFromNow) => ({ daysFromNow }));
-const instant = fc.oneof(relative, fc.integer({ min: -70, max: 5 }).map((d) => new Date(Date.UTC(2026, 5, 15) + d * 86_400_000 + 3_600_000).toISOString()));
+const instant = fc.oneof(
+  relative,
+  fc.integer({ min: -70, max: 5 }).map((d) => new Date(Date.UTC(2026, 5, 15) + d * 86_400_000 + 3_600_000).toISOString()),
+);
 const money = (currency?: string): fc.Arbitrary<Money> =>
-  fc.record({ amount: fc.constantFrom(-5, 0, 500, 1_000, 99_999, 1_000_000, 2_500_000), currency: currency ? fc.constant(currency) : fc.constantFrom("EUR", "USD") });
+  fc.record({
+    amount: fc.constantFrom(-5, 0, 500, 1_000, 99_999, 1_000_000, 2_500_000),
+    currency: currency ? fc.constant(currency) : fc.constantFrom("EUR", "USD"),
+  });
 
 /** An operator and value of a value type, from a generator of single values. */
-function operated<T extends FilterValue>(ops: fc.Arbitrary<FilterOperator>, single: fc.Arbitrary<T>): fc.Arbitrary<{ op: FilterOperator; value?: FilterValue }> {
+function operated<T extends FilterValue>(
+  ops: fc.Arbitrary<FilterOperator>,
+  single: fc.Arbitrary<T>,
+): fc.Arbitrary<{ op: FilterOperator; value?: FilterValue }> {
   return ops.chain((o): fc.Arbitrary<{ op: FilterOperator; value?: FilterValue }> => {
     if (o === "isEmpty" || o === "isNotEmpty") return fc.constant({ op: o });
     if (o === "in" || o === "notIn") return fc.array(single, { minLength: 1, maxLength: 3 }).map((value) => ({ op: o, value: value as FilterValue }));
@@ -37,45 +46,96 @@ const textOps = op("eq", "neq", "in", "notIn", "contains", "startsWith", "isEmpt
 const orderedOps = op("eq", "neq", "gt", "gte", "lt", "lte", "between", "isEmpty", "isNotEmpty");
 
 const field: fc.Arbitrary<Condition> = fc.oneof(
-  fc.tuple(fc.constantFrom("name", "givenName", "familyName") as fc.Arbitrary<"name">, operated(textOps, textValue), fc.boolean()).map(([f, o, fold]) => ({ type: "field" as const, field: f, ...o, ...(fold && f === "name" ? { ignoreCase: true } : {}) })),
+  fc
+    .tuple(fc.constantFrom("name", "givenName", "familyName") as fc.Arbitrary<"name">, operated(textOps, textValue), fc.boolean())
+    .map(([f, o, fold]) => ({ type: "field" as const, field: f, ...o, ...(fold && f === "name" ? { ignoreCase: true } : {}) })),
   operated(textOps, fc.constantFrom(...OWNERS.filter((o) => o !== null))).map((o) => ({ type: "field" as const, field: "ownerId" as const, ...o })),
-  operated(textOps, fc.oneof(fc.constantFrom(...EMAILS), fc.constantFrom("@x.nl", "ANNA", "o'", "_", "%"))).map((o) => ({ type: "field" as const, field: "email" as const, ...o })),
-  operated(op("eq", "neq", "in", "notIn", "isEmpty"), fc.constantFrom(...RELATION_KINDS)).map((o) => ({ type: "field" as const, field: "kind" as const, ...o })),
-  operated(op("eq", "neq", "in", "notIn", "isNotEmpty"), fc.constantFrom(...LIFECYCLES)).map((o) => ({ type: "field" as const, field: "lifecycle" as const, ...o })),
-  fc.tuple(fc.constantFrom("createdAt", "updatedAt") as fc.Arbitrary<"createdAt">, operated(op("gt", "gte", "lt", "lte", "between", "isEmpty"), instant)).map(([f, o]) => ({ type: "field" as const, field: f, ...o })),
+  operated(textOps, fc.oneof(fc.constantFrom(...EMAILS), fc.constantFrom("@x.nl", "ANNA", "o'", "_", "%"))).map((o) => ({
+    type: "field" as const,
+    field: "email" as const,
+    ...o,
+  })),
+  operated(op("eq", "neq", "in", "notIn", "isEmpty"), fc.constantFrom(...RELATION_KINDS)).map((o) => ({
+    type: "field" as const,
+    field: "kind" as const,
+    ...o,
+  })),
+  operated(op("eq", "neq", "in", "notIn", "isNotEmpty"), fc.constantFrom(...LIFECYCLES)).map((o) => ({
+    type: "field" as const,
+    field: "lifecycle" as const,
+    ...o,
+  })),
+  fc
+    .tuple(fc.constantFrom("createdAt", "updatedAt") as fc.Arbitrary<"createdAt">, operated(op("gt", "gte", "lt", "lte", "between", "isEmpty"), instant))
+    .map(([f, o]) => ({ type: "field" as const, field: f, ...o })),
 );
 
 const attribute: fc.Arbitrary<Condition> = fc.oneof(
-  operated(op("eq", "neq", "in", "notIn", "isEmpty", "isNotEmpty"), fc.constantFrom(...filterRegistry.attributes.industry.values)).map((o) => ({ type: "attribute" as const, name: "industry", ...o })),
+  operated(op("eq", "neq", "in", "notIn", "isEmpty", "isNotEmpty"), fc.constantFrom(...filterRegistry.attributes.industry.values)).map((o) => ({
+    type: "attribute" as const,
+    name: "industry",
+    ...o,
+  })),
   operated(textOps, textValue).map((o) => ({ type: "attribute" as const, name: "label", ...o })),
-  operated(op("eq", "neq", "in", "notIn", "gt", "gte", "lt", "lte", "between", "isEmpty", "isNotEmpty"), fc.constantFrom(...NUMBERS)).map((o) => ({ type: "attribute" as const, name: "score", ...o })),
+  operated(op("eq", "neq", "in", "notIn", "gt", "gte", "lt", "lte", "between", "isEmpty", "isNotEmpty"), fc.constantFrom(...NUMBERS)).map((o) => ({
+    type: "attribute" as const,
+    name: "score",
+    ...o,
+  })),
   operated(orderedOps, fc.oneof(fc.constantFrom(...DATES), relative)).map((o) => ({ type: "attribute" as const, name: "since", ...o })),
   operated(op("eq", "neq", "isEmpty", "isNotEmpty"), fc.boolean()).map((o) => ({ type: "attribute" as const, name: "vip", ...o })),
-  fc.constantFrom("EUR", "USD").chain((c) => operated(orderedOps, money(c))).map((o) => ({ type: "attribute" as const, name: "credit", ...o })),
+  fc
+    .constantFrom("EUR", "USD")
+    .chain((c) => operated(orderedOps, money(c)))
+    .map((o) => ({ type: "attribute" as const, name: "credit", ...o })),
 );
 
 const tags: fc.Arbitrary<Condition> = fc.oneof(
-  fc.tuple(fc.constantFrom("any", "all", "none") as fc.Arbitrary<"any">, fc.array(fc.oneof(fc.constantFrom(...TAGS), fc.constantFrom("vi", "%", "")), { minLength: 1, maxLength: 3 })).map(([o, values]) => ({ type: "tags" as const, op: o, values })),
+  fc
+    .tuple(
+      fc.constantFrom("any", "all", "none") as fc.Arbitrary<"any">,
+      fc.array(fc.oneof(fc.constantFrom(...TAGS), fc.constantFrom("vi", "%", "")), { minLength: 1, maxLength: 3 }),
+    )
+    .map(([o, values]) => ({ type: "tags" as const, op: o, values })),
   fc.constantFrom("isEmpty", "isNotEmpty").map((o) => ({ type: "tags" as const, op: o as "isEmpty" })),
 );
 
 const window: fc.Arbitrary<TimeWindow> = fc.oneof(
   fc.integer({ min: 0, max: 400 }).map((lastDays) => ({ lastDays })),
   fc.integer({ min: 0, max: 14 }).map((lastMonths) => ({ lastMonths })),
-  fc.record({ from: fc.oneof(relative, fc.constantFrom(...DATES)), to: fc.oneof(relative, fc.constantFrom(...DATES), instant.filter((v) => typeof v === "string")) }, { requiredKeys: [] }),
+  fc.record(
+    {
+      from: fc.oneof(relative, fc.constantFrom(...DATES)),
+      to: fc.oneof(
+        relative,
+        fc.constantFrom(...DATES),
+        instant.filter((v) => typeof v === "string"),
+      ),
+    },
+    { requiredKeys: [] },
+  ),
 );
 const count = fc.record({ op: cmp, value: fc.integer({ min: 0, max: 3 }) });
 const opt = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
 const strip = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 const interactions: fc.Arbitrary<Condition> = fc
-  .record({ kinds: opt(fc.subarray([...KINDS, "webinar"], { minLength: 1 })), directions: opt(fc.subarray(["inbound", "outbound", "internal"] as const, { minLength: 1 })), channels: opt(fc.subarray([...CHANNELS, "%"], { minLength: 1 })), within: opt(window), count: opt(count) })
+  .record({
+    kinds: opt(fc.subarray([...KINDS, "webinar"], { minLength: 1 })),
+    directions: opt(fc.subarray(["inbound", "outbound", "internal"] as const, { minLength: 1 })),
+    channels: opt(fc.subarray([...CHANNELS, "%"], { minLength: 1 })),
+    within: opt(window),
+    count: opt(count),
+  })
   .map((o) => strip({ type: "interactions" as const, ...o }));
 
 const deals: fc.Arbitrary<Condition> = fc.constantFrom("EUR", "USD").chain((currency) =>
   fc
     .record({
-      statuses: opt(fc.subarray(["open", "won", "lost"] as const, { minLength: 1 })), amount: opt(fc.record({ op: cmp, value: money(currency) })), createdWithin: opt(window), closedWithin: opt(window),
+      statuses: opt(fc.subarray(["open", "won", "lost"] as const, { minLength: 1 })),
+      amount: opt(fc.record({ op: cmp, value: money(currency) })),
+      createdWithin: opt(window),
+      closedWithin: opt(window),
       measure: fc.oneof(fc.record({ count }), fc.record({ sum: fc.record({ op: cmp, value: money(currency) }) }), fc.constant({})),
     })
     .map(({ measure, ...o }) => strip({ type: "deals" as const, ...o, ...measure })),
@@ -84,7 +144,9 @@ const deals: fc.Arbitrary<Condition> = fc.constantFrom("EUR", "USD").chain((curr
 const orders: fc.Arbitrary<Condition> = fc.constantFrom("EUR", "USD").chain((currency) =>
   fc
     .record({
-      products: opt(fc.subarray([...PRODUCT_CODES, "NOPE%"], { minLength: 1 })), within: opt(window), currency: opt(fc.constant(currency)),
+      products: opt(fc.subarray([...PRODUCT_CODES, "NOPE%"], { minLength: 1 })),
+      within: opt(window),
+      currency: opt(fc.constant(currency)),
       measure: fc.oneof(fc.record({ count }), fc.record({ sum: fc.record({ op: cmp, value: money(currency) }) }), fc.constant({})),
     })
     .map(({ measure, ...o }) => strip({ type: "orders" as const, ...o, ...measure })),
@@ -105,12 +167,20 @@ export function conditionArbitrary(segmentIds: readonly string[], depth = 3): fc
   const inner = conditionArbitrary(segmentIds, depth - 1);
   return fc.oneof(
     { weight: 5, arbitrary: leaf },
-    { weight: 2, arbitrary: fc.tuple(fc.constantFrom("and", "or") as fc.Arbitrary<"and">, fc.array(inner, { maxLength: 3 })).map(([type, of]) => ({ type, of })) },
+    {
+      weight: 2,
+      arbitrary: fc.tuple(fc.constantFrom("and", "or") as fc.Arbitrary<"and">, fc.array(inner, { maxLength: 3 })).map(([type, of]) => ({ type, of })),
+    },
     { weight: 1, arbitrary: inner.map((of): Condition => ({ type: "not", of })) },
     {
       weight: 2,
       arbitrary: fc
-        .record({ via: fc.constantFrom("employer", "employee", "household", "householdMember", "parent", "subsidiary"), role: opt(fc.constantFrom("owner", "O'Brien")), current: opt(fc.boolean()), where: opt(inner) })
+        .record({
+          via: fc.constantFrom("employer", "employee", "household", "householdMember", "parent", "subsidiary"),
+          role: opt(fc.constantFrom("owner", "O'Brien")),
+          current: opt(fc.boolean()),
+          where: opt(inner),
+        })
         .map((o) => strip({ type: "link" as const, ...o })),
     },
   );

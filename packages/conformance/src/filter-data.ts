@@ -88,10 +88,50 @@ const day = fc.integer({ min: -400, max: 20 });
 /** A random scenario (plain data, written by {@link writeScenario}). */
 export const scenarioArbitrary = fc.record({
   relations: fc.array(relationSpec, { minLength: 4, maxLength: 12 }),
-  links: fc.array(fc.record({ kind: fc.constantFrom("employment", "household_member", "parent_organisation"), from: fc.nat(), to: fc.nat(), role: fc.constantFrom(null, "owner", "O'Brien"), validFrom: fc.option(fc.constantFrom(...DATES), { nil: null }), validTo: fc.option(fc.constantFrom(...DATES), { nil: null }) }), { maxLength: 8 }),
-  interactions: fc.array(fc.record({ kind: fc.constantFrom(...KINDS), direction: fc.constantFrom(null, "inbound", "outbound"), channel: fc.constantFrom(null, ...CHANNELS), day, ms: fc.integer({ min: 0, max: 86_399_999 }), relations: fc.array(fc.nat(), { minLength: 1, maxLength: 2 }), deleted: fc.integer({ min: 0, max: 9 }).map((n) => n < 2) }), { maxLength: 14 }),
-  deals: fc.array(fc.record({ relation: fc.nat(), stage: fc.nat({ max: 5 }), amount: fc.constantFrom(0, 500, 1_000_000, 2_500_000), currency: fc.constantFrom("EUR", "USD"), advance: fc.integer({ min: 1, max: 20 * 86_400_000 }) }), { maxLength: 6 }),
-  orders: fc.array(fc.record({ relation: fc.nat(), day, currency: fc.constantFrom("EUR", "USD"), net: fc.constantFrom(0, 1_000, 99_999, 1_000_000), cancelled: fc.integer({ min: 0, max: 9 }).map((n) => n < 3), products: fc.subarray([0, 1, 2], { maxLength: 2 }) }), { maxLength: 6 }),
+  links: fc.array(
+    fc.record({
+      kind: fc.constantFrom("employment", "household_member", "parent_organisation"),
+      from: fc.nat(),
+      to: fc.nat(),
+      role: fc.constantFrom(null, "owner", "O'Brien"),
+      validFrom: fc.option(fc.constantFrom(...DATES), { nil: null }),
+      validTo: fc.option(fc.constantFrom(...DATES), { nil: null }),
+    }),
+    { maxLength: 8 },
+  ),
+  interactions: fc.array(
+    fc.record({
+      kind: fc.constantFrom(...KINDS),
+      direction: fc.constantFrom(null, "inbound", "outbound"),
+      channel: fc.constantFrom(null, ...CHANNELS),
+      day,
+      ms: fc.integer({ min: 0, max: 86_399_999 }),
+      relations: fc.array(fc.nat(), { minLength: 1, maxLength: 2 }),
+      deleted: fc.integer({ min: 0, max: 9 }).map((n) => n < 2),
+    }),
+    { maxLength: 14 },
+  ),
+  deals: fc.array(
+    fc.record({
+      relation: fc.nat(),
+      stage: fc.nat({ max: 5 }),
+      amount: fc.constantFrom(0, 500, 1_000_000, 2_500_000),
+      currency: fc.constantFrom("EUR", "USD"),
+      advance: fc.integer({ min: 1, max: 20 * 86_400_000 }),
+    }),
+    { maxLength: 6 },
+  ),
+  orders: fc.array(
+    fc.record({
+      relation: fc.nat(),
+      day,
+      currency: fc.constantFrom("EUR", "USD"),
+      net: fc.constantFrom(0, 1_000, 99_999, 1_000_000),
+      cancelled: fc.integer({ min: 0, max: 9 }).map((n) => n < 3),
+      products: fc.subarray([0, 1, 2], { maxLength: 2 }),
+    }),
+    { maxLength: 6 },
+  ),
   staticMembers: fc.array(fc.nat(), { maxLength: 5 }),
 });
 
@@ -108,8 +148,25 @@ export interface WrittenScenario {
 }
 
 function linkRecord(link: Link): LinkRecord {
-  const [fromId, toId] = link.kind === "employment" ? [link.personId, link.organisationId] : link.kind === "household_member" ? [link.personId, link.householdId] : [link.organisationId, link.parentId];
-  return { id: link.id, kind: link.kind, fromId, toId, role: link.role, jobTitle: null, validFrom: link.validFrom, validTo: link.validTo, version: link.version, createdAt: link.createdAt, updatedAt: link.updatedAt };
+  const [fromId, toId] =
+    link.kind === "employment"
+      ? [link.personId, link.organisationId]
+      : link.kind === "household_member"
+        ? [link.personId, link.householdId]
+        : [link.organisationId, link.parentId];
+  return {
+    id: link.id,
+    kind: link.kind,
+    fromId,
+    toId,
+    role: link.role,
+    jobTitle: null,
+    validFrom: link.validFrom,
+    validTo: link.validTo,
+    version: link.version,
+    createdAt: link.createdAt,
+    updatedAt: link.updatedAt,
+  };
 }
 
 /** Writes a scenario into a fresh tenant through the SDK and returns it with its reference dataset. */
@@ -121,10 +178,18 @@ export async function writeScenario(ctx: SuiteContext, s: Scenario): Promise<Wri
   for (const spec of s.relations) {
     clock.advance(spec.advance);
     const attributes = spec.kind === "organisation" ? spec.attributes : { ...spec.attributes, industry: undefined };
-    relations.push(await t.relations.create({
-      kind: spec.kind, name: spec.name, lifecycle: spec.lifecycle, ownerId: spec.ownerId, emails: spec.emails, tags: spec.tags, attributes,
-      ...(spec.kind === "person" ? { givenName: spec.givenName, familyName: spec.familyName } : {}),
-    }));
+    relations.push(
+      await t.relations.create({
+        kind: spec.kind,
+        name: spec.name,
+        lifecycle: spec.lifecycle,
+        ownerId: spec.ownerId,
+        emails: spec.emails,
+        tags: spec.tags,
+        attributes,
+        ...(spec.kind === "person" ? { givenName: spec.givenName, familyName: spec.familyName } : {}),
+      }),
+    );
   }
   const pick = (n: number) => relations[n % relations.length]!;
   // Deals and quotes need an organisation or a person as the customer.
@@ -134,9 +199,12 @@ export async function writeScenario(ctx: SuiteContext, s: Scenario): Promise<Wri
   for (const l of s.links) {
     const [from, to] = [pick(l.from), pick(l.to)];
     const common = { role: l.role, validFrom: l.validFrom, validTo: l.validTo && l.validFrom && l.validTo < l.validFrom ? null : l.validTo };
-    const input = l.kind === "employment" ? { kind: l.kind, personId: from.id, organisationId: to.id, ...common }
-      : l.kind === "household_member" ? { kind: l.kind, personId: from.id, householdId: to.id, ...common }
-      : { kind: l.kind, organisationId: from.id, parentId: to.id, ...common };
+    const input =
+      l.kind === "employment"
+        ? { kind: l.kind, personId: from.id, organisationId: to.id, ...common }
+        : l.kind === "household_member"
+          ? { kind: l.kind, personId: from.id, householdId: to.id, ...common }
+          : { kind: l.kind, organisationId: from.id, parentId: to.id, ...common };
     try {
       links.push(linkRecord(await t.links.create(input)));
     } catch (error) {
@@ -146,16 +214,41 @@ export async function writeScenario(ctx: SuiteContext, s: Scenario): Promise<Wri
   const interactions = [];
   for (const i of s.interactions) {
     const occurredAt = new Date(Date.parse(FILTER_NOW.slice(0, 10)) + i.day * 86_400_000 + i.ms).toISOString();
-    const logged = await t.interactions.log({ kind: i.kind, direction: i.direction, channel: i.channel, occurredAt, relationIds: [...new Set(i.relations.map((n) => pick(n).id))] });
+    const logged = await t.interactions.log({
+      kind: i.kind,
+      direction: i.direction,
+      channel: i.channel,
+      occurredAt,
+      relationIds: [...new Set(i.relations.map((n) => pick(n).id))],
+    });
     interactions.push(i.deleted ? await t.interactions.delete(logged.interaction.id, { expectedVersion: logged.interaction.version }) : logged.interaction);
   }
-  const pipeline = await t.pipelines.create({ name: "P", stages: [{ name: "A", probability: 10 }, { name: "B", probability: 50 }, { name: "C", probability: 70 }, { name: "D", probability: 90 }, { name: "Won", kind: "won" }, { name: "Lost", kind: "lost" }] });
+  const pipeline = await t.pipelines.create({
+    name: "P",
+    stages: [
+      { name: "A", probability: 10 },
+      { name: "B", probability: 50 },
+      { name: "C", probability: 70 },
+      { name: "D", probability: 90 },
+      { name: "Won", kind: "won" },
+      { name: "Lost", kind: "lost" },
+    ],
+  });
   const deals: Deal[] = [];
   for (const d of s.deals) {
     clock.advance(d.advance);
     const buyer = customer(d.relation);
     if (!buyer) continue;
-    deals.push(await t.deals.create({ title: "Deal", relationId: buyer.id, pipelineId: pipeline.id, stageId: pipeline.stages[d.stage]!.id, amount: d.amount, currency: d.currency }));
+    deals.push(
+      await t.deals.create({
+        title: "Deal",
+        relationId: buyer.id,
+        pipelineId: pipeline.id,
+        stageId: pipeline.stages[d.stage]!.id,
+        amount: d.amount,
+        currency: d.currency,
+      }),
+    );
   }
   const products: Product[] = [];
   for (const code of PRODUCT_CODES) products.push(await t.products.create({ code, name: `Product ${code}`, unitPrice: 1250, currency: "EUR" }));
@@ -169,7 +262,11 @@ export async function writeScenario(ctx: SuiteContext, s: Scenario): Promise<Wri
     // has no lines, whatever products the scenario named, so it never "ordered product X".
     let productCodes: string[] = [];
     if (o.products.length > 0 && customer(o.relation)) {
-      const quote = await t.quotes.create({ relationId: customer(o.relation)!.id, currency: "EUR", lines: o.products.map((p) => ({ productId: products[p]!.id, quantity: 1 })) });
+      const quote = await t.quotes.create({
+        relationId: customer(o.relation)!.id,
+        currency: "EUR",
+        lines: o.products.map((p) => ({ productId: products[p]!.id, quantity: 1 })),
+      });
       await t.quotes.send(quote.id, { expectedVersion: quote.version });
       const accepted = await t.quotes.accept(quote.id, { expectedVersion: quote.version + 1 });
       order = accepted.order;
@@ -184,7 +281,11 @@ export async function writeScenario(ctx: SuiteContext, s: Scenario): Promise<Wri
     let r = relations[index]!;
     if (spec.legacy) {
       // Values an older data model left behind: each typed extraction must see them as absent.
-      const legacy = { ...r, attributes: { ...r.attributes, score: "12", vip: "yes", since: 20260101, label: 42, credit: { amount: "5", currency: "EUR" } } as never, version: r.version + 1 };
+      const legacy = {
+        ...r,
+        attributes: { ...r.attributes, score: "12", vip: "yes", since: 20260101, label: 42, credit: { amount: "5", currency: "EUR" } } as never,
+        version: r.version + 1,
+      };
       await w.storage.transaction(w.tenantId, (store) => store.relations.update(legacy, r.version));
       r = legacy;
     }
@@ -198,7 +299,10 @@ export async function writeScenario(ctx: SuiteContext, s: Scenario): Promise<Wri
   const dynamicFilter = f.or(f.tags.any("vip"), f.attribute("score").gt(1));
   const dynamic = await t.segments.create({ kind: "dynamic", name: "Dynamic", filter: f.filter(dynamicFilter) });
   return {
-    w, staticSegmentId: staticSegment.id, dynamicSegmentId: dynamic.id, dynamicFilter,
+    w,
+    staticSegmentId: staticSegment.id,
+    dynamicSegmentId: dynamic.id,
+    dynamicFilter,
     data: { relations, links, interactions, deals, orders, segmentMembers: new Map([[staticSegment.id, new Set(members)]]) },
   };
 }

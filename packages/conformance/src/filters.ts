@@ -33,7 +33,12 @@ async function reference(s: WrittenScenario, filter: Filter): Promise<string[]> 
     registry: filterRegistry,
     interactionKinds: [...INTERACTION_KINDS, "webinar"],
     now: FILTER_NOW,
-    loadSegment: async (id) => (id === s.staticSegmentId ? { kind: "static" } : id === s.dynamicSegmentId ? { kind: "dynamic", filter: { version: FILTER_VERSION, where: s.dynamicFilter } } : undefined),
+    loadSegment: async (id) =>
+      id === s.staticSegmentId
+        ? { kind: "static" }
+        : id === s.dynamicSegmentId
+          ? { kind: "dynamic", filter: { version: FILTER_VERSION, where: s.dynamicFilter } }
+          : undefined,
   });
   return evaluateFilter(resolved, s.data);
 }
@@ -52,7 +57,20 @@ async function sqlIds(t: TenantCrm, filter: Filter): Promise<string[]> {
 
 /** A relation of a fixed scenario: no names, e-mails, tags or attributes to speak of. */
 function fixedRelation(kind: "person" | "organisation" | "household", deleted = false): Scenario["relations"][number] {
-  return { kind, name: "O'Brien", givenName: null, familyName: null, lifecycle: "prospect", ownerId: null, emails: [], tags: [], attributes: {}, deleted, legacy: false, advance: 1 };
+  return {
+    kind,
+    name: "O'Brien",
+    givenName: null,
+    familyName: null,
+    lifecycle: "prospect",
+    ownerId: null,
+    emails: [],
+    tags: [],
+    attributes: {},
+    deleted,
+    legacy: false,
+    advance: 1,
+  };
 }
 
 /** An order of a fixed scenario; `products` index PRODUCT_CODES (BRD-1, CAKE_2, PIE.3). */
@@ -79,7 +97,10 @@ export function filtersSuite(ctx: SuiteContext): void {
       await fc.assert(
         fc.asyncProperty(scenarioArbitrary, fc.infiniteStream(fc.integer()), async (scenario, seeds) => {
           const s = await writeScenario(ctx, scenario);
-          const filters = fc.sample(conditionArbitrary([s.staticSegmentId, s.dynamicSegmentId]), { numRuns: FILTERS_PER_DATASET, seed: seeds.next().value as number });
+          const filters = fc.sample(conditionArbitrary([s.staticSegmentId, s.dynamicSegmentId]), {
+            numRuns: FILTERS_PER_DATASET,
+            seed: seeds.next().value as number,
+          });
           for (const where of filters) {
             const filter: Filter = { version: FILTER_VERSION, where };
             const expected = await reference(s, filter);
@@ -104,7 +125,10 @@ export function filtersSuite(ctx: SuiteContext): void {
       // right; the reference dataset had claimed the scenario's products for the direct order.
       const s = await writeScenario(ctx, {
         relations: [fixedRelation("household", true), fixedRelation("household", true), fixedRelation("household"), fixedRelation("household", true)],
-        links: [], interactions: [], deals: [], staticMembers: [],
+        links: [],
+        interactions: [],
+        deals: [],
+        staticMembers: [],
         orders: [fixedOrder(1208271062, [0])],
       });
       const household = s.data.relations[2]!.id;
@@ -119,8 +143,18 @@ export function filtersSuite(ctx: SuiteContext): void {
       // Relations 0 H (household), 1 (household, deleted), 2 P (person), 3 C (person), 4 E (organisation),
       // 5 D (organisation, deleted). Quotes go to the customers P, C, E, D (non-households, n % 4).
       const s = await writeScenario(ctx, {
-        relations: [fixedRelation("household"), fixedRelation("household", true), fixedRelation("person"), fixedRelation("person"), fixedRelation("organisation"), fixedRelation("organisation", true)],
-        links: [], interactions: [], deals: [], staticMembers: [],
+        relations: [
+          fixedRelation("household"),
+          fixedRelation("household", true),
+          fixedRelation("person"),
+          fixedRelation("person"),
+          fixedRelation("organisation"),
+          fixedRelation("organisation", true),
+        ],
+        links: [],
+        interactions: [],
+        deals: [],
+        staticMembers: [],
         orders: [
           fixedOrder(0, [], { net: 0 }), // H: recorded directly, net 0: an order, but of no product
           fixedOrder(0, [0]), // P: quote with BRD-1
@@ -214,4 +248,3 @@ export function filtersSuite(ctx: SuiteContext): void {
     });
   });
 }
-

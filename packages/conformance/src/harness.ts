@@ -114,8 +114,7 @@ export function suiteContext(getSetup: () => ConformanceSetup): SuiteContext {
         createCrm({ storage, attributes: suiteRegistry, defaultRegion: "NL", interactionKinds: ["webinar"], ...options, ...o });
       const crm = crmWith({});
       const tenantId = `t-${randomUUID()}`;
-      const rows = (table: KbTable, where: Readonly<Record<string, string | number>> = {}) =>
-        raw.rows(table, { ...where, tenant_id: tenantId });
+      const rows = (table: KbTable, where: Readonly<Record<string, string | number>> = {}) => raw.rows(table, { ...where, tenant_id: tenantId });
       return {
         storage,
         raw,

@@ -40,4 +40,27 @@ export const HOSTILE_STRINGS = [
 ] as const;
 
 /** Needles for contains / starts-with that overlap the hostile strings without equalling them. */
-export const HOSTILE_FRAGMENTS = ["'", "%", "_", "\\", "\\%", "' OR '", "--", "ë", "Ë", "😀", "\u0301", "e", "ß", "SS", "$", "O'", "100", "DROP", "", "a", "İ", "i"] as const;
+export const HOSTILE_FRAGMENTS = [
+  "'",
+  "%",
+  "_",
+  "\\",
+  "\\%",
+  "' OR '",
+  "--",
+  "ë",
+  "Ë",
+  "😀",
+  "\u0301",
+  "e",
+  "ß",
+  "SS",
+  "$",
+  "O'",
+  "100",
+  "DROP",
+  "",
+  "a",
+  "İ",
+  "i",
+] as const;

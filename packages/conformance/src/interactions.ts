@@ -23,7 +23,13 @@ export function interactionsSuite(ctx: SuiteContext): void {
         externalKey: "<abc@mail.example>",
       });
       expect(created).toBe(true);
-      expect(i).toMatchObject({ kind: "email", occurredAt: "2026-03-01T09:15:00.000Z", relationIds: [org.id, anna.id], externalKey: "<abc@mail.example>", version: 1 });
+      expect(i).toMatchObject({
+        kind: "email",
+        occurredAt: "2026-03-01T09:15:00.000Z",
+        relationIds: [org.id, anna.id],
+        externalKey: "<abc@mail.example>",
+        version: 1,
+      });
       expect(i.participants).toEqual([
         { role: "from", relationId: anna.id, address: "anna@org.nl", name: "Anna" },
         { role: "to", relationId: null, address: "sales@us.example", name: null },
@@ -32,7 +38,10 @@ export function interactionsSuite(ctx: SuiteContext): void {
       expect(row).toMatchObject({ kind: "email", direction: "inbound", subject: "Quote request", external_key: "<abc@mail.example>" });
       expect((await w.rows("kb_interaction_relations", { interaction_id: i.id })).map((r) => r.relation_id).sort()).toEqual([org.id, anna.id].sort());
       const parts = await w.rows("kb_interaction_participants", { interaction_id: i.id });
-      expect(parts.map((p) => [num(p.position), p.role, p.address]).sort()).toEqual([[0, "from", "anna@org.nl"], [1, "to", "sales@us.example"]]);
+      expect(parts.map((p) => [num(p.position), p.role, p.address]).sort()).toEqual([
+        [0, "from", "anna@org.nl"],
+        [1, "to", "sales@us.example"],
+      ]);
       expect(await w.t.interactions.get(i.id)).toEqual(i);
     });
 

@@ -14,8 +14,24 @@ export function linksSuite(ctx: SuiteContext): void {
     it("links a person to an organisation with role, job title and validity", async () => {
       const w = ctx.world();
       const { org, person, household } = await people(w);
-      const job = await w.t.links.create({ kind: "employment", personId: person.id, organisationId: org.id, role: "buyer", jobTitle: "Head of Purchasing", validFrom: "2024-01-01" });
-      expect(job).toMatchObject({ kind: "employment", personId: person.id, organisationId: org.id, role: "buyer", jobTitle: "Head of Purchasing", validFrom: "2024-01-01", validTo: null, version: 1 });
+      const job = await w.t.links.create({
+        kind: "employment",
+        personId: person.id,
+        organisationId: org.id,
+        role: "buyer",
+        jobTitle: "Head of Purchasing",
+        validFrom: "2024-01-01",
+      });
+      expect(job).toMatchObject({
+        kind: "employment",
+        personId: person.id,
+        organisationId: org.id,
+        role: "buyer",
+        jobTitle: "Head of Purchasing",
+        validFrom: "2024-01-01",
+        validTo: null,
+        version: 1,
+      });
       const [row] = await w.rows("kb_links", { id: job.id });
       expect(row).toMatchObject({ kind: "employment", from_id: person.id, to_id: org.id, job_title: "Head of Purchasing", valid_from: "2024-01-01" });
       const member = await w.t.links.create({ kind: "household_member", personId: person.id, householdId: household.id, role: "head" });

@@ -9,10 +9,25 @@ export function ordersSuite(ctx: SuiteContext): void {
     it("records an order directly and replays an import by external reference without doubling it", async () => {
       const w = salesWorld(ctx);
       const { org } = await customer(w.t);
-      const input = { relationId: org.id, orderDate: "2026-02-14", currency: "EUR", netAmount: 10_000, taxAmount: 2_100, description: "INV-1", externalRef: { system: "erp", externalId: "SO-1" } };
+      const input = {
+        relationId: org.id,
+        orderDate: "2026-02-14",
+        currency: "EUR",
+        netAmount: 10_000,
+        taxAmount: 2_100,
+        description: "INV-1",
+        externalRef: { system: "erp", externalId: "SO-1" },
+      };
       const first = await w.t.orders.record(input);
       expect(first.outcome).toBe("created");
-      expect(first.order).toMatchObject({ totalAmount: 12_100, quoteId: null, dealId: null, cancelledAt: null, version: 1, externalRef: { system: "erp", externalId: "SO-1" } });
+      expect(first.order).toMatchObject({
+        totalAmount: 12_100,
+        quoteId: null,
+        dealId: null,
+        cancelledAt: null,
+        version: 1,
+        externalRef: { system: "erp", externalId: "SO-1" },
+      });
       const [row] = await w.rows("kb_orders", { id: first.order.id });
       expect(row).toMatchObject({ order_date: "2026-02-14", currency: "EUR", external_system: "erp", external_id: "SO-1" });
       expect([num(row!.net_amount), num(row!.tax_amount), num(row!.total_amount)]).toEqual([10_000, 2_100, 12_100]);
@@ -30,7 +45,10 @@ export function ordersSuite(ctx: SuiteContext): void {
       expect(cancelled.cancelledAt).toBe(w.clock.iso());
       expect((await w.t.history.list("order", first.order.id)).map((h) => h.action)).toEqual(["create", "update", "update"]);
       expect((await w.t.outbox.read({ limit: 100 })).filter((e) => e.entityType === "order").map((e) => e.type)).toEqual([
-        "order.created", "order.updated", "order.created", "order.cancelled",
+        "order.created",
+        "order.updated",
+        "order.created",
+        "order.cancelled",
       ]);
     });
 
@@ -39,18 +57,34 @@ export function ordersSuite(ctx: SuiteContext): void {
       const { org } = await customer(w.t);
       const { pipeline } = await standardPipeline(w.t);
       const before = await w.counts();
-      const error = await expectCrmError(w.t.orders.record({ relationId: org.id, orderDate: "2026-13-01", currency: "eur", netAmount: -1, taxAmount: 0.5 }), "VALIDATION");
+      const error = await expectCrmError(
+        w.t.orders.record({ relationId: org.id, orderDate: "2026-13-01", currency: "eur", netAmount: -1, taxAmount: 0.5 }),
+        "VALIDATION",
+      );
       expect(error.issues.map((i) => i.path.join("."))).toEqual(expect.arrayContaining(["orderDate", "currency", "netAmount", "taxAmount"]));
       await expectCrmError(w.t.orders.record({ relationId: "ghost", orderDate: "2026-01-01", currency: "EUR", netAmount: 1 }), "INTEGRITY");
       await expectCrmError(w.t.orders.record({ relationId: org.id, dealId: "ghost", orderDate: "2026-01-01", currency: "EUR", netAmount: 1 }), "INTEGRITY");
-      await expectCrmError(w.t.orders.record({ relationId: org.id, orderDate: "2026-01-01", currency: "EUR", netAmount: Number.MAX_SAFE_INTEGER, taxAmount: 1 }), "VALIDATION");
+      await expectCrmError(
+        w.t.orders.record({ relationId: org.id, orderDate: "2026-01-01", currency: "EUR", netAmount: Number.MAX_SAFE_INTEGER, taxAmount: 1 }),
+        "VALIDATION",
+      );
       expect(await w.counts()).toEqual(before);
       const deal = await w.t.deals.create({ title: "D", relationId: org.id, pipelineId: pipeline.id, currency: "EUR" });
-      const { order } = await w.t.orders.record({ relationId: org.id, dealId: deal.id, orderDate: "2026-01-01", currency: "EUR", netAmount: 1, externalRef: { system: "erp", externalId: "1" } });
+      const { order } = await w.t.orders.record({
+        relationId: org.id,
+        dealId: deal.id,
+        orderDate: "2026-01-01",
+        currency: "EUR",
+        netAmount: 1,
+        externalRef: { system: "erp", externalId: "1" },
+      });
       // The database's own unique constraint backs the service's check.
       const dup = await w.storage
         .transaction(w.tenantId, (store) => store.orders.insert({ ...order, id: "other" }))
-        .then(() => undefined, (e: unknown) => e);
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(dup).toBeInstanceOf(CrmError);
       expect((dup as CrmError).code).toBe("DUPLICATE");
       const b = w.crm.tenant(`${w.tenantId}-b`);

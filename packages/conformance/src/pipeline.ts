@@ -9,7 +9,12 @@ export function pipelinesSuite(ctx: SuiteContext): void {
       const w = salesWorld(ctx);
       const { pipeline, stages } = await standardPipeline(w.t);
       expect(pipeline.stages.map((s) => [s.name, s.position, s.probability, s.kind])).toEqual([
-        ["Lead", 0, 10, "open"], ["Qualified", 1, 30, "open"], ["Proposal", 2, 60, "open"], ["Negotiation", 3, 80, "open"], ["Won", 4, 100, "won"], ["Lost", 5, 0, "lost"],
+        ["Lead", 0, 10, "open"],
+        ["Qualified", 1, 30, "open"],
+        ["Proposal", 2, 60, "open"],
+        ["Negotiation", 3, 80, "open"],
+        ["Won", 4, 100, "won"],
+        ["Lost", 5, 0, "lost"],
       ]);
       expect(await w.t.pipelines.get(pipeline.id)).toEqual(pipeline);
       const [row] = await w.rows("kb_pipelines", { id: pipeline.id });
@@ -59,7 +64,11 @@ export function pipelinesSuite(ctx: SuiteContext): void {
       const history = await w.t.history.list("pipeline", pipeline.id);
       expect(history.map((h) => h.version)).toEqual([1, 2, 3, 4, 5]);
       expect((await w.t.outbox.read({ limit: 100 })).map((e) => e.type)).toEqual([
-        "pipeline.created", "pipeline.stage_added", "pipeline.stage_updated", "pipeline.stages_reordered", "pipeline.stage_retired",
+        "pipeline.created",
+        "pipeline.stage_added",
+        "pipeline.stage_updated",
+        "pipeline.stages_reordered",
+        "pipeline.stage_retired",
       ]);
       const [row] = await w.rows("kb_pipelines", { id: pipeline.id });
       expect(num(row!.version)).toBe(5);
@@ -69,13 +78,23 @@ export function pipelinesSuite(ctx: SuiteContext): void {
       const w = salesWorld(ctx);
       const { pipeline, stages } = await standardPipeline(w.t);
       const { org } = await customer(w.t);
-      const deal = await w.t.deals.create({ title: "D", relationId: org.id, pipelineId: pipeline.id, stageId: stages.proposal.id, currency: "EUR", amount: 1000 });
+      const deal = await w.t.deals.create({
+        title: "D",
+        relationId: org.id,
+        pipelineId: pipeline.id,
+        stageId: stages.proposal.id,
+        currency: "EUR",
+        amount: 1000,
+      });
       await w.t.pipelines.retireStage(pipeline.id, stages.proposal.id, { expectedVersion: 1 });
       expect((await w.t.deals.get(deal.id))?.stageId).toBe(stages.proposal.id);
       const other = await w.t.deals.create({ title: "E", relationId: org.id, pipelineId: pipeline.id, currency: "EUR" });
       const refused = await expectCrmError(w.t.deals.moveToStage(other.id, { stageId: stages.proposal.id }, { expectedVersion: 1 }), "INTEGRITY");
       expect(refused.details.reason).toBe("retired_stage");
-      await expectCrmError(w.t.deals.create({ title: "F", relationId: org.id, pipelineId: pipeline.id, stageId: stages.proposal.id, currency: "EUR" }), "INTEGRITY");
+      await expectCrmError(
+        w.t.deals.create({ title: "F", relationId: org.id, pipelineId: pipeline.id, stageId: stages.proposal.id, currency: "EUR" }),
+        "INTEGRITY",
+      );
       const moved = await w.t.deals.moveToStage(deal.id, { stageId: stages.negotiation.id }, { expectedVersion: 1 });
       expect((await w.t.deals.stageHistory(moved.id)).map((v) => v.stageId)).toEqual([stages.proposal.id, stages.negotiation.id]);
     });

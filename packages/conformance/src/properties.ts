@@ -8,11 +8,11 @@ const RUNS = Number(process.env.KAARTENBAK_PROPERTY_RUNS ?? 60);
 
 /** Values that are sometimes right and often subtly wrong. */
 const junk = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.constant(null), fc.boolean(), fc.constant(""), fc.constant("x".repeat(400)));
-const email = fc.oneof(fc.emailAddress().map((e) => (Math.random() < 0.5 ? e.toUpperCase() : ` ${e} `)), fc.string({ maxLength: 20 }));
-const phone = fc.oneof(
-  fc.constantFrom("020 123 4567", "+31 6 12345678", "06-12345678", "+1 212 555 0199", "0032 2 555 12 12"),
-  fc.string({ maxLength: 15 }),
+const email = fc.oneof(
+  fc.emailAddress().map((e) => (Math.random() < 0.5 ? e.toUpperCase() : ` ${e} `)),
+  fc.string({ maxLength: 20 }),
 );
+const phone = fc.oneof(fc.constantFrom("020 123 4567", "+31 6 12345678", "06-12345678", "+1 212 555 0199", "0032 2 555 12 12"), fc.string({ maxLength: 15 }));
 const attributeValue = fc.oneof(
   fc.constantFrom("retail", "finance", "nope"),
   fc.integer({ min: -5, max: 5000 }),
@@ -21,7 +21,11 @@ const attributeValue = fc.oneof(
   fc.constantFrom("1990-01-01", "1990-02-30"),
   fc.record({ amount: fc.oneof(fc.integer(), fc.double()), currency: fc.constantFrom("EUR", "USD", "eur", "XXXX") }),
 );
-const attributes = fc.dictionary(fc.constantFrom("industry", "vatNumber", "employees", "creditLimit", "newsletter", "birthday", "unknownThing"), attributeValue, { maxKeys: 4 });
+const attributes = fc.dictionary(
+  fc.constantFrom("industry", "vatNumber", "employees", "creditLimit", "newsletter", "birthday", "unknownThing"),
+  attributeValue,
+  { maxKeys: 4 },
+);
 
 const relationFields = {
   name: fc.oneof(fc.string({ maxLength: 40 }), junk),
@@ -75,17 +79,21 @@ export function propertiesSuite(ctx: SuiteContext): void {
       const w = ctx.world();
       await fc.assert(
         fc.asyncProperty(relationInput, async (input) => {
-          await succeedsOrRefusesCleanly(w, () => w.t.relations.create(input as never), async (r) => {
-            const [row] = await w.rows("kb_relations", { id: r.id });
-            expect(row?.name).toBe(r.name);
-            expect(json(row!.attributes)).toEqual(r.attributes);
-            const emails = (await w.rows("kb_relation_emails", { relation_id: r.id })).map((e) => e.email as string);
-            expect(emails.sort()).toEqual(r.emails.map((e) => e.address).sort());
-            expect(emails.every((e) => e === e.trim().toLowerCase())).toBe(true);
-            expect(r.emails.filter((e) => e.primary).length).toBe(r.emails.length ? 1 : 0);
-            const phones = (await w.rows("kb_relation_phones", { relation_id: r.id })).map((p) => p.phone as string);
-            expect(phones.every((p) => /^\+[1-9]\d{6,14}$/.test(p))).toBe(true);
-          });
+          await succeedsOrRefusesCleanly(
+            w,
+            () => w.t.relations.create(input as never),
+            async (r) => {
+              const [row] = await w.rows("kb_relations", { id: r.id });
+              expect(row?.name).toBe(r.name);
+              expect(json(row!.attributes)).toEqual(r.attributes);
+              const emails = (await w.rows("kb_relation_emails", { relation_id: r.id })).map((e) => e.email as string);
+              expect(emails.sort()).toEqual(r.emails.map((e) => e.address).sort());
+              expect(emails.every((e) => e === e.trim().toLowerCase())).toBe(true);
+              expect(r.emails.filter((e) => e.primary).length).toBe(r.emails.length ? 1 : 0);
+              const phones = (await w.rows("kb_relation_phones", { relation_id: r.id })).map((p) => p.phone as string);
+              expect(phones.every((p) => /^\+[1-9]\d{6,14}$/.test(p))).toBe(true);
+            },
+          );
         }),
         { numRuns: RUNS },
       );
@@ -118,9 +126,13 @@ export function propertiesSuite(ctx: SuiteContext): void {
       const p = await w.t.relations.create({ kind: "person", name: "P" });
       await fc.assert(
         fc.asyncProperty(interactionInput(p.id), async (input) => {
-          await succeedsOrRefusesCleanly(w, () => w.t.interactions.log(input as never), async (res) => {
-            expect(await w.t.interactions.get(res.interaction.id)).toEqual(res.interaction);
-          });
+          await succeedsOrRefusesCleanly(
+            w,
+            () => w.t.interactions.log(input as never),
+            async (res) => {
+              expect(await w.t.interactions.get(res.interaction.id)).toEqual(res.interaction);
+            },
+          );
         }),
         { numRuns: RUNS },
       );

@@ -12,9 +12,19 @@ import { customer, salesWorld, standardPipeline } from "./sales-fixtures.js";
 async function sentQuote(t: TenantCrm, dealCurrency = "EUR", quoteCurrency?: string) {
   const { pipeline, stages } = await standardPipeline(t);
   const { org } = await customer(t);
-  const deal = await t.deals.create({ title: "Bread for Christmas", relationId: org.id, pipelineId: pipeline.id, stageId: stages.proposal.id, currency: dealCurrency, amount: 2500 });
+  const deal = await t.deals.create({
+    title: "Bread for Christmas",
+    relationId: org.id,
+    pipelineId: pipeline.id,
+    stageId: stages.proposal.id,
+    currency: dealCurrency,
+    amount: 2500,
+  });
   const draft = await t.quotes.create({
-    dealId: deal.id, title: "Offer", validUntil: "2026-12-31", ...(quoteCurrency ? { currency: quoteCurrency } : {}),
+    dealId: deal.id,
+    title: "Offer",
+    validUntil: "2026-12-31",
+    ...(quoteCurrency ? { currency: quoteCurrency } : {}),
     lines: [{ description: "Bread", quantity: 3, unitPrice: 1000, taxRate: "9" }],
   });
   const quote = await t.quotes.send(draft.id, { expectedVersion: 1 });
@@ -99,11 +109,18 @@ export function quotesSuite(ctx: SuiteContext): void {
         }),
         "VALIDATION",
       );
-      expect(error.issues.map((i) => i.path.join("."))).toEqual(
-        expect.arrayContaining(["lines.0.quantity", "lines.1.quantity", "lines.6.discount"]),
-      );
+      expect(error.issues.map((i) => i.path.join("."))).toEqual(expect.arrayContaining(["lines.0.quantity", "lines.1.quantity", "lines.6.discount"]));
       const second = await expectCrmError(
-        w.t.quotes.create({ relationId: org.id, currency: "EUR", lines: [{ productId: usd.id, quantity: 1 }, { productId: "ghost", quantity: 1 }, { quantity: 1 }, { quantity: "1000000", unitPrice: 9_007_199_254_740_991, description: "x" }] }),
+        w.t.quotes.create({
+          relationId: org.id,
+          currency: "EUR",
+          lines: [
+            { productId: usd.id, quantity: 1 },
+            { productId: "ghost", quantity: 1 },
+            { quantity: 1 },
+            { quantity: "1000000", unitPrice: 9_007_199_254_740_991, description: "x" },
+          ],
+        }),
         "VALIDATION",
       );
       expect(second.issues.map((i) => [i.path.join("."), i.code])).toEqual([
@@ -121,7 +138,11 @@ export function quotesSuite(ctx: SuiteContext): void {
       const { org } = await customer(w.t);
       const empty = await w.t.quotes.create({ relationId: org.id, currency: "EUR" });
       await expectCrmError(w.t.quotes.send(empty.id, { expectedVersion: 1 }), "VALIDATION");
-      const withLine = await w.t.quotes.update(empty.id, { lines: [{ description: "Work", quantity: 2, unitPrice: 5000 }], notes: "n" }, { expectedVersion: 1 });
+      const withLine = await w.t.quotes.update(
+        empty.id,
+        { lines: [{ description: "Work", quantity: 2, unitPrice: 5000 }], notes: "n" },
+        { expectedVersion: 1 },
+      );
       expect(withLine).toMatchObject({ subtotal: 10_000, total: 10_000, version: 2 });
       const sent = await w.t.quotes.send(empty.id, { expectedVersion: 2 });
       expect(sent).toMatchObject({ status: "sent", sentAt: w.clock.iso() });
@@ -137,18 +158,31 @@ export function quotesSuite(ctx: SuiteContext): void {
       await w.t.quotes.send(other.id, { expectedVersion: 1 });
       expect(await w.t.quotes.expire(other.id, { expectedVersion: 2 })).toMatchObject({ status: "expired" });
       expect((await w.t.outbox.read({ limit: 100 })).filter((e) => e.entityType === "quote").map((e) => e.type)).toEqual([
-        "quote.created", "quote.updated", "quote.sent", "quote.rejected", "quote.created", "quote.sent", "quote.expired",
+        "quote.created",
+        "quote.updated",
+        "quote.sent",
+        "quote.rejected",
+        "quote.created",
+        "quote.sent",
+        "quote.expired",
       ]);
     });
 
     it("revises a quote into a new version and keeps the old one", async () => {
       const w = salesWorld(ctx);
       const { quote, deal } = await sentQuote(w.t);
-      const revised = await w.t.quotes.revise(quote.id, { lines: [{ description: "Bread", quantity: 4, unitPrice: 900, taxRate: "9" }] }, { expectedVersion: quote.version });
+      const revised = await w.t.quotes.revise(
+        quote.id,
+        { lines: [{ description: "Bread", quantity: 4, unitPrice: 900, taxRate: "9" }] },
+        { expectedVersion: quote.version },
+      );
       expect(revised).toMatchObject({ groupId: quote.id, revision: 2, status: "draft", dealId: deal.id, subtotal: 3600 });
       const old = await w.t.quotes.get(quote.id);
       expect(old).toMatchObject({ status: "superseded", supersededById: revised.id, lines: quote.lines, total: quote.total });
-      expect((await w.t.quotes.revisions(revised.id)).map((q) => [q.revision, q.status])).toEqual([[1, "superseded"], [2, "draft"]]);
+      expect((await w.t.quotes.revisions(revised.id)).map((q) => [q.revision, q.status])).toEqual([
+        [1, "superseded"],
+        [2, "draft"],
+      ]);
       expect((await w.t.quotes.listForDeal(deal.id)).map((q) => q.id)).toEqual([quote.id, revised.id]);
       await expectCrmError(w.t.quotes.revise(quote.id, {}, { expectedVersion: old!.version }), "INVALID_STATE");
       const again = await w.t.quotes.revise(revised.id, {}, { expectedVersion: 1 });
@@ -162,7 +196,16 @@ export function quotesSuite(ctx: SuiteContext): void {
       const before = (await w.t.outbox.read({ limit: 1000 })).length;
       const { quote: accepted, order, deal: won } = await w.t.quotes.accept(quote.id, { expectedVersion: quote.version });
       expect(accepted).toMatchObject({ status: "accepted", decidedAt: w.clock.iso() });
-      expect(order).toMatchObject({ quoteId: quote.id, dealId: deal.id, relationId: org.id, currency: "EUR", netAmount: 3000, taxAmount: 270, totalAmount: 3270, orderDate: w.clock.iso().slice(0, 10) });
+      expect(order).toMatchObject({
+        quoteId: quote.id,
+        dealId: deal.id,
+        relationId: org.id,
+        currency: "EUR",
+        netAmount: 3000,
+        taxAmount: 270,
+        totalAmount: 3270,
+        orderDate: w.clock.iso().slice(0, 10),
+      });
       expect(won).toMatchObject({ status: "won", stageId: stages.won.id, closedAt: w.clock.iso(), amount: 3000, currency: "EUR" });
       const events = (await w.t.outbox.read({ limit: 1000 })).slice(before);
       expect(events.map((e) => e.type)).toEqual(["quote.accepted", "order.created", "deal.won"]);
@@ -261,7 +304,12 @@ export function quotesSuite(ctx: SuiteContext): void {
         const prepared = await sentQuote(w.t);
         const before = await w.counts();
         const faulty = faultyStorage(w.storage, failAt);
-        const error = await tenantOn(w, faulty.storage).quotes.accept(prepared.quote.id, { expectedVersion: prepared.quote.version }).then(() => undefined, (e: unknown) => e);
+        const error = await tenantOn(w, faulty.storage)
+          .quotes.accept(prepared.quote.id, { expectedVersion: prepared.quote.version })
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
         expect(error, `step ${failAt} of ${steps}`).toBeInstanceOf(Error);
         expect(await w.counts(), `step ${failAt} of ${steps}`).toEqual(before);
         expect((await w.t.quotes.get(prepared.quote.id))?.status).toBe("sent");

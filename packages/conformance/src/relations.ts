@@ -114,7 +114,10 @@ export function relationsSuite(ctx: SuiteContext): void {
       await w.t.relations.create({ kind: "organisation", name: "100% Fruit_Co" });
       expect((await w.t.relations.findByEmail(" EMILE@Zola.FR")).map((r) => r.id)).toEqual([a.id]);
       for (const notation of ["06-12345678", "0031612345678", "+31612345678", "(06) 1234 5678"]) {
-        expect((await w.t.relations.findByPhone(notation)).map((r) => r.id), notation).toEqual([a.id]);
+        expect(
+          (await w.t.relations.findByPhone(notation)).map((r) => r.id),
+          notation,
+        ).toEqual([a.id]);
       }
       expect(await w.t.relations.findByPhone("not a phone")).toEqual([]);
       expect((await w.t.relations.search({ namePrefix: "emi" })).map((r) => r.name).sort()).toEqual(["Emily's Bakery", "Émile Zola"]);

@@ -40,7 +40,11 @@ const scenario = fc.record({
       stage: fc.nat(),
       ownerId: owner,
       // Mostly everyday amounts; sometimes large ones, so a converted sum can pass 2^53 and both sides must refuse it alike.
-      amount: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 5_000_000 }) }, { weight: 1, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 2 ** 36 }) }),
+      amount: fc.oneof(
+        { weight: 6, arbitrary: fc.integer({ min: 0, max: 5_000_000 }) },
+        { weight: 1, arbitrary: fc.constant(0) },
+        { weight: 1, arbitrary: fc.integer({ min: 0, max: 2 ** 36 }) },
+      ),
       currency: fc.constantFrom(...CURRENCIES),
       expectedCloseDate: fc.option(day, { nil: null }),
       wait,
@@ -52,7 +56,15 @@ const scenario = fc.record({
       { weight: 8, arbitrary: fc.record({ kind: fc.constant("move" as const), deal: fc.nat(), pipeline: fc.nat({ max: 1 }), stage: fc.nat(), wait }) },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant("delete" as const), deal: fc.nat(), wait }) },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant("retire" as const), pipeline: fc.nat({ max: 1 }), stage: fc.nat(), wait }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant("reorder" as const), pipeline: fc.nat({ max: 1 }), keys: fc.array(fc.double({ noNaN: true }), { minLength: 6, maxLength: 6 }), wait }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant("reorder" as const),
+          pipeline: fc.nat({ max: 1 }),
+          keys: fc.array(fc.double({ noNaN: true }), { minLength: 6, maxLength: 6 }),
+          wait,
+        }),
+      },
       // A quote for the deal, sent and accepted: an order, and (mostly) the deal won at the order's net total, maybe in another currency.
       {
         weight: 2,
@@ -61,7 +73,11 @@ const scenario = fc.record({
           deal: fc.nat(),
           currency: fc.constantFrom(...CURRENCIES),
           lines: fc.array(
-            fc.record({ quantity: fc.integer({ min: 1, max: 5 }), unitPrice: fc.integer({ min: 0, max: 1_000_000 }), taxRate: fc.constantFrom("0", "9", "21") }),
+            fc.record({
+              quantity: fc.integer({ min: 1, max: 5 }),
+              unitPrice: fc.integer({ min: 0, max: 1_000_000 }),
+              taxRate: fc.constantFrom("0", "9", "21"),
+            }),
             { minLength: 1, maxLength: 3 },
           ),
           winDeal: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
@@ -73,20 +89,32 @@ const scenario = fc.record({
     { maxLength: 20 },
   ),
   orders: fc.array(
-    fc.record({ relation: fc.nat(), orderDate: day, currency: fc.constantFrom(...CURRENCIES), netAmount: fc.integer({ min: 0, max: 10_000_000 }), cancelled: fc.boolean() }),
+    fc.record({
+      relation: fc.nat(),
+      orderDate: day,
+      currency: fc.constantFrom(...CURRENCIES),
+      netAmount: fc.integer({ min: 0, max: 10_000_000 }),
+      cancelled: fc.boolean(),
+    }),
     { maxLength: 10 },
   ),
 });
 
 const rate = fc.oneof(
-  fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 9999 })).map(([a, b]) => `${a}.${String(b).padStart(4, "0")}`).filter((r) => Number(r) > 0),
+  fc
+    .tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 9999 }))
+    .map(([a, b]) => `${a}.${String(b).padStart(4, "0")}`)
+    .filter((r) => Number(r) > 0),
   fc.record({ numerator: fc.integer({ min: 1, max: 1000 }), denominator: fc.integer({ min: 1, max: 1000 }) }),
 );
 /** No conversion, or a target currency with a rate from each other currency. */
 const currencyOptions = fc.option(
   fc.tuple(fc.constantFrom(...CURRENCIES), rate, rate).map(([to, r1, r2]) => {
     const [a, b] = CURRENCIES.filter((c) => c !== to) as [string, string];
-    const rates: ExchangeRate[] = [{ from: a, to, rate: r1 }, { from: b, to, rate: r2 }];
+    const rates: ExchangeRate[] = [
+      { from: a, to, rate: r1 },
+      { from: b, to, rate: r2 },
+    ];
     return { currency: to, rates };
   }),
   { nil: undefined },
@@ -119,15 +147,34 @@ async function write(t: TenantCrm, clock: TestClock, s: Scenario): Promise<Repor
     let pipelines: Pipeline[] = [
       await tx.pipelines.create({
         name: "A",
-        stages: [...s.probabilities.map((probability, i) => ({ name: `A${i}`, probability })), { name: "A won", kind: "won" }, { name: "A lost", kind: "lost" }],
+        stages: [
+          ...s.probabilities.map((probability, i) => ({ name: `A${i}`, probability })),
+          { name: "A won", kind: "won" },
+          { name: "A lost", kind: "lost" },
+        ],
       }),
-      await tx.pipelines.create({ name: "B", stages: [{ name: "B0", probability: 25 }, { name: "B1", probability: 75 }, { name: "B won", kind: "won" }, { name: "B lost", kind: "lost" }] }),
+      await tx.pipelines.create({
+        name: "B",
+        stages: [
+          { name: "B0", probability: 25 },
+          { name: "B1", probability: 75 },
+          { name: "B won", kind: "won" },
+          { name: "B lost", kind: "lost" },
+        ],
+      }),
     ];
     const relations = [];
     for (const r of s.relations) {
-      relations.push(await tx.relations.create({
-        kind: "organisation", name: `Org ${relations.length}`, tags: r.tags, lifecycle: r.lifecycle, ownerId: r.ownerId, attributes: r.industry ? { industry: r.industry } : {},
-      }));
+      relations.push(
+        await tx.relations.create({
+          kind: "organisation",
+          name: `Org ${relations.length}`,
+          tags: r.tags,
+          lifecycle: r.lifecycle,
+          ownerId: r.ownerId,
+          attributes: r.industry ? { industry: r.industry } : {},
+        }),
+      );
     }
     const active = (p: Pipeline) => p.stages.filter((st) => !st.retiredAt);
     const deals: Deal[] = [];
@@ -135,10 +182,18 @@ async function write(t: TenantCrm, clock: TestClock, s: Scenario): Promise<Repor
       clock.advance(d.wait);
       const pipeline = pipelines[d.pipeline]!;
       const stage = active(pipeline)[d.stage % active(pipeline).length]!;
-      deals.push(await tx.deals.create({
-        title: `Deal ${deals.length}`, relationId: relations[d.relation % relations.length]!.id, ownerId: d.ownerId, pipelineId: pipeline.id, stageId: stage.id,
-        amount: d.amount, currency: d.currency, expectedCloseDate: d.expectedCloseDate,
-      }));
+      deals.push(
+        await tx.deals.create({
+          title: `Deal ${deals.length}`,
+          relationId: relations[d.relation % relations.length]!.id,
+          ownerId: d.ownerId,
+          pipelineId: pipeline.id,
+          stageId: stage.id,
+          amount: d.amount,
+          currency: d.currency,
+          expectedCloseDate: d.expectedCloseDate,
+        }),
+      );
     }
     const quoteOrders: string[] = [];
     for (const step of s.steps) {
@@ -153,7 +208,8 @@ async function write(t: TenantCrm, clock: TestClock, s: Scenario): Promise<Repor
         // An at-least-once retry of the same command returns the same result and writes nothing.
         if (step.retry) expect(await tx.quotes.accept(sent.id, { expectedVersion: sent.version, winDeal: step.winDeal })).toEqual(result);
         // Winning by acceptance makes the deal's value the order's revenue, so reports on both agree.
-        if (step.winDeal && deal.status !== "won") expect(result.deal).toMatchObject({ status: "won", amount: result.order.netAmount, currency: result.order.currency });
+        if (step.winDeal && deal.status !== "won")
+          expect(result.deal).toMatchObject({ status: "won", amount: result.order.netAmount, currency: result.order.currency });
         deals[index] = result.deal ?? deal;
         quoteOrders.push(result.order.id);
         continue;
@@ -176,7 +232,10 @@ async function write(t: TenantCrm, clock: TestClock, s: Scenario): Promise<Repor
           if (active(pipeline).filter((st) => st.kind === stage.kind).length < 2) continue;
           next = await tx.pipelines.retireStage(pipeline.id, stage.id, { expectedVersion: pipeline.version });
         } else {
-          const order = pipeline.stages.map((st, i) => ({ id: st.id, key: step.keys[i] ?? 0 })).sort((a, b) => a.key - b.key).map((x) => x.id);
+          const order = pipeline.stages
+            .map((st, i) => ({ id: st.id, key: step.keys[i] ?? 0 }))
+            .sort((a, b) => a.key - b.key)
+            .map((x) => x.id);
           next = await tx.pipelines.reorderStages(pipeline.id, order, { expectedVersion: pipeline.version });
         }
         pipelines = pipelines.map((p) => (p.id === next.id ? next : p));
@@ -185,7 +244,12 @@ async function write(t: TenantCrm, clock: TestClock, s: Scenario): Promise<Repor
     const orders: Order[] = [];
     for (const o of s.orders) {
       clock.advance(1000);
-      const { order } = await tx.orders.record({ relationId: relations[o.relation % relations.length]!.id, orderDate: o.orderDate, currency: o.currency, netAmount: o.netAmount });
+      const { order } = await tx.orders.record({
+        relationId: relations[o.relation % relations.length]!.id,
+        orderDate: o.orderDate,
+        currency: o.currency,
+        netAmount: o.netAmount,
+      });
       orders.push(o.cancelled ? await tx.orders.cancel(order.id, { expectedVersion: 1 }) : order);
     }
     return { relations: relations.map((r) => r.id), deals: deals.map((d) => d.id), orders: [...quoteOrders, ...orders.map((o) => o.id)] };

@@ -80,7 +80,13 @@ export function referenceFunnel(data: ReportDataset, q: FunnelQuery): FunnelRepo
         probability: stage.probability,
         position: stage.position,
         retired: stage.retiredAt !== null,
-        current: { count: here.length, value: figure(here.map((d) => [d.currency, BigInt(d.amount)]), into) },
+        current: {
+          count: here.length,
+          value: figure(
+            here.map((d) => [d.currency, BigInt(d.amount)]),
+            into,
+          ),
+        },
         entered: distinct(visits.filter((v) => v.stageId === stage.id).map((v) => v.dealId)),
         reached,
         conversionToNext: reached === null || reached === 0 || !next ? null : reachedOf(next) / reached,
@@ -132,7 +138,10 @@ export function referenceForecast(data: ReportDataset, q: ForecastQuery): Foreca
       return {
         period,
         openCount: o.length,
-        openValue: figure(o.map((d) => [d.currency, BigInt(d.amount)]), into),
+        openValue: figure(
+          o.map((d) => [d.currency, BigInt(d.amount)]),
+          into,
+        ),
         weighted: figure(weighted, into),
         wonCount: w.length,
         wonValue: figure(wonEntries, into),
@@ -147,7 +156,8 @@ export function referenceForecast(data: ReportDataset, q: ForecastQuery): Foreca
 export function referenceOwnerResults(data: ReportDataset, q: OwnerResultsQuery): OwnerResultsReport {
   const into = target(q);
   const closed = data.deals.filter(
-    (d) => !d.deletedAt && (d.status === "won" || d.status === "lost") && (!q.pipelineId || d.pipelineId === q.pipelineId) && inInstants(d.closedAt!, q.from, q.to),
+    (d) =>
+      !d.deletedAt && (d.status === "won" || d.status === "lost") && (!q.pipelineId || d.pipelineId === q.pipelineId) && inInstants(d.closedAt!, q.from, q.to),
   );
   const owners = [...new Set(closed.map((d) => d.ownerId))].sort((a, b) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1));
   return {
@@ -162,12 +172,25 @@ export function referenceOwnerResults(data: ReportDataset, q: OwnerResultsQuery)
       let averageDealSize: Money[];
       if (into) {
         let sum = 0n;
-        for (const c of currencies) sum += convertInto(into, c, won.filter((d) => d.currency === c).reduce((s, d) => s + BigInt(d.amount), 0n));
+        for (const c of currencies)
+          sum += convertInto(
+            into,
+            c,
+            won.filter((d) => d.currency === c).reduce((s, d) => s + BigInt(d.amount), 0n),
+          );
         averageDealSize = won.length ? [{ currency: into.currency, amount: safeNumber(roundHalfUp(sum, BigInt(won.length))) }] : [];
       } else {
         averageDealSize = currencies.map((c) => {
           const list = won.filter((d) => d.currency === c);
-          return { currency: c, amount: safeNumber(roundHalfUp(list.reduce((s, d) => s + BigInt(d.amount), 0n), BigInt(list.length))) };
+          return {
+            currency: c,
+            amount: safeNumber(
+              roundHalfUp(
+                list.reduce((s, d) => s + BigInt(d.amount), 0n),
+                BigInt(list.length),
+              ),
+            ),
+          };
         });
       }
       const cycleMs = won.reduce((s, d) => s + (Date.parse(d.closedAt!) - Date.parse(d.createdAt)), 0);
@@ -177,7 +200,10 @@ export function referenceOwnerResults(data: ReportDataset, q: OwnerResultsQuery)
         lost,
         winRate: mine.length ? won.length / mine.length : null,
         averageCycleDays: won.length ? cycleMs / won.length / DAY : null,
-        wonValue: figure(won.map((d) => [d.currency, BigInt(d.amount)]), into),
+        wonValue: figure(
+          won.map((d) => [d.currency, BigInt(d.amount)]),
+          into,
+        ),
         averageDealSize,
       };
     }),
@@ -194,7 +220,17 @@ export function referenceOrders(data: ReportDataset, q: OrdersQuery): OrdersRepo
     const r = relations.get(order.relationId)!;
     const g = q.groupBy;
     const keys: (AttributeValue | null)[] =
-      g === "customer" ? [r.id] : g === "tag" ? (r.tags.length ? [...r.tags] : [null]) : g === "lifecycle" ? [r.lifecycle] : g === "owner" ? [r.ownerId] : [r.attributes[g.attribute] ?? null];
+      g === "customer"
+        ? [r.id]
+        : g === "tag"
+          ? r.tags.length
+            ? [...r.tags]
+            : [null]
+          : g === "lifecycle"
+            ? [r.lifecycle]
+            : g === "owner"
+              ? [r.ownerId]
+              : [r.attributes[g.attribute] ?? null];
     for (const key of keys) rows.push({ key: key as OrdersGroup["key"], label: g === "customer" ? r.name : null, order });
   }
   const keys = [...new Set(rows.map((r) => r.key))].sort((a, b) =>
@@ -206,7 +242,15 @@ export function referenceOrders(data: ReportDataset, q: OrdersQuery): OrdersRepo
     currency: into?.currency ?? null,
     groups: keys.map((key) => {
       const mine = rows.filter((r) => r.key === key);
-      return { key, label: mine[0]!.label, orders: mine.length, net: figure(mine.map((r) => [r.order.currency, BigInt(r.order.netAmount)]), into) };
+      return {
+        key,
+        label: mine[0]!.label,
+        orders: mine.length,
+        net: figure(
+          mine.map((r) => [r.order.currency, BigInt(r.order.netAmount)]),
+          into,
+        ),
+      };
     }),
   };
 }
@@ -221,7 +265,10 @@ export function referenceVelocity(data: ReportDataset, q: VelocityQuery): Veloci
     from: q.from ?? null,
     to: q.to ?? null,
     stages: pipeline.stages.map((stage) => {
-      const ms = done.filter((v) => v.stageId === stage.id).map((v) => Date.parse(v.leftAt!) - Date.parse(v.enteredAt)).sort((a, b) => a - b);
+      const ms = done
+        .filter((v) => v.stageId === stage.id)
+        .map((v) => Date.parse(v.leftAt!) - Date.parse(v.enteredAt))
+        .sort((a, b) => a - b);
       const n = ms.length;
       const median = n === 0 ? null : n % 2 === 1 ? ms[(n - 1) / 2]! / 1 / DAY : (ms[n / 2 - 1]! + ms[n / 2]!) / 2 / DAY;
       return {

@@ -16,7 +16,15 @@ async function scenario(ctx: SuiteContext) {
   const d1 = await w.t.deals.create({ ...base, title: "D1", ownerId: "u1", amount: 10_000, currency: "EUR", expectedCloseDate: "2026-03-15" });
   const d2 = await w.t.deals.create({ ...base, title: "D2", ownerId: "u1", amount: 20_000, currency: "EUR", expectedCloseDate: "2026-03-20" });
   const d3 = await w.t.deals.create({ ...base, title: "D3", ownerId: "u2", amount: 5_000, currency: "USD", expectedCloseDate: "2026-04-02" });
-  const d4 = await w.t.deals.create({ ...base, title: "D4", ownerId: "u2", amount: 8_000, currency: "EUR", expectedCloseDate: "2026-04-30", stageId: stages.negotiation.id });
+  const d4 = await w.t.deals.create({
+    ...base,
+    title: "D4",
+    ownerId: "u2",
+    amount: 8_000,
+    currency: "EUR",
+    expectedCloseDate: "2026-04-30",
+    stageId: stages.negotiation.id,
+  });
   clock.advance(DAY);
   await w.t.deals.moveToStage(d2.id, { stageId: stages.qualified.id }, { expectedVersion: 1 });
   clock.advance(DAY);
@@ -44,7 +52,14 @@ export function reportsSuite(ctx: SuiteContext): void {
       ]);
       // Only stays begun on or after Jan 6 count for conversion; the snapshot is unchanged.
       const later = await w.t.reports.funnel({ pipelineId: pipeline.id, from: "2026-01-06" });
-      expect(later.stages.map((s) => [s.entered, s.reached])).toEqual([[0, 2], [2, 2], [1, 2], [0, 1], [1, 1], [1, null]]);
+      expect(later.stages.map((s) => [s.entered, s.reached])).toEqual([
+        [0, 2],
+        [2, 2],
+        [1, 2],
+        [0, 1],
+        [1, 1],
+        [1, null],
+      ]);
       const inEuro = await w.t.reports.funnel({ pipelineId: pipeline.id, currency: "EUR", rates: [{ from: "USD", to: "EUR", rate: "0.9" }] });
       expect(inEuro.stages.at(-1)?.current.value).toEqual([{ currency: "EUR", amount: 4_500 }]);
       expect(inEuro.currency).toBe("EUR");
@@ -79,7 +94,15 @@ export function reportsSuite(ctx: SuiteContext): void {
       const { w } = await scenario(ctx);
       const results = await w.t.reports.ownerResults();
       expect(results.owners).toEqual([
-        { ownerId: "u1", won: 1, lost: 0, winRate: 1, averageCycleDays: 5, wonValue: [{ currency: "EUR", amount: 20_000 }], averageDealSize: [{ currency: "EUR", amount: 20_000 }] },
+        {
+          ownerId: "u1",
+          won: 1,
+          lost: 0,
+          winRate: 1,
+          averageCycleDays: 5,
+          wonValue: [{ currency: "EUR", amount: 20_000 }],
+          averageDealSize: [{ currency: "EUR", amount: 20_000 }],
+        },
         { ownerId: "u2", won: 0, lost: 1, winRate: 0, averageCycleDays: null, wonValue: [], averageDealSize: [] },
       ]);
       expect((await w.t.reports.ownerResults({ from: "2026-01-08" })).owners.map((o) => o.ownerId)).toEqual(["u1"]);
@@ -104,7 +127,8 @@ export function reportsSuite(ctx: SuiteContext): void {
       const w = salesWorld(ctx);
       const { org } = await customer(w.t);
       const person = await w.t.relations.create({ kind: "person", name: "Bea", lifecycle: "lead", ownerId: "u9", tags: ["vip", "b2b"] });
-      const record = (relationId: string, orderDate: string, currency: string, netAmount: number) => w.t.orders.record({ relationId, orderDate, currency, netAmount });
+      const record = (relationId: string, orderDate: string, currency: string, netAmount: number) =>
+        w.t.orders.record({ relationId, orderDate, currency, netAmount });
       await record(org.id, "2026-02-01", "EUR", 10_000);
       await record(org.id, "2026-03-01", "USD", 1_000);
       await record(org.id, "2026-03-02", "JPY", 1_500);
@@ -115,17 +139,37 @@ export function reportsSuite(ctx: SuiteContext): void {
       const period = { from: "2026-01-01", to: "2026-04-01" } as const;
       const byTag = await w.t.reports.orders({ ...period, groupBy: "tag" });
       expect(byTag.groups).toEqual([
-        { key: "b2b", label: null, orders: 4, net: [{ currency: "EUR", amount: 10_500 }, { currency: "JPY", amount: 1_500 }, { currency: "USD", amount: 1_000 }] },
+        {
+          key: "b2b",
+          label: null,
+          orders: 4,
+          net: [
+            { currency: "EUR", amount: 10_500 },
+            { currency: "JPY", amount: 1_500 },
+            { currency: "USD", amount: 1_000 },
+          ],
+        },
         { key: "vip", label: null, orders: 1, net: [{ currency: "EUR", amount: 500 }] },
       ]);
       const byCustomer = await w.t.reports.orders({ ...period, groupBy: "customer" });
       expect(byCustomer.groups.find((g) => g.key === org.id)).toMatchObject({ label: "Acme BV", orders: 3 });
-      expect((await w.t.reports.orders({ ...period, groupBy: { attribute: "industry" } })).groups.map((g) => [g.key, g.orders])).toEqual([["retail", 3], [null, 1]]);
-      expect((await w.t.reports.orders({ ...period, groupBy: "owner" })).groups.map((g) => [g.key, g.orders])).toEqual([["u9", 1], [null, 3]]);
+      expect((await w.t.reports.orders({ ...period, groupBy: { attribute: "industry" } })).groups.map((g) => [g.key, g.orders])).toEqual([
+        ["retail", 3],
+        [null, 1],
+      ]);
+      expect((await w.t.reports.orders({ ...period, groupBy: "owner" })).groups.map((g) => [g.key, g.orders])).toEqual([
+        ["u9", 1],
+        [null, 3],
+      ]);
       // ¥1,500 at 1/160 = €9.375 → 938 cents (half up); $10.00 at 0.9 = 900 cents.
       const converted = await w.t.reports.orders({
-        ...period, groupBy: "lifecycle", currency: "EUR",
-        rates: [{ from: "USD", to: "EUR", rate: "0.9" }, { from: "JPY", to: "EUR", rate: { numerator: 1, denominator: 160 } }],
+        ...period,
+        groupBy: "lifecycle",
+        currency: "EUR",
+        rates: [
+          { from: "USD", to: "EUR", rate: "0.9" },
+          { from: "JPY", to: "EUR", rate: { numerator: 1, denominator: 160 } },
+        ],
       });
       expect(converted.groups).toEqual([
         { key: "customer", label: null, orders: 3, net: [{ currency: "EUR", amount: 11_838 }] },

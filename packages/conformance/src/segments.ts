@@ -10,7 +10,13 @@ async function people(t: TenantCrm) {
   const retail = await t.relations.create({ kind: "organisation", name: "Shop", attributes: { industry: "retail" } });
   const bank = await t.relations.create({ kind: "organisation", name: "Bank", attributes: { industry: "finance" } });
   const staff = [];
-  for (const [name, org] of [["Anna", retail], ["Bram", retail], ["Cas", bank], ["Dirk", retail], ["Eva", bank]] as const) {
+  for (const [name, org] of [
+    ["Anna", retail],
+    ["Bram", retail],
+    ["Cas", bank],
+    ["Dirk", retail],
+    ["Eva", bank],
+  ] as const) {
     const p = await t.relations.create({ kind: "person", name, tags: name < "C" ? ["vip"] : [] });
     await t.links.create({ kind: "employment", personId: p.id, organisationId: org.id });
     staff.push(p);
@@ -52,7 +58,10 @@ export function segmentsSuite(ctx: SuiteContext): void {
       await w.t.relations.delete(staff[0]!.id, { expectedVersion: staff[0]!.version });
       expect(await w.t.segments.countMembers(segment.id)).toBe(1);
       const history = await w.t.history.list("segment", segment.id);
-      expect(history.map((h) => [h.action, h.version])).toEqual([["create", 1], ["update", 2]]);
+      expect(history.map((h) => [h.action, h.version])).toEqual([
+        ["create", 1],
+        ["update", 2],
+      ]);
       expect(history[1]!.changes.filter).toEqual({ from: worksInRetail, to: vip.filter });
       const events = (await w.t.outbox.read({ limit: 100 })).filter((e) => e.entityType === "segment").map((e) => e.type);
       expect(events).toEqual(["segment.created", "segment.updated"]);
@@ -76,7 +85,11 @@ export function segmentsSuite(ctx: SuiteContext): void {
       expect(error.issues).toEqual([expect.objectContaining({ path: ["relationIds", 1], code: "unknown_relation" })]);
       expect(await w.counts()).toEqual(before);
       const history = await w.t.history.list("segment", segment.id);
-      expect(history.map((h) => Object.keys(h.changes).filter((k) => k.startsWith("members")))).toEqual([["membersAdded"], ["membersAdded"], ["membersRemoved"]]);
+      expect(history.map((h) => Object.keys(h.changes).filter((k) => k.startsWith("members")))).toEqual([
+        ["membersAdded"],
+        ["membersAdded"],
+        ["membersRemoved"],
+      ]);
       expect(history[1]!.changes.membersAdded).toEqual({ from: null, to: 2 });
       const dynamic = await w.t.segments.create({ kind: "dynamic", name: "All", filter: f.filter(f.and()) });
       await expectCrmError(w.t.segments.addMembers(dynamic.id, [staff[0]!.id], { expectedVersion: 1 }), "INVALID_STATE");

@@ -12,7 +12,10 @@ import {
 } from "@kaartenbak/core/sync";
 
 /** A remote item of the in-memory remote. */
-type RemoteItem = { readonly kind: "relation"; draft: RelationDraft; changeKey: string } | { readonly kind: "interaction"; key: string; draft: InteractionDraft; changeKey: string } | { readonly kind: "invalid"; reason: string; changeKey: string };
+type RemoteItem =
+  | { readonly kind: "relation"; draft: RelationDraft; changeKey: string }
+  | { readonly kind: "interaction"; key: string; draft: InteractionDraft; changeKey: string }
+  | { readonly kind: "invalid"; reason: string; changeKey: string };
 
 /** Positions in the remote's change log, as a cursor. `after` pages through ids in order. */
 interface Cursor {

@@ -76,7 +76,11 @@ export function syncSuite(ctx: SuiteContext): void {
       const report = await engine().run();
       expect(report.status).toBe("ok");
       // Each full pass is followed by one round of the changes made meanwhile (here: none).
-      expect(report.resources.map((r) => [r.resource, r.pages, r.counts.created])).toEqual([["contacts", 4, 25], ["mail:a", 2, 1], ["mail:b", 2, 0]]);
+      expect(report.resources.map((r) => [r.resource, r.pages, r.counts.created])).toEqual([
+        ["contacts", 4, 25],
+        ["mail:a", 2, 1],
+        ["mail:b", 2, 0],
+      ]);
       expect(await w.rows("kb_relations")).toHaveLength(25);
       expect(await w.rows("kb_interactions")).toHaveLength(1);
       expect(await w.rows("kb_sync_items")).toHaveLength(27);
@@ -104,7 +108,12 @@ export function syncSuite(ctx: SuiteContext): void {
       expect(await w.rows("kb_relations")).toHaveLength(20);
       // A fault in the middle of the next page's transaction: nothing of that page stays.
       const probe = faultyStorage(w.storage, 25);
-      const crashed = createSyncEngine({ tenant: w.crmWith({ storage: probe.storage }).tenant(w.tenantId), connector: remote.connector(), account: ACCOUNT, leaseTtlMs: 1 });
+      const crashed = createSyncEngine({
+        tenant: w.crmWith({ storage: probe.storage }).tenant(w.tenantId),
+        connector: remote.connector(),
+        account: ACCOUNT,
+        leaseTtlMs: 1,
+      });
       expect((await crashed.run()).status).toBe("failed");
       expect(await w.rows("kb_relations")).toHaveLength(20);
       await new Promise((r) => setTimeout(r, 5)); // the crashed run's lease expires

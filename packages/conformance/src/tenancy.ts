@@ -7,10 +7,21 @@ export function tenancySuite(ctx: SuiteContext): void {
     it("hides and protects one tenant's data from another", async () => {
       const a = ctx.world();
       const b = a.crm.tenant(`${a.tenantId}-other`);
-      const org = await a.t.relations.create({ kind: "organisation", name: "Secret BV", emails: ["info@secret.nl"], phones: ["+31201234567"], externalRefs: [{ system: "erp", externalId: "S1" }] });
+      const org = await a.t.relations.create({
+        kind: "organisation",
+        name: "Secret BV",
+        emails: ["info@secret.nl"],
+        phones: ["+31201234567"],
+        externalRefs: [{ system: "erp", externalId: "S1" }],
+      });
       const person = await a.t.relations.create({ kind: "person", name: "Insider" });
       const link = await a.t.links.create({ kind: "employment", personId: person.id, organisationId: org.id });
-      const { interaction } = await a.t.interactions.log({ kind: "note", occurredAt: "2026-01-01T00:00:00Z", relationIds: [org.id], externalKey: "<k@secret>" });
+      const { interaction } = await a.t.interactions.log({
+        kind: "note",
+        occurredAt: "2026-01-01T00:00:00Z",
+        relationIds: [org.id],
+        externalKey: "<k@secret>",
+      });
 
       expect(await b.relations.get(org.id, { includeDeleted: true })).toBeUndefined();
       expect(await b.relations.findByEmail("info@secret.nl")).toEqual([]);
@@ -35,7 +46,9 @@ export function tenancySuite(ctx: SuiteContext): void {
       // The same external reference and key are free in the other tenant.
       await b.relations.create({ kind: "organisation", name: "Other BV", externalRefs: [{ system: "erp", externalId: "S1" }] });
       const bPerson = await b.relations.create({ kind: "person", name: "Other" });
-      expect((await b.interactions.log({ kind: "note", occurredAt: "2026-01-01T00:00:00Z", relationIds: [bPerson.id], externalKey: "<k@secret>" })).created).toBe(true);
+      expect(
+        (await b.interactions.log({ kind: "note", occurredAt: "2026-01-01T00:00:00Z", relationIds: [bPerson.id], externalKey: "<k@secret>" })).created,
+      ).toBe(true);
       expect((await a.t.relations.get(org.id))?.name).toBe("Secret BV");
       expect((await b.outbox.read()).map((e) => e.sequence)).toEqual([1, 2, 3]);
     });
@@ -45,7 +58,10 @@ export function tenancySuite(ctx: SuiteContext): void {
       for (const bad of ["", " ", "a b", "x".repeat(65), undefined, 42]) {
         expect(() => w.crm.tenant(bad as string)).toThrowError(expect.objectContaining({ code: "TENANT" }));
       }
-      await expectCrmError(w.storage.transaction("", async () => undefined), "TENANT");
+      await expectCrmError(
+        w.storage.transaction("", async () => undefined),
+        "TENANT",
+      );
     });
   });
 }

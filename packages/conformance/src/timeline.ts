@@ -49,9 +49,7 @@ export function timelineSuite(ctx: SuiteContext): void {
       expect(plain).toEqual([onOrg.interaction.id, shared.interaction.id].sort());
       const rolled = (await w.t.interactions.timeline(org.id, { rollUp: true })).items.map((i) => i.id);
       expect([...rolled].sort()).toEqual([onOrg.interaction.id, shared.interaction.id, onNow.interaction.id].sort());
-      const paged = [
-        ...(await w.t.interactions.timeline(org.id, { rollUp: true, limit: 2 })).items,
-      ];
+      const paged = [...(await w.t.interactions.timeline(org.id, { rollUp: true, limit: 2 })).items];
       const next = await w.t.interactions.timeline(org.id, { rollUp: true, limit: 2 });
       paged.push(...(await w.t.interactions.timeline(org.id, { rollUp: true, limit: 2, cursor: next.nextCursor! })).items);
       expect(paged.map((i) => i.id)).toEqual(rolled);

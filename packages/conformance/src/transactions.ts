@@ -12,7 +12,15 @@ const COMMANDS: Command[] = [
   {
     name: "create a relation with child rows",
     prepare: async () => (t) =>
-      t.relations.create({ kind: "organisation", name: "Acme", emails: ["a@acme.nl"], phones: ["+31201234567"], tags: ["x"], externalRefs: [{ system: "erp", externalId: "1" }], attributes: { industry: "retail" } }),
+      t.relations.create({
+        kind: "organisation",
+        name: "Acme",
+        emails: ["a@acme.nl"],
+        phones: ["+31201234567"],
+        tags: ["x"],
+        externalRefs: [{ system: "erp", externalId: "1" }],
+        attributes: { industry: "retail" },
+      }),
   },
   {
     name: "update a relation",
@@ -25,7 +33,14 @@ const COMMANDS: Command[] = [
     name: "log an interaction",
     prepare: async (t) => {
       const r = await t.relations.create({ kind: "person", name: "P" });
-      return (t2) => t2.interactions.log({ kind: "email", occurredAt: "2026-01-01T00:00:00Z", relationIds: [r.id], participants: [{ address: "p@x.nl" }], externalKey: "<k@x>" });
+      return (t2) =>
+        t2.interactions.log({
+          kind: "email",
+          occurredAt: "2026-01-01T00:00:00Z",
+          relationIds: [r.id],
+          participants: [{ address: "p@x.nl" }],
+          externalKey: "<k@x>",
+        });
     },
   },
   {
@@ -54,7 +69,10 @@ export function transactionsSuite(ctx: SuiteContext): void {
           const go = await command.prepare(w.t);
           const before = await w.counts();
           const faulty = faultyStorage(w.storage, failAt);
-          const error = await go(tenantOn(w, faulty.storage)).then(() => undefined, (e: unknown) => e);
+          const error = await go(tenantOn(w, faulty.storage)).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
           expect(error, `step ${failAt} of ${steps}`).toBeInstanceOf(Error);
           expect(await w.counts(), `step ${failAt} of ${steps}`).toEqual(before);
         }
@@ -81,7 +99,10 @@ export function transactionsSuite(ctx: SuiteContext): void {
           await tx.interactions.log({ kind: "note", occurredAt: "2026-01-01T00:00:00Z", relationIds: [org.id] });
           throw new Error("host changed its mind");
         })
-        .then(() => undefined, (e: unknown) => e);
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect((thrown as Error).message).toBe("host changed its mind");
       expect(await w.counts()).toEqual(before);
     });
@@ -100,7 +121,12 @@ export function transactionsSuite(ctx: SuiteContext): void {
       expect(error.details.reason).toBe("unit_rolled_back");
       expect(await w.counts()).toEqual(before);
       // Validation failures happen before any write, yet they poison the unit as well: one rule, no exceptions.
-      await expectCrmError(w.t.transaction(async (tx) => { await tx.relations.create({ kind: "person" }).catch(() => undefined); }), "ROLLED_BACK");
+      await expectCrmError(
+        w.t.transaction(async (tx) => {
+          await tx.relations.create({ kind: "person" }).catch(() => undefined);
+        }),
+        "ROLLED_BACK",
+      );
       const nested = await w.t.transaction((tx) => tx.transaction(async (inner) => inner.relations.create({ kind: "household", name: "Nested" })));
       expect((await w.t.relations.get(nested.id))?.name).toBe("Nested");
     });
@@ -119,14 +145,32 @@ export function transactionsSuite(ctx: SuiteContext): void {
       // Bypass the service's friendly pre-check to reach the database's own unique constraint.
       const dup = await w.storage
         .transaction(w.tenantId, (store) => store.relations.insert({ ...a, id: "other-id", name: "B" }))
-        .then(() => undefined, (e: unknown) => e);
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(dup).toBeInstanceOf(CrmError);
       expect((dup as CrmError).code).toBe("DUPLICATE");
       const fk = await w.storage
         .transaction(w.tenantId, (store) =>
-          store.links.insert({ id: "l1", kind: "employment", fromId: "missing", toId: a.id, role: null, jobTitle: null, validFrom: null, validTo: null, version: 1, createdAt: a.createdAt, updatedAt: a.createdAt }),
+          store.links.insert({
+            id: "l1",
+            kind: "employment",
+            fromId: "missing",
+            toId: a.id,
+            role: null,
+            jobTitle: null,
+            validFrom: null,
+            validTo: null,
+            version: 1,
+            createdAt: a.createdAt,
+            updatedAt: a.createdAt,
+          }),
         )
-        .then(() => undefined, (e: unknown) => e);
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect((fk as CrmError).code).toBe("INTEGRITY");
       expect(await w.counts()).toEqual(before);
     });

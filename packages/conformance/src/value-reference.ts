@@ -26,7 +26,13 @@ export function customerTotals(orders: readonly ValueOrder[], live: ReadonlySet<
   for (const o of orders) {
     if (!counted(o, live, range) || o.currency !== currency) continue;
     const c = by.get(o.relationId) ?? { relationId: o.relationId, orders: 0, net: 0, first: o.orderDate, last: o.orderDate };
-    by.set(o.relationId, { ...c, orders: c.orders + 1, net: c.net + o.netAmount, first: o.orderDate < c.first ? o.orderDate : c.first, last: o.orderDate > c.last ? o.orderDate : c.last });
+    by.set(o.relationId, {
+      ...c,
+      orders: c.orders + 1,
+      net: c.net + o.netAmount,
+      first: o.orderDate < c.first ? o.orderDate : c.first,
+      last: o.orderDate > c.last ? o.orderDate : c.last,
+    });
   }
   return [...by.values()];
 }
@@ -38,8 +44,22 @@ export function referenceRfm(orders: readonly ValueOrder[], live: ReadonlySet<st
   const score = (value: number | string, all: readonly (number | string)[]) => Math.ceil((5 * all.filter((v) => v <= value).length) / n);
   return customers
     .map((c) => ({
-      relationId: c.relationId, lastOrderDate: c.last, frequency: c.orders, monetary: c.net,
-      recency: score(c.last, customers.map((x) => x.last)), frequencyScore: score(c.orders, customers.map((x) => x.orders)), monetaryScore: score(c.net, customers.map((x) => x.net)),
+      relationId: c.relationId,
+      lastOrderDate: c.last,
+      frequency: c.orders,
+      monetary: c.net,
+      recency: score(
+        c.last,
+        customers.map((x) => x.last),
+      ),
+      frequencyScore: score(
+        c.orders,
+        customers.map((x) => x.orders),
+      ),
+      monetaryScore: score(
+        c.net,
+        customers.map((x) => x.net),
+      ),
     }))
     .sort((a, b) => compareCodePoints(a.relationId, b.relationId));
 }
@@ -67,9 +87,22 @@ export function referenceCrossSell(orders: readonly ValueOrder[], live: Readonly
       const [a, b] = key.split("\u0000") as [string, string];
       const ca = products.get(a)!;
       const cb = products.get(b)!;
-      return { a, b, customers, support: customers / n, confidenceAToB: customers / ca, confidenceBToA: customers / cb, lift: (customers * n) / (ca * cb), ca, cb };
+      return {
+        a,
+        b,
+        customers,
+        support: customers / n,
+        confidenceAToB: customers / ca,
+        confidenceBToA: customers / cb,
+        lift: (customers * n) / (ca * cb),
+        ca,
+        cb,
+      };
     })
-    .sort((x, y) => y.customers * x.ca * x.cb - x.customers * y.ca * y.cb || y.customers - x.customers || compareCodePoints(x.a, y.a) || compareCodePoints(x.b, y.b));
+    .sort(
+      (x, y) =>
+        y.customers * x.ca * x.cb - x.customers * y.ca * y.cb || y.customers - x.customers || compareCodePoints(x.a, y.a) || compareCodePoints(x.b, y.b),
+    );
   return { customers: n, pairs: result };
 }
 

@@ -90,7 +90,8 @@ export function outlookConnector(options: OutlookConnectorOptions): Connector {
       return client.api(`${base}/mailFolders/${encodeURIComponent(resource.slice(5))}/messages/delta`).select([...MESSAGE_FIELDS]);
     }
     if (resource === "calendar" && window) return client.api(`${base}/calendarView/delta`).query({ startDateTime: window.start, endDateTime: window.end });
-    if (resources.some((r) => r.id === resource && r.entity === "relation")) return client.api(`${contactsPath(folderOf(resource))}/delta`).select([...CONTACT_FIELDS]);
+    if (resources.some((r) => r.id === resource && r.entity === "relation"))
+      return client.api(`${contactsPath(folderOf(resource))}/delta`).select([...CONTACT_FIELDS]);
     throw new SyncError("NOT_FOUND", `The Outlook connector has no resource ${resource}`);
   }
 
@@ -102,7 +103,10 @@ export function outlookConnector(options: OutlookConnectorOptions): Connector {
     const master = (id: string) => {
       if (!masters.has(id)) {
         const read = call(`read series ${id}`, client.api(`${base}/events/${encodeURIComponent(id)}`), (r) => r.get() as Promise<GraphJson>, signal);
-        masters.set(id, read.catch((error: unknown) => (error instanceof SyncError && error.reason === "NOT_FOUND" ? undefined : Promise.reject(error))));
+        masters.set(
+          id,
+          read.catch((error: unknown) => (error instanceof SyncError && error.reason === "NOT_FOUND" ? undefined : Promise.reject(error))),
+        );
       }
       return masters.get(id)!;
     };
@@ -137,7 +141,12 @@ export function outlookConnector(options: OutlookConnectorOptions): Connector {
     async push(change: PushChange, signal): Promise<PushResult> {
       const folder = folderOf(change.resource);
       if (change.op === "create") {
-        const created = await call("create contact", client.api(contactsPath(folder)), (r) => r.post(contactFromRelation(change.relation)) as Promise<GraphJson>, signal);
+        const created = await call(
+          "create contact",
+          client.api(contactsPath(folder)),
+          (r) => r.post(contactFromRelation(change.relation)) as Promise<GraphJson>,
+          signal,
+        );
         const id = str(created.id);
         if (!id) throw new SyncError("INVALID", "Graph created a contact without returning its id");
         return { externalId: id, changeKey: str(created.changeKey) ?? null };
@@ -155,7 +164,12 @@ export function outlookConnector(options: OutlookConnectorOptions): Connector {
     async fetch(resource, externalId, signal) {
       if (!resource.startsWith("contacts")) return undefined;
       try {
-        const contact = await call("read contact", client.api(`${base}/contacts/${encodeURIComponent(externalId)}`).select([...CONTACT_FIELDS]), (r) => r.get() as Promise<GraphJson>, signal);
+        const contact = await call(
+          "read contact",
+          client.api(`${base}/contacts/${encodeURIComponent(externalId)}`).select([...CONTACT_FIELDS]),
+          (r) => r.get() as Promise<GraphJson>,
+          signal,
+        );
         return contactChange(contact);
       } catch (error) {
         if (error instanceof SyncError && error.reason === "NOT_FOUND") return undefined;

@@ -12,11 +12,27 @@ import { arr, obj, str, type GraphJson } from "./graph-json.js";
 
 /** The contact fields the connector reads (`$select` of the first delta request). */
 export const CONTACT_FIELDS = [
-  "displayName", "givenName", "surname", "fileAs", "emailAddresses", "businessPhones", "homePhones", "mobilePhone",
-  "companyName", "jobTitle", "businessAddress", "homeAddress", "otherAddress", "changeKey",
+  "displayName",
+  "givenName",
+  "surname",
+  "fileAs",
+  "emailAddresses",
+  "businessPhones",
+  "homePhones",
+  "mobilePhone",
+  "companyName",
+  "jobTitle",
+  "businessAddress",
+  "homeAddress",
+  "otherAddress",
+  "changeKey",
 ] as const;
 
-const ADDRESS_FIELDS = [["businessAddress", "business"], ["homeAddress", "home"], ["otherAddress", "other"]] as const;
+const ADDRESS_FIELDS = [
+  ["businessAddress", "business"],
+  ["homeAddress", "home"],
+  ["otherAddress", "other"],
+] as const;
 
 function addressOf(value: unknown, label: string): PostalAddress | undefined {
   const a = obj(value);
@@ -69,9 +85,14 @@ export function contactChange(contact: GraphJson): SyncChange {
  * are not pushed: they live on links, which a relation's change does not carry.
  */
 export function contactFromRelation(relation: Relation): Record<string, unknown> {
-  const phones = (label: string) => relation.phones.filter((p) => (p.label ?? "business") === label || (label === "business" && !["home", "mobile"].includes(p.label ?? ""))).map((p) => p.number);
+  const phones = (label: string) =>
+    relation.phones
+      .filter((p) => (p.label ?? "business") === label || (label === "business" && !["home", "mobile"].includes(p.label ?? "")))
+      .map((p) => p.number);
   const address = (label: string, fallback: boolean) => {
-    const a = relation.addresses.find((x) => x.label === label) ?? (fallback ? relation.addresses.find((x) => !x.label || !["business", "home", "other"].includes(x.label)) : undefined);
+    const a =
+      relation.addresses.find((x) => x.label === label) ??
+      (fallback ? relation.addresses.find((x) => !x.label || !["business", "home", "other"].includes(x.label)) : undefined);
     return a ? { street: a.street ?? "", city: a.city ?? "", state: a.region ?? "", postalCode: a.postalCode ?? "", countryOrRegion: a.country ?? "" } : null;
   };
   return {

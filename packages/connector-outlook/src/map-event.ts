@@ -30,7 +30,8 @@ export function eventChange(event: GraphJson, own: string, master: GraphJson | u
   // calendarView holds instances; a master never becomes a contact moment itself.
   if (type === "seriesMaster") return { type: "removed", externalId: id };
   const inSeries = type === "occurrence" || type === "exception";
-  if (inSeries && !master) return { type: "invalid", externalId: id, reason: `the series master ${String(event.seriesMasterId)} of this ${type} could not be read` };
+  if (inSeries && !master)
+    return { type: "invalid", externalId: id, reason: `the series master ${String(event.seriesMasterId)} of this ${type} could not be read` };
   // An exception carries its own fields; a bare occurrence takes them from the master.
   const source: GraphJson = type === "occurrence" ? { ...master, ...event } : { ...(master ?? {}), ...event };
   const iCalUId = str(inSeries ? master?.iCalUId : event.iCalUId);
@@ -42,7 +43,8 @@ export function eventChange(event: GraphJson, own: string, master: GraphJson | u
   const organizer = recipient(source.organizer);
   const participants: ParticipantDraft[] = [];
   const add = (role: ParticipantDraft["role"], r: { address: string; name: string | null } | undefined) => {
-    if (r && !participants.some((p) => p.address === r.address)) participants.push({ role, address: r.address, name: r.name, ...(r.address === own ? { own: true } : {}) });
+    if (r && !participants.some((p) => p.address === r.address))
+      participants.push({ role, address: r.address, name: r.name, ...(r.address === own ? { own: true } : {}) });
   };
   add("organizer", organizer);
   for (const attendee of arr(source.attendees)) if (str(obj(attendee)?.type) !== "resource") add("attendee", recipient(attendee));

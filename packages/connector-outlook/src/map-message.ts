@@ -7,8 +7,18 @@ import { arr, instant, obj, recipient, str, type GraphJson } from "./graph-json.
 
 /** The message fields the connector reads (`$select` of the first delta request). */
 export const MESSAGE_FIELDS = [
-  "subject", "bodyPreview", "internetMessageId", "from", "sender", "toRecipients", "ccRecipients", "sentDateTime",
-  "receivedDateTime", "isDraft", "internetMessageHeaders", "conversationId",
+  "subject",
+  "bodyPreview",
+  "internetMessageId",
+  "from",
+  "sender",
+  "toRecipients",
+  "ccRecipients",
+  "sentDateTime",
+  "receivedDateTime",
+  "isDraft",
+  "internetMessageHeaders",
+  "conversationId",
 ] as const;
 
 /** Senders that are machines, never people: their mail is treated as bulk. */

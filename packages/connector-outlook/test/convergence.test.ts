@@ -94,7 +94,7 @@ async function runScenario(graph: FakeGraph, db: TestDb, ops: readonly Op[]): Pr
   const contactEmails: string[] = [];
   const meetings: string[] = [];
   const addresses = () => [...MAILBOXES, ...EXTERNALS, ...contactEmails];
-  const at = <T,>(list: readonly T[], i: number): T | undefined => list[i % list.length];
+  const at = <T>(list: readonly T[], i: number): T | undefined => list[i % list.length];
 
   for (const step of ops) {
     const mb = "mb" in step ? boxes[step.mb]!.address : "";
@@ -118,8 +118,17 @@ async function runScenario(graph: FakeGraph, db: TestDb, ops: readonly Op[]): Pr
       }
       case "mail": {
         const from = at(addresses(), step.from)!;
-        const to = at(addresses().filter((a) => a !== from), step.to)!;
-        m.sendMail({ from, to: [to], subject: `Mail ${from} to ${to}`, sentAt: "2026-03-01T10:00:00Z", ...(step.bulk ? { headers: { "List-Id": "<list.ext.example>" } } : {}) });
+        const to = at(
+          addresses().filter((a) => a !== from),
+          step.to,
+        )!;
+        m.sendMail({
+          from,
+          to: [to],
+          subject: `Mail ${from} to ${to}`,
+          sentAt: "2026-03-01T10:00:00Z",
+          ...(step.bulk ? { headers: { "List-Id": "<list.ext.example>" } } : {}),
+        });
         break;
       }
       case "deleteMail":
@@ -132,7 +141,10 @@ async function runScenario(graph: FakeGraph, db: TestDb, ops: readonly Op[]): Pr
         break;
       }
       case "event": {
-        const attendee = at(addresses().filter((a) => a !== mb), step.attendee)!;
+        const attendee = at(
+          addresses().filter((a) => a !== mb),
+          step.attendee,
+        )!;
         const day = String(1 + (meetings.length % 27)).padStart(2, "0");
         meetings.push(
           m.createEvent(mb, {
@@ -189,7 +201,7 @@ async function runScenario(graph: FakeGraph, db: TestDb, ops: readonly Op[]): Pr
 
 async function allEvents(tenant: TenantCrm) {
   const out = [];
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = await tenant.outbox.read({ after, limit: 1000 });
     if (page.length === 0) return out;
     out.push(...page);

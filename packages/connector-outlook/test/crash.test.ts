@@ -43,11 +43,19 @@ function runWorker(env: Record<string, string>, killAfterPages: number | undefin
 function seed(graph: FakeGraph, address: string, round: number): void {
   const m = graph.mailboxes;
   for (let i = 0; i < 6; i++) m.createContact(address, { displayName: `R${round} C${i}`, emailAddresses: [{ address: `r${round}c${i}@crash.example` }] });
-  for (const c of m.contacts(address).filter((_, i) => i % 7 === round % 7)) m.updateContact(address, c.id, { displayName: `${String(c.data.displayName)} v${round}` });
+  for (const c of m.contacts(address).filter((_, i) => i % 7 === round % 7))
+    m.updateContact(address, c.id, { displayName: `${String(c.data.displayName)} v${round}` });
   const victims = m.contacts(address).filter((_, i) => i % 11 === round % 11);
   for (const c of victims.slice(0, 1)) m.deleteContact(address, c.id);
   for (let i = 0; i < 4; i++) m.sendMail({ from: `r${round}c${i}@crash.example`, to: [address], subject: `R${round} M${i}`, sentAt: "2026-02-01T10:00:00Z" });
-  if (round % 3 === 0) m.createEvent(address, { subject: `R${round} series`, start: `2026-03-${String(1 + round).padStart(2, "0")}T09:00:00Z`, end: `2026-03-${String(1 + round).padStart(2, "0")}T09:30:00Z`, attendees: [`r${round}c0@crash.example`], recurrence: { type: "daily", occurrences: 3 } });
+  if (round % 3 === 0)
+    m.createEvent(address, {
+      subject: `R${round} series`,
+      start: `2026-03-${String(1 + round).padStart(2, "0")}T09:00:00Z`,
+      end: `2026-03-${String(1 + round).padStart(2, "0")}T09:30:00Z`,
+      attendees: [`r${round}c0@crash.example`],
+      recurrence: { type: "daily", occurrences: 3 },
+    });
   if (round % 4 === 1) graph.expire(address);
 }
 
@@ -64,8 +72,14 @@ for (const engine of ENGINES) {
       const file = join(dir, "crm.db");
       const db = await openDb(engine, engine === "sqlite" ? { filename: file } : { schema });
       const env = {
-        KB_ENGINE: engine, KB_SQLITE_FILE: file, KB_PG_SCHEMA: schema, DATABASE_URL,
-        GRAPH_URL: graph.url, KB_TOKEN: mb.token, KB_ACCOUNT: mb.address, KB_TENANT: tenant,
+        KB_ENGINE: engine,
+        KB_SQLITE_FILE: file,
+        KB_PG_SCHEMA: schema,
+        DATABASE_URL,
+        GRAPH_URL: graph.url,
+        KB_TOKEN: mb.token,
+        KB_ACCOUNT: mb.address,
+        KB_TENANT: tenant,
       };
       try {
         let kills = 0;

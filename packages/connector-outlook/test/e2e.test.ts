@@ -19,7 +19,11 @@ for (const engineName of ENGINES) {
       await graph?.close();
     });
 
-    function setup(mailbox = `m${Math.random().toString(36).slice(2, 8)}@contoso.example`, extra: Partial<SyncEngineOptions> = {}, connectorExtra: Partial<OutlookConnectorOptions> = {}) {
+    function setup(
+      mailbox = `m${Math.random().toString(36).slice(2, 8)}@contoso.example`,
+      extra: Partial<SyncEngineOptions> = {},
+      connectorExtra: Partial<OutlookConnectorOptions> = {},
+    ) {
       const mb = graph.mailboxes.addMailbox(mailbox);
       const tenant = db.crm.tenant(freshTenant(), { actor: "user:1", source: "ui" });
       const events: SyncEvent[] = [];
@@ -56,7 +60,13 @@ for (const engineName of ENGINES) {
       m.sendMail({ from: mb.address, to: ["new.lead@prospect.example"], cc: ["friend@gmail.com"], subject: "Intro", sentAt: "2026-03-02T09:00:00Z" });
       m.sendMail({ from: "news@shop.example", to: [mb.address], subject: "Sale!", headers: { "List-Unsubscribe": "<mailto:u@shop.example>" } });
       m.sendMail({ from: "noreply@tool.example", to: [mb.address], subject: "Your report" });
-      const series = m.createEvent(mb.address, { subject: "Weekly", start: "2026-04-06T09:00:00Z", end: "2026-04-06T09:30:00Z", attendees: ["contact2@client.example"], recurrence: { type: "weekly", occurrences: 4 } });
+      const series = m.createEvent(mb.address, {
+        subject: "Weekly",
+        start: "2026-04-06T09:00:00Z",
+        end: "2026-04-06T09:30:00Z",
+        attendees: ["contact2@client.example"],
+        recurrence: { type: "weekly", occurrences: 4 },
+      });
       m.createEvent("contact3@client.example", { subject: "never here", start: "2026-04-06T09:00:00Z", end: "2026-04-06T10:00:00Z" }); // not a mailbox of the fake
 
       const report = await engine().run();
@@ -96,7 +106,13 @@ for (const engineName of ENGINES) {
       const single = m.createEvent(mb.address, { subject: "Demo", start: "2026-05-01T10:00:00Z", end: "2026-05-01T11:00:00Z", attendees: ["ben@b.example"] });
       const daily = m.createEvent("ann@a.example", { subject: "x", start: "2026-05-01T10:00:00Z", end: "2026-05-01T11:00:00Z" });
       expect(daily).toBeTruthy();
-      const series = m.createEvent(mb.address, { subject: "Daily", start: "2026-06-01T08:00:00Z", end: "2026-06-01T08:15:00Z", attendees: ["ann@a.example"], recurrence: { type: "daily", occurrences: 3 } });
+      const series = m.createEvent(mb.address, {
+        subject: "Daily",
+        start: "2026-06-01T08:00:00Z",
+        end: "2026-06-01T08:15:00Z",
+        attendees: ["ann@a.example"],
+        recurrence: { type: "daily", occurrences: 3 },
+      });
       await engine().run();
       m.updateContact(mb.address, a.id, { displayName: "Ann Updated", companyName: "Ann Inc" });
       m.deleteContact(mb.address, b.id);
@@ -113,7 +129,9 @@ for (const engineName of ENGINES) {
       expect(moved?.deletedAt).toBeNull(); // one interaction, still there after the move
       // The organiser cancelled: the meeting left the organiser's calendar, so it is removed here.
       expect((await tenant.interactions.findByExternalKey(`outlook-event:${single}`))?.deletedAt).not.toBeNull();
-      const occurrences = await Promise.all(["01", "02", "03"].map((d) => tenant.interactions.findByExternalKey(`outlook-event:${series}:2026-06-${d}T08:00:00.000Z`)));
+      const occurrences = await Promise.all(
+        ["01", "02", "03"].map((d) => tenant.interactions.findByExternalKey(`outlook-event:${series}:2026-06-${d}T08:00:00.000Z`)),
+      );
       expect(occurrences.map((o) => (o?.deletedAt ? "deleted" : o?.subject))).toEqual(["Daily standup", "deleted", "Daily standup"]);
     });
 
@@ -161,7 +179,10 @@ for (const engineName of ENGINES) {
     it("recovers from throttling, 5xx, dropped connections and expired delta tokens", async () => {
       const { mb, tenant, engine, events, counts } = setup();
       const m = graph.mailboxes;
-      const ids = Array.from({ length: 15 }, (_, i) => m.createContact(mb.address, { displayName: `T${i}`, emailAddresses: [{ address: `t${i}@t.example` }] }).id);
+      const ids = Array.from(
+        { length: 15 },
+        (_, i) => m.createContact(mb.address, { displayName: `T${i}`, emailAddresses: [{ address: `t${i}@t.example` }] }).id,
+      );
       graph.faults.add({ status: 429, retryAfter: 0, path: /contacts\/delta/, times: 5 });
       graph.faults.add({ drop: true, path: /contacts\/delta/ });
       graph.faults.add({ status: 503, retryAfter: 0.01, path: /mailFolders/, times: 2 });
@@ -190,7 +211,13 @@ for (const engineName of ENGINES) {
       const tenant = db.crm.tenant(freshTenant());
       const events: SyncEvent[] = [];
       let token = "wrong-token";
-      const engine = createSyncEngine({ tenant, account: mb.address, onEvent: (e) => events.push(e), retry: { baseDelayMs: 1 }, connector: outlookConnector({ getAccessToken: async () => token, endpoint: graph.url, calendar: false }) });
+      const engine = createSyncEngine({
+        tenant,
+        account: mb.address,
+        onEvent: (e) => events.push(e),
+        retry: { baseDelayMs: 1 },
+        connector: outlookConnector({ getAccessToken: async () => token, endpoint: graph.url, calendar: false }),
+      });
       const failed = await engine.run();
       expect(failed.status).toBe("failed");
       expect(failed.resources[0]?.error?.reason).toBe("AUTH");

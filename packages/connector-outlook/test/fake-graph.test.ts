@@ -26,11 +26,17 @@ describe("fake Graph server with the real Graph client", () => {
     expect(String(pages[0]!["@odata.nextLink"])).toMatch(/^https:\/\/graph\.microsoft\.com\/v1\.0\/me\/contacts\/delta\?\$skiptoken=/);
     const deltaLink = pages.at(-1)!["@odata.deltaLink"] as string;
     expect(deltaLink).toMatch(/\$deltatoken=/);
-    expect(pages.flatMap((p) => p.value as { displayName: string; changeKey?: string }[])[0]).toEqual({ "@odata.etag": expect.stringMatching(/^W\/"/), id: expect.any(String), displayName: expect.any(String) });
+    expect(pages.flatMap((p) => p.value as { displayName: string; changeKey?: string }[])[0]).toEqual({
+      "@odata.etag": expect.stringMatching(/^W\/"/),
+      id: expect.any(String),
+      displayName: expect.any(String),
+    });
     graph.mailboxes.updateContact(address, ids[1]!, { displayName: "B2" });
     graph.mailboxes.deleteContact(address, ids[2]!);
     const round = await get(deltaLink, 10);
-    expect(round.value).toEqual(expect.arrayContaining([expect.objectContaining({ id: ids[1], displayName: "B2" }), { id: ids[2], "@removed": { reason: "deleted" } }]));
+    expect(round.value).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: ids[1], displayName: "B2" }), { id: ids[2], "@removed": { reason: "deleted" } }]),
+    );
     expect(await get(deltaLink, 10)).toMatchObject({ value: round.value }); // a replay of the same link
     expect((await get(round["@odata.deltaLink"] as string)).value).toEqual([]);
   });
@@ -49,9 +55,15 @@ describe("fake Graph server with the real Graph client", () => {
   it("keeps change keys, and refuses a PATCH with a stale one with 412", async () => {
     const c = graph.mailboxes.createContact(address, { displayName: "Keyed" });
     const fresh = (await client.api(`/me/contacts/${c.id}`).get()) as { changeKey: string };
-    const updated = (await client.api(`/me/contacts/${c.id}`).header("If-Match", `W/"${fresh.changeKey}"`).patch({ displayName: "Keyed 2" })) as { changeKey: string };
+    const updated = (await client.api(`/me/contacts/${c.id}`).header("If-Match", `W/"${fresh.changeKey}"`).patch({ displayName: "Keyed 2" })) as {
+      changeKey: string;
+    };
     expect(updated.changeKey).not.toBe(fresh.changeKey);
-    const stale = await client.api(`/me/contacts/${c.id}`).header("If-Match", `W/"${fresh.changeKey}"`).patch({ displayName: "lost" }).catch((e: unknown) => e);
+    const stale = await client
+      .api(`/me/contacts/${c.id}`)
+      .header("If-Match", `W/"${fresh.changeKey}"`)
+      .patch({ displayName: "lost" })
+      .catch((e: unknown) => e);
     expect(stale).toMatchObject({ statusCode: 412, code: "ErrorIrresolvableConflict" });
     expect(graph.mailboxes.findContact(address, c.id).item.data.displayName).toBe("Keyed 2");
   });
@@ -62,17 +74,37 @@ describe("fake Graph server with the real Graph client", () => {
     expect(await client.api("/me/contactFolders").get()).toMatchObject({ value: [] });
     expect(Date.now() - started).toBeGreaterThanOrEqual(350);
     graph.faults.add({ status: 500, path: /\/contactFolders$/ });
-    expect(await client.api("/me/contactFolders").get().catch((e: unknown) => e)).toMatchObject({ statusCode: 500 });
+    expect(
+      await client
+        .api("/me/contactFolders")
+        .get()
+        .catch((e: unknown) => e),
+    ).toMatchObject({ statusCode: 500 });
     graph.faults.add({ drop: true, path: /\/contactFolders$/ });
-    expect(await client.api("/me/contactFolders").get().catch((e: unknown) => e)).toBeInstanceOf(Error);
+    expect(
+      await client
+        .api("/me/contactFolders")
+        .get()
+        .catch((e: unknown) => e),
+    ).toBeInstanceOf(Error);
     expect(graph.faults.pending).toBe(0);
   });
 
   it("refuses requests without a valid token and other users' mailboxes", async () => {
     const anonymous = createGraphClient(async () => "nope", graph.url);
-    expect(await anonymous.api("/me").get().catch((e: unknown) => e)).toMatchObject({ statusCode: 401 });
+    expect(
+      await anonymous
+        .api("/me")
+        .get()
+        .catch((e: unknown) => e),
+    ).toMatchObject({ statusCode: 401 });
     graph.mailboxes.addMailbox("other@fake.example");
-    expect(await client.api("/users/other@fake.example/contacts/delta").get().catch((e: unknown) => e)).toMatchObject({ statusCode: 403 });
+    expect(
+      await client
+        .api("/users/other@fake.example/contacts/delta")
+        .get()
+        .catch((e: unknown) => e),
+    ).toMatchObject({ statusCode: 403 });
     expect(await client.api(`/users/${address}`).get()).toMatchObject({ mail: address });
   });
 });

@@ -24,8 +24,17 @@ export interface TestDb {
 }
 
 const TABLES = [
-  "kb_relations", "kb_relation_emails", "kb_relation_phones", "kb_relation_refs", "kb_links", "kb_interactions",
-  "kb_interaction_relations", "kb_interaction_participants", "kb_history", "kb_outbox", "kb_sync_items",
+  "kb_relations",
+  "kb_relation_emails",
+  "kb_relation_phones",
+  "kb_relation_refs",
+  "kb_links",
+  "kb_interactions",
+  "kb_interaction_relations",
+  "kb_interaction_participants",
+  "kb_history",
+  "kb_outbox",
+  "kb_sync_items",
 ] as const;
 
 /** Opens a fresh database: an in-memory (or file) SQLite, or a fresh Postgres schema. */

@@ -57,8 +57,16 @@ const master = {
   isCancelled: false,
   organizer: { emailAddress: { name: "Megan Bowen", address: "MeganB@contoso.onmicrosoft.com" } },
   attendees: [
-    { type: "required", status: { response: "accepted", time: "2026-06-01T10:00:00Z" }, emailAddress: { name: "Adele Vance", address: "AdeleV@contoso.onmicrosoft.com" } },
-    { type: "resource", status: { response: "accepted", time: "0001-01-01T00:00:00Z" }, emailAddress: { name: "Room 1", address: "room1@contoso.onmicrosoft.com" } },
+    {
+      type: "required",
+      status: { response: "accepted", time: "2026-06-01T10:00:00Z" },
+      emailAddress: { name: "Adele Vance", address: "AdeleV@contoso.onmicrosoft.com" },
+    },
+    {
+      type: "resource",
+      status: { response: "accepted", time: "0001-01-01T00:00:00Z" },
+      emailAddress: { name: "Room 1", address: "room1@contoso.onmicrosoft.com" },
+    },
   ],
 };
 
@@ -116,7 +124,9 @@ describe("Graph payload mapping", () => {
   it("recognises list mail, drafts and messages without an id or Message-ID", () => {
     const list = { ...message, internetMessageHeaders: [{ name: "List-Unsubscribe", value: "<mailto:x@y>" }] };
     expect(messageChange(list, "x@y")).toMatchObject({ interaction: { bulk: true } });
-    expect(messageChange({ ...message, from: { emailAddress: { address: "no-reply@service.example" } } }, "x@y")).toMatchObject({ interaction: { bulk: true } });
+    expect(messageChange({ ...message, from: { emailAddress: { address: "no-reply@service.example" } } }, "x@y")).toMatchObject({
+      interaction: { bulk: true },
+    });
     expect(messageChange({ ...message, isDraft: true }, "x@y")).toEqual({ type: "removed", externalId: message.id });
     expect(messageChange({ ...message, internetMessageId: undefined }, "x@y")).toMatchObject({ type: "invalid" });
     expect(messageChange({ ...message, sentDateTime: "yesterday", receivedDateTime: null }, "x@y")).toMatchObject({ type: "invalid" });
@@ -145,12 +155,18 @@ describe("Graph payload mapping", () => {
     const cancelled = { ...master, id: "AAMkSingle", type: "singleInstance", isCancelled: true, start: occurrence.start };
     expect(eventChange(cancelled, "x@y", undefined, "mark")).toMatchObject({ key: `outlook-event:${master.iCalUId}`, interaction: { outcome: "cancelled" } });
     expect(eventChange(cancelled, "x@y", undefined, "remove")).toEqual({ type: "removed", externalId: "AAMkSingle" });
-    expect(eventChange({ ...cancelled, start: { dateTime: "2026-06-15T09:00:00", timeZone: "Pacific Standard Time" } }, "x@y", undefined, "mark")).toMatchObject({ type: "invalid" });
+    expect(
+      eventChange({ ...cancelled, start: { dateTime: "2026-06-15T09:00:00", timeZone: "Pacific Standard Time" } }, "x@y", undefined, "mark"),
+    ).toMatchObject({ type: "invalid" });
   });
 
   it("maps Graph errors to the sync taxonomy, keeping Retry-After and nothing else", () => {
     const headers = new Headers({ "Retry-After": "2.5" });
-    expect(toSyncError({ statusCode: 429, code: "TooManyRequests", message: "slow", headers }, "delta")).toMatchObject({ reason: "RATE_LIMITED", retryAfterMs: 2500, status: 429 });
+    expect(toSyncError({ statusCode: 429, code: "TooManyRequests", message: "slow", headers }, "delta")).toMatchObject({
+      reason: "RATE_LIMITED",
+      retryAfterMs: 2500,
+      status: 429,
+    });
     expect(toSyncError({ statusCode: 410, code: "resyncRequired" }, "delta").reason).toBe("CURSOR_EXPIRED");
     expect(toSyncError({ statusCode: 400, code: "syncStateNotFound" }, "delta").reason).toBe("CURSOR_EXPIRED");
     expect(toSyncError({ statusCode: 401 }, "x").reason).toBe("AUTH");

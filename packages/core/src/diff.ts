@@ -18,11 +18,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
  * The field-level difference between two versions of a record, limited to `fields`.
  * `before` undefined means creation: every non-empty field appears with `from: null`.
  */
-export function diffFields<T extends object>(
-  before: T | undefined,
-  after: T,
-  fields: readonly (keyof T & string)[],
-): Record<string, FieldChange> {
+export function diffFields<T extends object>(before: T | undefined, after: T, fields: readonly (keyof T & string)[]): Record<string, FieldChange> {
   const changes: Record<string, FieldChange> = {};
   for (const field of fields) {
     const from = before ? before[field] : null;

@@ -62,14 +62,7 @@ export interface CrmErrorReasons {
   VALIDATION: "invalid_input" | "attribute_model_outdated" | "attribute_model_changed" | "unknown_change";
   NOT_FOUND: "not_found";
   STALE_VERSION: "stale_version";
-  INVALID_STATE:
-    | "invalid_transition"
-    | "not_deleted"
-    | "not_dynamic"
-    | "not_static"
-    | "not_launched"
-    | "already_launched"
-    | "quote_expired";
+  INVALID_STATE: "invalid_transition" | "not_deleted" | "not_dynamic" | "not_static" | "not_launched" | "already_launched" | "quote_expired";
   BUSY: "busy" | "serialization_failure" | "deadlock" | "lock_not_available" | "lease_lost" | "external_key_race";
   ROLLED_BACK: "unit_rolled_back";
   DUPLICATE: "unique_violation" | "external_ref_taken" | "code_taken" | "quote_has_order";
@@ -89,13 +82,7 @@ export interface CrmErrorReasons {
     | "cycle"
     | "wrong_kind";
   TENANT: "invalid_tenant_id" | "cross_tenant";
-  CONFIGURATION:
-    | "invalid_options"
-    | "not_migrated"
-    | "closed"
-    | "migrate_in_transaction"
-    | "foreign_keys_off"
-    | "not_a_tenant_handle";
+  CONFIGURATION: "invalid_options" | "not_migrated" | "closed" | "migrate_in_transaction" | "foreign_keys_off" | "not_a_tenant_handle";
   UNSUPPORTED: "amount_overflow";
   STORAGE: "driver_error" | "migration_failed" | "rollback_failed";
 }
@@ -216,13 +203,7 @@ export function staleVersion(entity: string, id: string, expectedVersion: number
 }
 
 /** An INVALID_STATE error: the command is refused in the entity's current state. */
-export function invalidState(
-  entity: string,
-  id: string,
-  state: string,
-  reason: CrmErrorReason<"INVALID_STATE">,
-  message: string,
-): CrmError<"INVALID_STATE"> {
+export function invalidState(entity: string, id: string, state: string, reason: CrmErrorReason<"INVALID_STATE">, message: string): CrmError<"INVALID_STATE"> {
   return new CrmError("INVALID_STATE", message, { entity, id, state, reason });
 }
 

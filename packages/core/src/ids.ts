@@ -82,10 +82,8 @@ const TENANT_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 /** Throws a TENANT error unless `tenantId` is a well-formed tenant id. */
 export function assertTenantId(tenantId: unknown): asserts tenantId is TenantId {
   if (typeof tenantId !== "string" || !TENANT_ID.test(tenantId)) {
-    throw new CrmError(
-      "TENANT",
-      `A tenant id is required: 1-64 characters of letters, digits, '_', '-', '.' or ':' (got ${JSON.stringify(tenantId)})`,
-      { reason: "invalid_tenant_id" },
-    );
+    throw new CrmError("TENANT", `A tenant id is required: 1-64 characters of letters, digits, '_', '-', '.' or ':' (got ${JSON.stringify(tenantId)})`, {
+      reason: "invalid_tenant_id",
+    });
   }
 }

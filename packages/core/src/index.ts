@@ -19,14 +19,7 @@ export type { CommandOptions } from "./services/command.js";
 export { CRM_VOCABULARY } from "./model/vocabulary.js";
 
 // Errors.
-export {
-  CrmError,
-  isCrmError,
-  type CrmErrorCode,
-  type CrmErrorReason,
-  type CrmErrorReasons,
-  type ValidationIssue,
-} from "./errors.js";
+export { CrmError, isCrmError, type CrmErrorCode, type CrmErrorReason, type CrmErrorReasons, type ValidationIssue } from "./errors.js";
 
 // The data model: attributes.
 export {
@@ -46,14 +39,7 @@ export { type Lifecycle, type RelationKind } from "./model/relation-kind.js";
 export type { EmailAddress, ExternalRef, PhoneNumber, PostalAddress, Relation, RelationInput, RelationPatch } from "./model/relation.js";
 export type { UpsertResult, VersionedOptions } from "./services/relations.js";
 export { type Link, type LinkInput, type LinkKind, type LinkPatch } from "./model/link.js";
-export {
-  type Direction,
-  type Interaction,
-  type InteractionInput,
-  type InteractionPatch,
-  type Participant,
-  type ParticipantRole,
-} from "./model/interaction.js";
+export { type Direction, type Interaction, type InteractionInput, type InteractionPatch, type Participant, type ParticipantRole } from "./model/interaction.js";
 export type { LogResult, TimelinePage } from "./services/interactions.js";
 export type { BulkOptions, BulkResult } from "./services/bulk.js";
 
@@ -63,7 +49,16 @@ export { type CrmEvent, type CrmEventPayloads, type CrmEventType } from "./model
 
 // Sales.
 export { type Pipeline, type PipelineInput, type PipelinePatch, type Stage, type StageInput, type StageKind, type StagePatch } from "./model/pipeline.js";
-export { type Deal, type DealInput, type DealPatch, type DealStatus, type LostReason, type LostReasonInput, type StageMove, type StageVisit } from "./model/deal.js";
+export {
+  type Deal,
+  type DealInput,
+  type DealPatch,
+  type DealStatus,
+  type LostReason,
+  type LostReasonInput,
+  type StageMove,
+  type StageVisit,
+} from "./model/deal.js";
 export type { DealPage } from "./services/deals.js";
 export type { Product, ProductInput, ProductPatch } from "./model/product.js";
 export { type Quote, type QuoteInput, type QuoteLine, type QuoteLineInput, type QuotePatch, type QuoteStatus } from "./model/quote.js";
@@ -71,13 +66,7 @@ export type { AcceptResult } from "./services/quotes.js";
 export type { Order, OrderInput } from "./model/order.js";
 export type { RecordOrderResult } from "./services/orders.js";
 export type { ExchangeRate } from "./model/money.js";
-export type {
-  ForecastReport,
-  FunnelReport,
-  OrdersReport,
-  OwnerResultsReport,
-  VelocityReport,
-} from "./model/report.js";
+export type { ForecastReport, FunnelReport, OrdersReport, OwnerResultsReport, VelocityReport } from "./model/report.js";
 
 // Segments, consent, campaigns, customer value.
 export { type Condition, type Filter } from "./filter/schema.js";

@@ -176,7 +176,9 @@ export interface PeriodKey {
 /** Forecast aggregates per period and currency. */
 export interface ForecastAggregate {
   /** Open deals by expected close date. */
-  readonly open: ReadonlyArray<PeriodKey & { readonly currency: string; readonly deals: number; readonly amount: bigint; readonly weightedSum: bigint; readonly committedAmount: bigint }>;
+  readonly open: ReadonlyArray<
+    PeriodKey & { readonly currency: string; readonly deals: number; readonly amount: bigint; readonly weightedSum: bigint; readonly committedAmount: bigint }
+  >;
   /** Won deals by the UTC day they were won. */
   readonly won: ReadonlyArray<PeriodKey & { readonly currency: string; readonly deals: number; readonly amount: bigint }>;
 }
@@ -184,7 +186,13 @@ export interface ForecastAggregate {
 /** Per-owner aggregates of deals closed within the range. */
 export interface OwnerAggregate {
   /** Closed deals per owner, currency and outcome. */
-  readonly closed: ReadonlyArray<{ readonly ownerId: string | null; readonly currency: string; readonly status: "won" | "lost"; readonly deals: number; readonly amount: bigint }>;
+  readonly closed: ReadonlyArray<{
+    readonly ownerId: string | null;
+    readonly currency: string;
+    readonly status: "won" | "lost";
+    readonly deals: number;
+    readonly amount: bigint;
+  }>;
   /** Won deals per owner with the summed milliseconds from creation to close. */
   readonly cycles: ReadonlyArray<{ readonly ownerId: string | null; readonly deals: number; readonly totalMs: bigint }>;
 }

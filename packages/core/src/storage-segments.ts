@@ -139,7 +139,10 @@ export interface CampaignStore {
    * Deals created in [from, to] and non-cancelled orders dated in [fromDay, toDay] of the
    * campaign's non-excluded members, per currency.
    */
-  attribution(campaignId: string, window: { from: Instant; to: Instant; fromDay: CalendarDate; toDay: CalendarDate }): Promise<{ deals: CurrencyAggregate[]; orders: CurrencyAggregate[] }>;
+  attribution(
+    campaignId: string,
+    window: { from: Instant; to: Instant; fromDay: CalendarDate; toDay: CalendarDate },
+  ): Promise<{ deals: CurrencyAggregate[]; orders: CurrencyAggregate[] }>;
 }
 
 /** An inclusive range of order days; null ends are open. */
@@ -185,7 +188,10 @@ export interface ValueReportStore {
    * Distinct customers per product and per pair of products (code a < code b) over order lines
    * (the accepted quote's lines) in the range; pairs with fewer than `minCustomers` are left out.
    */
-  crossSell(range: DayRange, minCustomers: number): Promise<{
+  crossSell(
+    range: DayRange,
+    minCustomers: number,
+  ): Promise<{
     customers: number;
     products: Array<{ code: string; name: string; customers: number }>;
     pairs: Array<{ a: string; b: string; customers: number }>;

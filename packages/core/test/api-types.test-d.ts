@@ -85,7 +85,14 @@ describe("the registry types every relation and deal", () => {
   });
 
   it("types deals by the attributes that apply to deals", async () => {
-    const deal = await acme.deals.create({ pipelineId: "p", relationId: "r", title: "Big", amount: 100, currency: "EUR", attributes: { dealSource: "web", vip: true } });
+    const deal = await acme.deals.create({
+      pipelineId: "p",
+      relationId: "r",
+      title: "Big",
+      amount: 100,
+      currency: "EUR",
+      attributes: { dealSource: "web", vip: true },
+    });
     expectTypeOf(deal.attributes.dealSource).toEqualTypeOf<string | undefined>();
     expectTypeOf(deal.attributes).not.toHaveProperty("industry");
     // @ts-expect-error: an attribute for organisations only
@@ -150,7 +157,13 @@ describe("events and errors", () => {
 });
 
 /** Strips `readonly` at every level: the interfaces take readonly arrays, zod's inputs are mutable. */
-type Writable<T> = T extends string | number | boolean | bigint | null | undefined | Date ? T : T extends readonly (infer U)[] ? Writable<U>[] : T extends object ? { -readonly [K in keyof T]: Writable<T[K]> } : T;
+type Writable<T> = T extends string | number | boolean | bigint | null | undefined | Date
+  ? T
+  : T extends readonly (infer U)[]
+    ? Writable<U>[]
+    : T extends object
+      ? { -readonly [K in keyof T]: Writable<T[K]> }
+      : T;
 
 describe("input types agree with the schemas that parse them", () => {
   type RelationCreate = z.input<ReturnType<typeof relationSchemas>["create"]>;

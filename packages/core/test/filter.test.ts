@@ -27,8 +27,25 @@ const f = filterBuilder<typeof registry>();
 
 function relation(id: string, overrides: Partial<Relation> = {}): Relation {
   return {
-    id, kind: "organisation", name: id, givenName: null, familyName: null, lifecycle: "customer", ownerId: null, emails: [], phones: [], addresses: [], tags: [],
-    attributes: {}, attributesVersion: 1, externalRefs: [], version: 1, createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z", deletedAt: null, ...overrides,
+    id,
+    kind: "organisation",
+    name: id,
+    givenName: null,
+    familyName: null,
+    lifecycle: "customer",
+    ownerId: null,
+    emails: [],
+    phones: [],
+    addresses: [],
+    tags: [],
+    attributes: {},
+    attributesVersion: 1,
+    externalRefs: [],
+    version: 1,
+    createdAt: "2026-01-01T00:00:00.000Z",
+    updatedAt: "2026-01-01T00:00:00.000Z",
+    deletedAt: null,
+    ...overrides,
   };
 }
 
@@ -44,10 +61,21 @@ async function run(filter: Filter, data: FilterDataset, extra: Partial<ResolveEn
 
 describe("filter schema and validation", () => {
   it("names the path of every problem", () => {
-    const { issues } = validateFilter({
-      version: 1,
-      where: { type: "or", of: [{ type: "attribute", name: "score", op: "between", value: [1] }, { type: "tags", op: "any" }, { type: "field", field: "kind", op: "eq", value: "robot" }, { type: "field", field: "ownerId", op: "eq", value: "a", ignoreCase: true }] },
-    }, env);
+    const { issues } = validateFilter(
+      {
+        version: 1,
+        where: {
+          type: "or",
+          of: [
+            { type: "attribute", name: "score", op: "between", value: [1] },
+            { type: "tags", op: "any" },
+            { type: "field", field: "kind", op: "eq", value: "robot" },
+            { type: "field", field: "ownerId", op: "eq", value: "a", ignoreCase: true },
+          ],
+        },
+      },
+      env,
+    );
     expect(issues.map((i) => [i.path.join("."), i.code])).toEqual([
       ["where.of.0.value", "invalid_type"],
       ["where.of.1.values", "missing_value"],
@@ -59,30 +87,41 @@ describe("filter schema and validation", () => {
   it("is versioned and strict about its shape", () => {
     expect(validateFilter({ version: 2, where: { type: "and", of: [] } }, env).issues.map((i) => i.path.join("."))).toEqual(["version"]);
     expect(validateFilter({ version: 1, where: { type: "and", of: [], extra: 1 } }, env).issues[0]?.code).toBe("unrecognized_keys");
-    expect(validateFilter({ version: 1, where: { type: "field", field: "name", op: "eq", value: "a\u0000b" } }, env).issues[0]?.path).toEqual(["where", "value"]);
-    expect(validateFilter({ version: 1, where: { type: "interactions", within: { from: "last week" } } }, env).issues[0]).toMatchObject({ path: ["where", "within", "from"], code: "invalid_time" });
+    expect(validateFilter({ version: 1, where: { type: "field", field: "name", op: "eq", value: "a\u0000b" } }, env).issues[0]?.path).toEqual([
+      "where",
+      "value",
+    ]);
+    expect(validateFilter({ version: 1, where: { type: "interactions", within: { from: "last week" } } }, env).issues[0]).toMatchObject({
+      path: ["where", "within", "from"],
+      code: "invalid_time",
+    });
     let deep: unknown = { type: "and", of: [] };
     for (let i = 0; i < 20; i++) deep = { type: "not", of: deep };
     expect(validateFilter({ version: 1, where: deep }, env).issues[0]?.code).toBe("too_deep");
   });
 
   it("the builder writes valid JSON that survives a round trip", () => {
-    const filter = f.filter(f.and(
-      f.field("lifecycle").in(["customer", "lead"]),
-      f.field("name", { ignoreCase: true }).startsWith("bakk"),
-      f.attribute("industry").eq("retail"),
-      f.attribute("credit").gte({ amount: 100, currency: "EUR" }),
-      f.attribute("since").between("2020-01-01", f.daysAgo(30)),
-      f.field("createdAt").gt(new Date("2026-01-01T00:00:00Z")),
-      f.employer(f.attribute("industry").eq("retail"), { role: "owner" }),
-      f.interactions({ kinds: ["meeting"], within: f.lastDays(90) }).atLeast(3),
-      f.interactions({ within: f.lastDays(180) }).none(),
-      f.deals({ statuses: ["open"] }).sum("gte", { amount: 1_000_000, currency: "EUR" }),
-      f.orders({ products: ["BRD-1"], within: f.lastMonths(12) }).exists(),
-      f.not(f.tags.any("churned")),
-    ));
+    const filter = f.filter(
+      f.and(
+        f.field("lifecycle").in(["customer", "lead"]),
+        f.field("name", { ignoreCase: true }).startsWith("bakk"),
+        f.attribute("industry").eq("retail"),
+        f.attribute("credit").gte({ amount: 100, currency: "EUR" }),
+        f.attribute("since").between("2020-01-01", f.daysAgo(30)),
+        f.field("createdAt").gt(new Date("2026-01-01T00:00:00Z")),
+        f.employer(f.attribute("industry").eq("retail"), { role: "owner" }),
+        f.interactions({ kinds: ["meeting"], within: f.lastDays(90) }).atLeast(3),
+        f.interactions({ within: f.lastDays(180) }).none(),
+        f.deals({ statuses: ["open"] }).sum("gte", { amount: 1_000_000, currency: "EUR" }),
+        f.orders({ products: ["BRD-1"], within: f.lastMonths(12) }).exists(),
+        f.not(f.tags.any("churned")),
+      ),
+    );
     expect(validateFilter(JSON.parse(JSON.stringify(filter)), env)).toEqual({ filter, issues: [] });
-    expect(filter.where).toMatchObject({ type: "and", of: expect.arrayContaining([{ type: "field", field: "createdAt", op: "gt", value: "2026-01-01T00:00:00.000Z" }]) });
+    expect(filter.where).toMatchObject({
+      type: "and",
+      of: expect.arrayContaining([{ type: "field", field: "createdAt", op: "gt", value: "2026-01-01T00:00:00.000Z" }]),
+    });
   });
 });
 
@@ -104,13 +143,26 @@ describe("reference semantics", () => {
   });
 
   it("money compares only within one currency; windows are inclusive and relative to now", async () => {
-    const data = dataset([relation("eur", { attributes: { credit: { amount: 500, currency: "EUR" } } }), relation("usd", { attributes: { credit: { amount: 900, currency: "USD" } } })], {
-      interactions: [
-        { kind: "meeting", direction: null, channel: null, occurredAt: "2026-03-17T12:00:00.000Z", relationIds: ["eur"], deletedAt: null },
-        { kind: "meeting", direction: null, channel: null, occurredAt: "2026-06-15T12:00:00.000Z", relationIds: ["usd"], deletedAt: null },
-        { kind: "meeting", direction: null, channel: null, occurredAt: "2026-06-15T12:00:00.000Z", relationIds: ["eur"], deletedAt: "2026-06-15T12:00:00.000Z" },
+    const data = dataset(
+      [
+        relation("eur", { attributes: { credit: { amount: 500, currency: "EUR" } } }),
+        relation("usd", { attributes: { credit: { amount: 900, currency: "USD" } } }),
       ],
-    });
+      {
+        interactions: [
+          { kind: "meeting", direction: null, channel: null, occurredAt: "2026-03-17T12:00:00.000Z", relationIds: ["eur"], deletedAt: null },
+          { kind: "meeting", direction: null, channel: null, occurredAt: "2026-06-15T12:00:00.000Z", relationIds: ["usd"], deletedAt: null },
+          {
+            kind: "meeting",
+            direction: null,
+            channel: null,
+            occurredAt: "2026-06-15T12:00:00.000Z",
+            relationIds: ["eur"],
+            deletedAt: "2026-06-15T12:00:00.000Z",
+          },
+        ],
+      },
+    );
     expect(await run(f.filter(f.attribute("credit").gt({ amount: 100, currency: "EUR" })), data)).toEqual(["eur"]);
     expect(await run(f.filter(f.attribute("credit").neq({ amount: 500, currency: "EUR" })), data)).toEqual(["usd"]);
     expect(await run(f.filter(f.interactions({ within: f.lastDays(90) }).exists()), data)).toEqual(["eur", "usd"]);
@@ -119,9 +171,27 @@ describe("reference semantics", () => {
   });
 
   it("follows current links to non-deleted relations", async () => {
-    const link = (id: string, fromId: string, toId: string, validTo: string | null) => ({ id, kind: "employment" as const, fromId, toId, role: null, jobTitle: null, validFrom: null, validTo, version: 1, createdAt: NOW, updatedAt: NOW });
+    const link = (id: string, fromId: string, toId: string, validTo: string | null) => ({
+      id,
+      kind: "employment" as const,
+      fromId,
+      toId,
+      role: null,
+      jobTitle: null,
+      validFrom: null,
+      validTo,
+      version: 1,
+      createdAt: NOW,
+      updatedAt: NOW,
+    });
     const data = dataset(
-      [relation("shop", { attributes: { industry: "retail" } }), relation("anna", { kind: "person" }), relation("bram", { kind: "person" }), relation("gone", { attributes: { industry: "retail" }, deletedAt: NOW }), relation("cas", { kind: "person" })],
+      [
+        relation("shop", { attributes: { industry: "retail" } }),
+        relation("anna", { kind: "person" }),
+        relation("bram", { kind: "person" }),
+        relation("gone", { attributes: { industry: "retail" }, deletedAt: NOW }),
+        relation("cas", { kind: "person" }),
+      ],
       { links: [link("l1", "anna", "shop", null), link("l2", "bram", "shop", "2026-01-01"), link("l3", "cas", "gone", null)] },
     );
     expect(await run(f.filter(f.employer(f.attribute("industry").eq("retail"))), data)).toEqual(["anna"]);

@@ -30,7 +30,14 @@ describe("uuidv7: monotonic (RFC 9562 §6.2)", () => {
       fc.property(
         fc.integer({ min: 0, max: 2 ** 47 }),
         // Steps of the clock between ids: mostly the same millisecond, sometimes forwards, sometimes back.
-        fc.array(fc.oneof({ weight: 5, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.integer({ min: 1, max: 5 }) }, { weight: 2, arbitrary: fc.integer({ min: -5_000, max: -1 }) }), { minLength: 1, maxLength: 2000 }),
+        fc.array(
+          fc.oneof(
+            { weight: 5, arbitrary: fc.constant(0) },
+            { weight: 2, arbitrary: fc.integer({ min: 1, max: 5 }) },
+            { weight: 2, arbitrary: fc.integer({ min: -5_000, max: -1 }) },
+          ),
+          { minLength: 1, maxLength: 2000 },
+        ),
         (start, steps) => {
           let reading = start;
           const next = uuidv7Generator(() => reading);

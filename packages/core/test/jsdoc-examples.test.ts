@@ -94,8 +94,15 @@ describe("JSDoc examples", () => {
         writeFileSync(file, `// ${example.where}\n${imports.join("\n")}\n${PRELUDE}\nexport async function example() {\n${body.join("\n")}\n}\n`);
         return { file, where: example.where };
       });
-    const config = ts.parseJsonConfigFileContent(JSON.parse(readFileSync(join(repo, "packages", "core", "tsconfig.json"), "utf8").replace(/"extends": "[^"]+"/, '"extends": "../../tsconfig.base.json"')), ts.sys, join(repo, "packages", "core"));
-    const program = ts.createProgram(files.map((f) => f.file), { ...config.options, noEmit: true, noUnusedLocals: false });
+    const config = ts.parseJsonConfigFileContent(
+      JSON.parse(readFileSync(join(repo, "packages", "core", "tsconfig.json"), "utf8").replace(/"extends": "[^"]+"/, '"extends": "../../tsconfig.base.json"')),
+      ts.sys,
+      join(repo, "packages", "core"),
+    );
+    const program = ts.createProgram(
+      files.map((f) => f.file),
+      { ...config.options, noEmit: true, noUnusedLocals: false },
+    );
     const problems = files.flatMap(({ file, where }) =>
       ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((d) => `${where}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`),
     );

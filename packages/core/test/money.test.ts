@@ -16,7 +16,7 @@ describe("roundHalfUp", () => {
         const r = roundHalfUp(n, d);
         const error = r * d - n; // how far r·d is from n
         expect(2n * abs(error) <= d).toBe(true);
-        if (2n * abs(error) === d) expect(error === 0n || (error > 0n) === (n > 0n)).toBe(true);
+        if (2n * abs(error) === d) expect(error === 0n || error > 0n === n > 0n).toBe(true);
       }),
       { numRuns: RUNS },
     );
@@ -116,7 +116,12 @@ describe("the quote line rule", () => {
         const built = buildQuoteLines(lines, new Map(), "EUR");
         for (const record of built.lines) {
           const source = lines[record.position]!;
-          const expected = lineAmounts({ quantityMilli: source.quantity, unitPrice: BigInt(source.unitPrice!), discountPpm: source.discount ?? 0n, taxRatePpm: source.taxRate ?? 0n });
+          const expected = lineAmounts({
+            quantityMilli: source.quantity,
+            unitPrice: BigInt(source.unitPrice!),
+            discountPpm: source.discount ?? 0n,
+            taxRatePpm: source.taxRate ?? 0n,
+          });
           expect([record.net, record.tax, record.total]).toEqual([Number(expected.net), Number(expected.tax), Number(expected.total)]);
           expect(Number.isSafeInteger(record.total)).toBe(true);
         }
@@ -145,22 +150,32 @@ describe("currency conversion", () => {
 
   it("rounds half up once, shifts by the currencies' minor digits, and is monotonic", () => {
     fc.assert(
-      fc.property(bigintIn(0n, 10n ** 12n), bigintIn(0n, 10n ** 12n), rate, fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }), (a, b, r, from, to) => {
-        const c = convertMinor(a, r, from, to);
-        const scale = 10n ** BigInt(Math.abs(to - from));
-        const [num, den] = to >= from ? [a * r.numerator * scale, r.denominator] : [a * r.numerator, r.denominator * scale];
-        expect(c).toBe(roundHalfUp(num, den));
-        if (a <= b) expect(c <= convertMinor(b, r, from, to)).toBe(true);
-        // Converting a sum differs from summing conversions by at most one minor unit.
-        expect(abs(convertMinor(a + b, r, from, to) - c - convertMinor(b, r, from, to)) <= 1n).toBe(true);
-      }),
+      fc.property(
+        bigintIn(0n, 10n ** 12n),
+        bigintIn(0n, 10n ** 12n),
+        rate,
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 0, max: 3 }),
+        (a, b, r, from, to) => {
+          const c = convertMinor(a, r, from, to);
+          const scale = 10n ** BigInt(Math.abs(to - from));
+          const [num, den] = to >= from ? [a * r.numerator * scale, r.denominator] : [a * r.numerator, r.denominator * scale];
+          expect(c).toBe(roundHalfUp(num, den));
+          if (a <= b) expect(c <= convertMinor(b, r, from, to)).toBe(true);
+          // Converting a sum differs from summing conversions by at most one minor unit.
+          expect(abs(convertMinor(a + b, r, from, to) - c - convertMinor(b, r, from, to)) <= 1n).toBe(true);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   it("knows minor digits and refuses a missing rate", () => {
     expect([currencyDigits("EUR"), currencyDigits("JPY"), currencyDigits("BHD")]).toEqual([2, 0, 3]);
-    const target = conversionTarget({ currency: "EUR", rates: [exchangeRateSchema.parse({ from: "JPY", to: "EUR", rate: { numerator: 1, denominator: 160 } })] })!;
+    const target = conversionTarget({
+      currency: "EUR",
+      rates: [exchangeRateSchema.parse({ from: "JPY", to: "EUR", rate: { numerator: 1, denominator: 160 } })],
+    })!;
     expect(convertInto(target, "JPY", 1500n)).toBe(938n); // ¥1,500 = €9.375 → 938 cents
     expect(convertInto(target, "EUR", 1500n)).toBe(1500n);
     const missing = (() => {
@@ -171,7 +186,18 @@ describe("currency conversion", () => {
       }
     })();
     expect(isCrmError(missing, "VALIDATION")).toBe(true);
-    expect(moneyList(new Map([["USD", 5n], ["EUR", 0n]]), undefined)).toEqual([{ currency: "EUR", amount: 0 }, { currency: "USD", amount: 5 }]);
+    expect(
+      moneyList(
+        new Map([
+          ["USD", 5n],
+          ["EUR", 0n],
+        ]),
+        undefined,
+      ),
+    ).toEqual([
+      { currency: "EUR", amount: 0 },
+      { currency: "USD", amount: 5 },
+    ]);
     expect(() => moneyList(new Map([["EUR", 2n ** 53n]]), undefined)).toThrow(/MAX_SAFE_INTEGER/);
     expect(exchangeRateSchema.safeParse({ from: "USD", to: "EUR", rate: "0" }).success).toBe(false);
     expect(exchangeRateSchema.parse({ from: "USD", to: "EUR", rate: "0.9213" }).rate).toEqual({ numerator: 921_300_000_000n, denominator: 10n ** 12n });

@@ -57,8 +57,10 @@ describe("nameKey", () => {
     expect(nameKey("Straße")).toBe("straße");
   });
   it("is idempotent", () => {
-    fc.assert(fc.property(fc.string(), (s) => {
+    fc.assert(
+      fc.property(fc.string(), (s) => {
         expect(nameKey(nameKey(s))).toBe(nameKey(s));
-      }));
+      }),
+    );
   });
 });

@@ -37,11 +37,33 @@ describe("attribute registry", () => {
   });
 
   it("validates every type and reports all issues", () => {
-    const ok = validateAttributes(registry, "organisation", { industry: "retail", score: 10, limit: { amount: 100, currency: "EUR" }, since: "2024-02-29", active: false, note: "hi" });
+    const ok = validateAttributes(registry, "organisation", {
+      industry: "retail",
+      score: 10,
+      limit: { amount: 100, currency: "EUR" },
+      since: "2024-02-29",
+      active: false,
+      note: "hi",
+    });
     expect(ok.issues).toEqual([]);
-    const bad = validateAttributes(registry, "organisation", { score: 1.5, limit: { amount: 1, currency: "USD" }, since: "2023-02-29", active: "yes", note: "toolong", extra: 1 });
+    const bad = validateAttributes(registry, "organisation", {
+      score: 1.5,
+      limit: { amount: 1, currency: "USD" },
+      since: "2023-02-29",
+      active: "yes",
+      note: "toolong",
+      extra: 1,
+    });
     expect(bad.issues.map((i) => i.path.join(".")).sort()).toEqual(
-      ["attributes.active", "attributes.extra", "attributes.industry", "attributes.limit.currency", "attributes.note", "attributes.score", "attributes.since"].sort(),
+      [
+        "attributes.active",
+        "attributes.extra",
+        "attributes.industry",
+        "attributes.limit.currency",
+        "attributes.note",
+        "attributes.score",
+        "attributes.since",
+      ].sort(),
     );
     expect(validateAttributes(registry, "person", {}).issues).toEqual([]);
     expect(validateAttributes(registry, "person", "nope").issues[0]?.code).toBe("invalid_type");

@@ -4,15 +4,37 @@ import { canMoveMember } from "../src/model/campaign.js";
 import { contactBlock, deriveConsent, type ConsentEntry, type SuppressionEntry } from "../src/model/consent.js";
 
 const entry = (id: string, occurredAt: string, action: ConsentEntry["action"], purpose = "newsletter"): ConsentEntry => ({
-  id, relationId: "r", channel: "email", purpose, action, legalBasis: action === "opt_in" ? "consent" : null, source: "t", note: null, occurredAt, recordedAt: occurredAt, actor: "a",
+  id,
+  relationId: "r",
+  channel: "email",
+  purpose,
+  action,
+  legalBasis: action === "opt_in" ? "consent" : null,
+  source: "t",
+  note: null,
+  occurredAt,
+  recordedAt: occurredAt,
+  actor: "a",
 });
 const suppression = (id: string, occurredAt: string, action: SuppressionEntry["action"], channel: SuppressionEntry["channel"] = "all"): SuppressionEntry => ({
-  id, relationId: "r", channel, action, reason: "bounced", source: "t", occurredAt, recordedAt: occurredAt, actor: "a",
+  id,
+  relationId: "r",
+  channel,
+  action,
+  reason: "bounced",
+  source: "t",
+  occurredAt,
+  recordedAt: occurredAt,
+  actor: "a",
 });
 
 describe("consent derivation", () => {
   it("lets the latest entry (by time, then id) decide, whatever order entries were recorded in", () => {
-    const entries = [entry("b", "2026-01-02T00:00:00.000Z", "opt_out"), entry("a", "2026-01-01T00:00:00.000Z", "opt_in"), entry("c", "2026-01-02T00:00:00.000Z", "opt_in")];
+    const entries = [
+      entry("b", "2026-01-02T00:00:00.000Z", "opt_out"),
+      entry("a", "2026-01-01T00:00:00.000Z", "opt_in"),
+      entry("c", "2026-01-02T00:00:00.000Z", "opt_in"),
+    ];
     const state = deriveConsent("r", entries, []);
     expect(state.consents).toEqual([expect.objectContaining({ status: "opted_in", entryId: "c" })]);
     expect(contactBlock(state, "email", "newsletter")).toBeNull();
@@ -22,7 +44,9 @@ describe("consent derivation", () => {
 
   it("suppression of a channel or of all channels wins over consent until lifted", () => {
     const entries = [entry("a", "2026-01-01T00:00:00.000Z", "opt_in")];
-    expect(contactBlock(deriveConsent("r", entries, [suppression("s", "2026-01-05T00:00:00.000Z", "suppress", "email")]), "email", "newsletter")).toBe("suppressed");
+    expect(contactBlock(deriveConsent("r", entries, [suppression("s", "2026-01-05T00:00:00.000Z", "suppress", "email")]), "email", "newsletter")).toBe(
+      "suppressed",
+    );
     expect(contactBlock(deriveConsent("r", entries, [suppression("s", "2026-01-05T00:00:00.000Z", "suppress", "sms")]), "email", "newsletter")).toBeNull();
     const lifted = [suppression("s", "2026-01-05T00:00:00.000Z", "suppress"), suppression("t", "2026-01-06T00:00:00.000Z", "lift")];
     expect(contactBlock(deriveConsent("r", entries, lifted), "email", "newsletter")).toBeNull();

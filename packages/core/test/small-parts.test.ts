@@ -34,13 +34,18 @@ describe("diffFields", () => {
   it("lists only changed fields, and set fields on create", () => {
     const before = { a: 1, b: [1, 2], c: { x: 1 }, d: null as string | null };
     expect(diffFields(before, { ...before, b: [1, 2], c: { x: 2 } }, ["a", "b", "c", "d"])).toEqual({ c: { from: { x: 1 }, to: { x: 2 } } });
-    expect(diffFields(undefined, { a: 1, b: [], c: { x: 1 }, d: null }, ["a", "b", "c", "d"])).toEqual({ a: { from: null, to: 1 }, c: { from: null, to: { x: 1 } } });
+    expect(diffFields(undefined, { a: 1, b: [], c: { x: 1 }, d: null }, ["a", "b", "c", "d"])).toEqual({
+      a: { from: null, to: 1 },
+      c: { from: null, to: { x: 1 } },
+    });
   });
   it("deepEqual agrees with JSON equality on JSON values", () => {
-    fc.assert(fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
-      expect(deepEqual(a, structuredClone(a))).toBe(true);
-      if (deepEqual(a, b)) expect(JSON.stringify(a)).toBe(JSON.stringify(b));
-    }));
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
+        expect(deepEqual(a, structuredClone(a))).toBe(true);
+        if (deepEqual(a, b)) expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+      }),
+    );
   });
 });
 
@@ -53,7 +58,10 @@ describe("errors", () => {
     expect(e.details.constraint).toBe("kb_relation_refs_pkey");
     expect(isCrmError(e, "DUPLICATE")).toBe(true);
     expect(isCrmError(e, "STALE_VERSION")).toBe(false);
-    const v = validationError([{ path: ["emails", 0], message: "bad", code: "invalid_format" }, { path: [], message: "worse", code: "x" }]);
+    const v = validationError([
+      { path: ["emails", 0], message: "bad", code: "invalid_format" },
+      { path: [], message: "worse", code: "x" },
+    ]);
     expect(v.message).toBe("Invalid input: emails.0: bad; (input): worse");
     expect(staleVersion("relation", "r1", 2, 3).details).toMatchObject({ expectedVersion: 2, actualVersion: 3, reason: "stale_version" });
   });
@@ -61,6 +69,8 @@ describe("errors", () => {
   it("refuses bad tenant ids and bad options", () => {
     expect(() => assertTenantId("acme-01:eu")).not.toThrow();
     expect(() => assertTenantId("")).toThrowError(expect.objectContaining({ code: "TENANT" }));
-    expect(() => createCrm({} as never)).toThrowError(expect.objectContaining({ code: "CONFIGURATION", details: expect.objectContaining({ reason: "invalid_options" }) }));
+    expect(() => createCrm({} as never)).toThrowError(
+      expect.objectContaining({ code: "CONFIGURATION", details: expect.objectContaining({ reason: "invalid_options" }) }),
+    );
   });
 });

@@ -4,7 +4,22 @@ import { relationStore } from "./relation-store.js";
 import { chunks, inChunks, type StoreContext } from "./store-context.js";
 import { insertEventRows, insertHistoryRows, insertRelationRows } from "./write-rows.js";
 
-const INTERACTION_COLUMNS = ["tenant_id", "id", "kind", "direction", "channel", "occurred_at", "subject", "body", "outcome", "external_key", "version", "created_at", "updated_at", "deleted_at"];
+const INTERACTION_COLUMNS = [
+  "tenant_id",
+  "id",
+  "kind",
+  "direction",
+  "channel",
+  "occurred_at",
+  "subject",
+  "body",
+  "outcome",
+  "external_key",
+  "version",
+  "created_at",
+  "updated_at",
+  "deleted_at",
+];
 
 /** Set-based reads and writes for imports, for one tenant. */
 export function bulkStore(context: StoreContext): BulkStore {
@@ -17,7 +32,13 @@ export function bulkStore(context: StoreContext): BulkStore {
       const ids: string[] = [];
       for (const [system, externalIds] of bySystem) {
         const rows = await inChunks(externalIds, (chunk) =>
-          db.selectFrom("kb_relation_refs").select("relation_id").where("tenant_id", "=", tenantId).where("system", "=", system).where("external_id", "in", chunk).execute(),
+          db
+            .selectFrom("kb_relation_refs")
+            .select("relation_id")
+            .where("tenant_id", "=", tenantId)
+            .where("system", "=", system)
+            .where("external_id", "in", chunk)
+            .execute(),
         );
         ids.push(...rows.map((r) => r.relation_id));
       }
@@ -49,20 +70,57 @@ export function bulkStore(context: StoreContext): BulkStore {
           "kb_interactions",
           INTERACTION_COLUMNS,
           part.map((r) => ({
-            tenant_id: tenantId, id: r.id, kind: r.kind, direction: r.direction, channel: r.channel, occurred_at: r.occurredAt,
-            subject: r.subject, body: r.body, outcome: r.outcome, external_key: r.externalKey, version: r.version,
-            created_at: r.createdAt, updated_at: r.updatedAt, deleted_at: r.deletedAt,
+            tenant_id: tenantId,
+            id: r.id,
+            kind: r.kind,
+            direction: r.direction,
+            channel: r.channel,
+            occurred_at: r.occurredAt,
+            subject: r.subject,
+            body: r.body,
+            outcome: r.outcome,
+            external_key: r.externalKey,
+            version: r.version,
+            created_at: r.createdAt,
+            updated_at: r.updatedAt,
+            deleted_at: r.deletedAt,
           })),
           { onConflictDoNothing: ["tenant_id", "external_key"], returning: "id" },
         );
         for (const row of rows) inserted.add(row.id as string);
       }
       const kept = records.filter((r) => inserted.has(r.id));
-      const links = kept.flatMap((r) => [...new Set(r.relationIds)].map((relationId, position) => ({ tenant_id: tenantId, interaction_id: r.id, relation_id: relationId, occurred_at: r.occurredAt, position })));
-      const participants = kept.flatMap((r) => r.participants.map((p, position) => ({ tenant_id: tenantId, interaction_id: r.id, position, role: p.role, relation_id: p.relationId, address: p.address, name: p.name })));
+      const links = kept.flatMap((r) =>
+        [...new Set(r.relationIds)].map((relationId, position) => ({
+          tenant_id: tenantId,
+          interaction_id: r.id,
+          relation_id: relationId,
+          occurred_at: r.occurredAt,
+          position,
+        })),
+      );
+      const participants = kept.flatMap((r) =>
+        r.participants.map((p, position) => ({
+          tenant_id: tenantId,
+          interaction_id: r.id,
+          position,
+          role: p.role,
+          relation_id: p.relationId,
+          address: p.address,
+          name: p.name,
+        })),
+      );
       for (const rows of chunks(links)) await insertRows(db, "kb_interaction_relations", Object.keys(rows[0]!), rows);
       for (const rows of chunks(participants)) await insertRows(db, "kb_interaction_participants", Object.keys(rows[0]!), rows);
-      const deals = kept.flatMap((r) => [...new Set(r.dealIds ?? [])].map((dealId, position) => ({ tenant_id: tenantId, interaction_id: r.id, deal_id: dealId, occurred_at: r.occurredAt, position })));
+      const deals = kept.flatMap((r) =>
+        [...new Set(r.dealIds ?? [])].map((dealId, position) => ({
+          tenant_id: tenantId,
+          interaction_id: r.id,
+          deal_id: dealId,
+          occurred_at: r.occurredAt,
+          position,
+        })),
+      );
       for (const rows of chunks(deals)) await insertRows(db, "kb_interaction_deals", Object.keys(rows[0]!), rows);
       return inserted;
     },

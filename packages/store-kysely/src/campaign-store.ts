@@ -16,18 +16,33 @@ const MEMBER_COLUMNS = ["tenant_id", "campaign_id", "relation_id", "status", "re
 /** Campaigns and their members, for one tenant. */
 export function campaignStore(context: StoreContext, profile: DialectProfile): CampaignStore {
   const { db, tenantId } = context;
-  const members = (campaignId: string) => db.selectFrom("kb_campaign_members").selectAll().where("tenant_id", "=", tenantId).where("campaign_id", "=", campaignId);
+  const members = (campaignId: string) =>
+    db.selectFrom("kb_campaign_members").selectAll().where("tenant_id", "=", tenantId).where("campaign_id", "=", campaignId);
   /** Targeted (not excluded) members' relation ids, for attribution. */
   const reached = (campaignId: string) =>
-    db.selectFrom("kb_campaign_members").select("relation_id").where("tenant_id", "=", tenantId).where("campaign_id", "=", campaignId).where("status", "<>", "excluded");
+    db
+      .selectFrom("kb_campaign_members")
+      .select("relation_id")
+      .where("tenant_id", "=", tenantId)
+      .where("campaign_id", "=", campaignId)
+      .where("status", "<>", "excluded");
 
   return {
     async insert(record) {
-      await db.insertInto("kb_campaigns").values({ tenant_id: tenantId, id: record.id, ...campaignColumns(record) }).execute();
+      await db
+        .insertInto("kb_campaigns")
+        .values({ tenant_id: tenantId, id: record.id, ...campaignColumns(record) })
+        .execute();
     },
 
     async update(record, expectedVersion) {
-      const result = await db.updateTable("kb_campaigns").set(campaignColumns(record)).where("tenant_id", "=", tenantId).where("id", "=", record.id).where("version", "=", expectedVersion).executeTakeFirst();
+      const result = await db
+        .updateTable("kb_campaigns")
+        .set(campaignColumns(record))
+        .where("tenant_id", "=", tenantId)
+        .where("id", "=", record.id)
+        .where("version", "=", expectedVersion)
+        .executeTakeFirst();
       return affected(result) > 0;
     },
 
@@ -37,7 +52,13 @@ export function campaignStore(context: StoreContext, profile: DialectProfile): C
     },
 
     async list() {
-      const rows = await db.selectFrom("kb_campaigns").selectAll().where("tenant_id", "=", tenantId).orderBy("created_at", "desc").orderBy("id", "desc").execute();
+      const rows = await db
+        .selectFrom("kb_campaigns")
+        .selectAll()
+        .where("tenant_id", "=", tenantId)
+        .orderBy("created_at", "desc")
+        .orderBy("id", "desc")
+        .execute();
       return rows.map(campaignFromRow);
     },
 
@@ -49,18 +70,28 @@ export function campaignStore(context: StoreContext, profile: DialectProfile): C
         exclusionReason(db, profile.filters, "r0", channel, purpose).as("reason"),
         channelAddress(db, "r0", channel).as("address"),
       ]);
-      const rows = db.selectFrom(candidates.as("x")).select([
-        "x.tenant_id",
-        typed(campaignId, "text").as("campaign_id"),
-        "x.relation_id",
-        sql<string>`(case when ${sql.ref("x.reason")} is null then ${"targeted"} else ${"excluded"} end)`.as("status"),
-        "x.reason",
-        "x.address",
-        typed(at, profile.types.timestamp).as("status_at"),
-        sql<number>`1`.as("version"),
-      ]);
-      await db.insertInto("kb_campaign_members").columns([...MEMBER_COLUMNS]).expression(rows).execute();
-      const counts = await members(campaignId).clearSelect().select(["status", "reason", sql<number | string>`count(*)`.as("n")]).groupBy(["status", "reason"]).execute();
+      const rows = db
+        .selectFrom(candidates.as("x"))
+        .select([
+          "x.tenant_id",
+          typed(campaignId, "text").as("campaign_id"),
+          "x.relation_id",
+          sql<string>`(case when ${sql.ref("x.reason")} is null then ${"targeted"} else ${"excluded"} end)`.as("status"),
+          "x.reason",
+          "x.address",
+          typed(at, profile.types.timestamp).as("status_at"),
+          sql<number>`1`.as("version"),
+        ]);
+      await db
+        .insertInto("kb_campaign_members")
+        .columns([...MEMBER_COLUMNS])
+        .expression(rows)
+        .execute();
+      const counts = await members(campaignId)
+        .clearSelect()
+        .select(["status", "reason", sql<number | string>`count(*)`.as("n")])
+        .groupBy(["status", "reason"])
+        .execute();
       const excluded = Object.fromEntries(EXCLUSION_REASONS.map((r) => [r, 0])) as Record<ExclusionReason, number>;
       let targeted = 0;
       for (const row of counts) {
@@ -114,13 +145,22 @@ export function campaignStore(context: StoreContext, profile: DialectProfile): C
       if (page.after !== null) q = q.where("m.relation_id", ">", page.after);
       const rows = await q.orderBy("m.relation_id").limit(page.limit).execute();
       return rows.map((row) => ({
-        relationId: row.relation_id, name: row.name, givenName: row.given_name, familyName: row.family_name,
-        address: row.address, status: row.status as MemberStatus, addresses: fromJson(row.addresses),
+        relationId: row.relation_id,
+        name: row.name,
+        givenName: row.given_name,
+        familyName: row.family_name,
+        address: row.address,
+        status: row.status as MemberStatus,
+        addresses: fromJson(row.addresses),
       }));
     },
 
     async statusCounts(campaignId) {
-      const rows = await members(campaignId).clearSelect().select(["status", sql<number | string>`count(*)`.as("n")]).groupBy("status").execute();
+      const rows = await members(campaignId)
+        .clearSelect()
+        .select(["status", sql<number | string>`count(*)`.as("n")])
+        .groupBy("status")
+        .execute();
       return Object.fromEntries(rows.map((r) => [r.status, toNumber(r.n)]));
     },
 
@@ -145,7 +185,8 @@ export function campaignStore(context: StoreContext, profile: DialectProfile): C
         .where("relation_id", "in", reached(campaignId))
         .groupBy("currency")
         .execute();
-      const agg = (rows: { currency: string; n: number | string; amount: string }[]) => rows.map((r) => ({ currency: r.currency, count: toNumber(r.n), amount: toBigInt(r.amount) }));
+      const agg = (rows: { currency: string; n: number | string; amount: string }[]) =>
+        rows.map((r) => ({ currency: r.currency, count: toNumber(r.n), amount: toBigInt(r.amount) }));
       return { deals: agg(deals), orders: agg(orders) };
     },
   };

@@ -63,9 +63,16 @@ export function channelAddress(db: Kysely<KyselyDatabase>, r: string, channel: C
  * Why a relation may not be contacted, in this order: `suppressed`, `opted_out`, `no_consent`,
  * `no_address`; NULL when it may.
  */
-export function exclusionReason(db: Kysely<KyselyDatabase>, fns: FilterFunctions, r: string, channel: ConsentChannel, purpose: string): RawBuilder<string | null> {
+export function exclusionReason(
+  db: Kysely<KyselyDatabase>,
+  fns: FilterFunctions,
+  r: string,
+  channel: ConsentChannel,
+  purpose: string,
+): RawBuilder<string | null> {
   const consent = latestConsent(db, r, channel, purpose);
-  const noAddress = channel === "post" ? sql<SqlBool>`${fns.jsonArrayLength(ref(r, "addresses"))} = 0` : sql<SqlBool>`${channelAddress(db, r, channel)} is null`;
+  const noAddress =
+    channel === "post" ? sql<SqlBool>`${fns.jsonArrayLength(ref(r, "addresses"))} = 0` : sql<SqlBool>`${channelAddress(db, r, channel)} is null`;
   return sql<string | null>`(case
     when ${suppressed(db, r, channel)} then ${"suppressed"}
     when ${consent} = 'opt_out' then ${"opted_out"}

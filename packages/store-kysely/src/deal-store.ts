@@ -36,7 +36,10 @@ export function dealStore({ db, tenantId }: StoreContext): DealStore {
 
   return {
     async insert(record) {
-      await db.insertInto("kb_deals").values({ tenant_id: tenantId, id: record.id, ...dealColumns(record) }).execute();
+      await db
+        .insertInto("kb_deals")
+        .values({ tenant_id: tenantId, id: record.id, ...dealColumns(record) })
+        .execute();
       await insertContacts(record);
     },
 

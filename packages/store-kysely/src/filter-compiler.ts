@@ -51,7 +51,10 @@ export function filterCompiler(db: Kysely<KyselyDatabase>, fns: FilterFunctions)
   const ref = (table: string, column: string) => sql.ref(`${table}.${column}`);
   /** `select 1 from <table> as <a> where a.tenant_id = outer.tenant_id and a.<column> = outer.id`. */
   const related = (table: keyof KyselyDatabase, a: string, column: string, outer: string): Query =>
-    anyDb.selectFrom(`${table} as ${a}`).where(sql<SqlBool>`${ref(a, "tenant_id")} = ${ref(outer, "tenant_id")}`).where(sql<SqlBool>`${ref(a, column)} = ${ref(outer, "id")}`);
+    anyDb
+      .selectFrom(`${table} as ${a}`)
+      .where(sql<SqlBool>`${ref(a, "tenant_id")} = ${ref(outer, "tenant_id")}`)
+      .where(sql<SqlBool>`${ref(a, column)} = ${ref(outer, "id")}`);
   const exists = (query: Query) => sql<SqlBool>`(exists ${query.select(sql`1`.as("one"))})`;
 
   function operand(o: Operand, r: string): Expression<unknown> {
@@ -141,7 +144,9 @@ export function filterCompiler(db: Kysely<KyselyDatabase>, fns: FilterFunctions)
         const o = alias("r");
         const [self, other] = c.self === "from" ? ["from_id", "to_id"] : ["to_id", "from_id"];
         let query = related("kb_links", l, self, r)
-          .innerJoin(`kb_relations as ${o}`, (join) => join.on(sql<SqlBool>`${ref(o, "tenant_id")} = ${ref(l, "tenant_id")} and ${ref(o, "id")} = ${ref(l, other)}`))
+          .innerJoin(`kb_relations as ${o}`, (join) =>
+            join.on(sql<SqlBool>`${ref(o, "tenant_id")} = ${ref(l, "tenant_id")} and ${ref(o, "id")} = ${ref(l, other)}`),
+          )
           .where(compare(ref(l, "kind"), "eq", c.kind))
           .where(sql<SqlBool>`${ref(o, "deleted_at")} is null`);
         if (c.role !== null) query = query.where(compare(ref(l, "role"), "eq", c.role));
@@ -156,7 +161,9 @@ export function filterCompiler(db: Kysely<KyselyDatabase>, fns: FilterFunctions)
         const ir = alias("ir");
         const i = alias("i");
         let query = related("kb_interaction_relations", ir, "relation_id", r)
-          .innerJoin(`kb_interactions as ${i}`, (join) => join.on(sql<SqlBool>`${ref(i, "tenant_id")} = ${ref(ir, "tenant_id")} and ${ref(i, "id")} = ${ref(ir, "interaction_id")}`))
+          .innerJoin(`kb_interactions as ${i}`, (join) =>
+            join.on(sql<SqlBool>`${ref(i, "tenant_id")} = ${ref(ir, "tenant_id")} and ${ref(i, "id")} = ${ref(ir, "interaction_id")}`),
+          )
           .where(sql<SqlBool>`${ref(i, "deleted_at")} is null`);
         if (c.kinds) query = query.where(inList(ref(i, "kind"), c.kinds));
         if (c.directions) query = query.where(inList(ref(i, "direction"), c.directions));
@@ -171,7 +178,8 @@ export function filterCompiler(db: Kysely<KyselyDatabase>, fns: FilterFunctions)
         if (c.pipelineIds) query = query.where(inList(ref(d, "pipeline_id"), c.pipelineIds));
         if (c.currency !== null) query = query.where(compare(ref(d, "currency"), "eq", c.currency));
         if (c.amount) query = query.where(compare(ref(d, "amount"), c.amount.op, c.amount.value));
-        for (const bound of [...instantRange(ref(d, "created_at"), c.createdFrom, c.createdTo), ...instantRange(ref(d, "closed_at"), c.closedFrom, c.closedTo)]) query = query.where(bound);
+        for (const bound of [...instantRange(ref(d, "created_at"), c.createdFrom, c.createdTo), ...instantRange(ref(d, "closed_at"), c.closedFrom, c.closedTo)])
+          query = query.where(bound);
         return measured(query, c.measure === "count" ? "count" : { sum: `${d}.amount` }, c.compare);
       }
       case "orders": {
@@ -184,7 +192,9 @@ export function filterCompiler(db: Kysely<KyselyDatabase>, fns: FilterFunctions)
           const p = alias("p");
           const lines = anyDb
             .selectFrom(`kb_quote_lines as ${q}`)
-            .innerJoin(`kb_products as ${p}`, (join) => join.on(sql<SqlBool>`${ref(p, "tenant_id")} = ${ref(q, "tenant_id")} and ${ref(p, "id")} = ${ref(q, "product_id")}`))
+            .innerJoin(`kb_products as ${p}`, (join) =>
+              join.on(sql<SqlBool>`${ref(p, "tenant_id")} = ${ref(q, "tenant_id")} and ${ref(p, "id")} = ${ref(q, "product_id")}`),
+            )
             .where(sql<SqlBool>`${ref(q, "tenant_id")} = ${ref(o, "tenant_id")} and ${ref(q, "quote_id")} = ${ref(o, "quote_id")}`)
             .where(inList(ref(p, "code"), c.productCodes));
           query = query.where(exists(lines));
@@ -204,9 +214,5 @@ export function filterCompiler(db: Kysely<KyselyDatabase>, fns: FilterFunctions)
 /** The live relations of a tenant that match a condition, aliased `r0`. */
 export function matchingRelations(db: Kysely<KyselyDatabase>, fns: FilterFunctions, tenantId: string, condition: ResolvedCondition) {
   const compile = filterCompiler(db, fns);
-  return db
-    .selectFrom("kb_relations as r0")
-    .where("r0.tenant_id", "=", tenantId)
-    .where("r0.deleted_at", "is", null)
-    .where(compile(condition, "r0"));
+  return db.selectFrom("kb_relations as r0").where("r0.tenant_id", "=", tenantId).where("r0.deleted_at", "is", null).where(compile(condition, "r0"));
 }

@@ -28,7 +28,11 @@ function compiledSql(db: Kysely<KyselyDatabase>, key: string, table: Table, colu
   let text = cache.get(fullKey);
   if (text === undefined) {
     const placeholderRow = Object.fromEntries(columns.map((c) => [c, null]));
-    text = compile(db, table, Array.from({ length: rows }, () => placeholderRow)).sql;
+    text = compile(
+      db,
+      table,
+      Array.from({ length: rows }, () => placeholderRow),
+    ).sql;
     if (cache.size >= CAPACITY) cache.clear();
     cache.set(fullKey, text);
   }

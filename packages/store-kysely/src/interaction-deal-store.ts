@@ -27,17 +27,30 @@ export async function replaceDealLinks(context: StoreContext, interactionId: str
 
 /** Keeps the copied `occurred_at` in step when an interaction moves in time. */
 export async function moveDealLinks({ db, tenantId }: StoreContext, interactionId: string, occurredAt: string): Promise<void> {
-  await db.updateTable("kb_interaction_deals").set({ occurred_at: occurredAt }).where("tenant_id", "=", tenantId).where("interaction_id", "=", interactionId).execute();
+  await db
+    .updateTable("kb_interaction_deals")
+    .set({ occurred_at: occurredAt })
+    .where("tenant_id", "=", tenantId)
+    .where("interaction_id", "=", interactionId)
+    .execute();
 }
 
 /** The linked deal ids of several interactions, in the order written: one query for the set. */
 export async function dealIdsOf({ db, tenantId }: StoreContext, interactionIds: readonly string[]): Promise<Map<string, string[]>> {
   const rows = await inChunks(interactionIds, (chunk) =>
-    db.selectFrom("kb_interaction_deals").select(["interaction_id", "deal_id", "position"]).where("tenant_id", "=", tenantId).where("interaction_id", "in", chunk).execute(),
+    db
+      .selectFrom("kb_interaction_deals")
+      .select(["interaction_id", "deal_id", "position"])
+      .where("tenant_id", "=", tenantId)
+      .where("interaction_id", "in", chunk)
+      .execute(),
   );
   const out = new Map<string, string[]>();
   for (const [id, links] of groupBy(rows, (r) => r.interaction_id)) {
-    out.set(id, links.sort((a, b) => toNumber(a.position) - toNumber(b.position)).map((l) => l.deal_id));
+    out.set(
+      id,
+      links.sort((a, b) => toNumber(a.position) - toNumber(b.position)).map((l) => l.deal_id),
+    );
   }
   return out;
 }

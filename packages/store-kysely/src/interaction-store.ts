@@ -21,7 +21,6 @@ function ownColumns(record: InteractionRecord) {
   };
 }
 
-
 /** Contact moments, their relation links and participants, for one tenant. */
 export function interactionStore({ db, tenantId }: StoreContext): InteractionStore {
   const interactions = () => db.selectFrom("kb_interactions").selectAll().where("tenant_id", "=", tenantId);
@@ -32,17 +31,58 @@ export function interactionStore({ db, tenantId }: StoreContext): InteractionSto
    */
   async function assemble(rows: readonly Selectable<InteractionRow>[]): Promise<InteractionRecord[]> {
     if (rows.length === 0) return [];
-    const children = await inChunks(rows.map((r) => r.id), (chunk) => {
-      const text = (value: "relation_id" | "deal_id" | "role" | "address" | "name" | null) => (value === null ? sql<string | null>`null` : sql<string | null>`${sql.ref(value)}`);
-      const position = sql<string | number>`${sql.ref("position")}`;
-      return db.selectFrom("kb_interaction_relations").where("tenant_id", "=", tenantId).where("interaction_id", "in", chunk)
-        .select([sql<string>`'l'`.as("t"), "interaction_id", text("relation_id").as("a"), text(null).as("b"), text(null).as("c"), text(null).as("d"), position.as("n")])
-        .unionAll(db.selectFrom("kb_interaction_deals").where("tenant_id", "=", tenantId).where("interaction_id", "in", chunk)
-          .select([sql<string>`'d'`.as("t"), "interaction_id", text("deal_id").as("a"), text(null).as("b"), text(null).as("c"), text(null).as("d"), position.as("n")]))
-        .unionAll(db.selectFrom("kb_interaction_participants").where("tenant_id", "=", tenantId).where("interaction_id", "in", chunk)
-          .select([sql<string>`'p'`.as("t"), "interaction_id", text("role").as("a"), text("address").as("b"), text("name").as("c"), text("relation_id").as("d"), position.as("n")]))
-        .execute();
-    });
+    const children = await inChunks(
+      rows.map((r) => r.id),
+      (chunk) => {
+        const text = (value: "relation_id" | "deal_id" | "role" | "address" | "name" | null) =>
+          value === null ? sql<string | null>`null` : sql<string | null>`${sql.ref(value)}`;
+        const position = sql<string | number>`${sql.ref("position")}`;
+        return db
+          .selectFrom("kb_interaction_relations")
+          .where("tenant_id", "=", tenantId)
+          .where("interaction_id", "in", chunk)
+          .select([
+            sql<string>`'l'`.as("t"),
+            "interaction_id",
+            text("relation_id").as("a"),
+            text(null).as("b"),
+            text(null).as("c"),
+            text(null).as("d"),
+            position.as("n"),
+          ])
+          .unionAll(
+            db
+              .selectFrom("kb_interaction_deals")
+              .where("tenant_id", "=", tenantId)
+              .where("interaction_id", "in", chunk)
+              .select([
+                sql<string>`'d'`.as("t"),
+                "interaction_id",
+                text("deal_id").as("a"),
+                text(null).as("b"),
+                text(null).as("c"),
+                text(null).as("d"),
+                position.as("n"),
+              ]),
+          )
+          .unionAll(
+            db
+              .selectFrom("kb_interaction_participants")
+              .where("tenant_id", "=", tenantId)
+              .where("interaction_id", "in", chunk)
+              .select([
+                sql<string>`'p'`.as("t"),
+                "interaction_id",
+                text("role").as("a"),
+                text("address").as("b"),
+                text("name").as("c"),
+                text("relation_id").as("d"),
+                position.as("n"),
+              ]),
+          )
+          .execute();
+      },
+    );
     const byInteraction = groupBy(children, (c) => c.interaction_id);
     return rows.map((row) => {
       const mine = (byInteraction.get(row.id) ?? []).sort((x, y) => toNumber(x.n) - toNumber(y.n));
@@ -79,27 +119,31 @@ export function interactionStore({ db, tenantId }: StoreContext): InteractionSto
         // A missing relation breaks the foreign key; the profile maps that to INTEGRITY.
         await db
           .insertInto("kb_interaction_relations")
-          .values(relationIds.map((relationId, position) => ({
-            tenant_id: tenantId,
-            interaction_id: record.id,
-            relation_id: relationId,
-            occurred_at: record.occurredAt,
-            position,
-          })))
+          .values(
+            relationIds.map((relationId, position) => ({
+              tenant_id: tenantId,
+              interaction_id: record.id,
+              relation_id: relationId,
+              occurred_at: record.occurredAt,
+              position,
+            })),
+          )
           .execute();
       }
       if (record.participants.length > 0) {
         await db
           .insertInto("kb_interaction_participants")
-          .values(record.participants.map((p, position) => ({
-            tenant_id: tenantId,
-            interaction_id: record.id,
-            position,
-            role: p.role,
-            relation_id: p.relationId,
-            address: p.address,
-            name: p.name,
-          })))
+          .values(
+            record.participants.map((p, position) => ({
+              tenant_id: tenantId,
+              interaction_id: record.id,
+              position,
+              role: p.role,
+              relation_id: p.relationId,
+              address: p.address,
+              name: p.name,
+            })),
+          )
           .execute();
       }
       await insertDealLinks({ db, tenantId }, record);
@@ -150,16 +194,20 @@ export function interactionStore({ db, tenantId }: StoreContext): InteractionSto
       page = relationIds.length === 1 ? page.where("ir.relation_id", "=", relationIds[0]!) : page.where("ir.relation_id", "in", relationIds).distinct();
       if (after) {
         const at = toInstant(after.occurredAt);
-        page = page.where((eb) =>
-          eb.or([eb("ir.occurred_at", "<", at), eb.and([eb("ir.occurred_at", "=", at), eb("ir.interaction_id", "<", after.id)])]),
-        );
+        page = page.where((eb) => eb.or([eb("ir.occurred_at", "<", at), eb.and([eb("ir.occurred_at", "=", at), eb("ir.interaction_id", "<", after.id)])]));
       }
       const ordered = page.orderBy("ir.occurred_at", "desc").orderBy("ir.interaction_id", "desc").limit(limit);
       // One relation: the page query already joins the interactions, so it returns their rows.
       if (relationIds.length === 1) return assemble(await ordered.selectAll("i").execute());
       const keys = await ordered.execute();
       if (keys.length === 0) return [];
-      const rows = await interactions().where("id", "in", keys.map((k) => k.interaction_id)).execute();
+      const rows = await interactions()
+        .where(
+          "id",
+          "in",
+          keys.map((k) => k.interaction_id),
+        )
+        .execute();
       const byId = new Map((await assemble(rows)).map((r) => [r.id, r]));
       return keys.flatMap((k) => byId.get(k.interaction_id) ?? []);
     },

@@ -8,7 +8,10 @@ export function orderStore({ db, tenantId }: StoreContext): OrderStore {
   return {
     async insert(record) {
       // A second order for a quote or an external reference breaks a unique constraint: DUPLICATE.
-      await db.insertInto("kb_orders").values({ tenant_id: tenantId, id: record.id, ...orderColumns(record) }).execute();
+      await db
+        .insertInto("kb_orders")
+        .values({ tenant_id: tenantId, id: record.id, ...orderColumns(record) })
+        .execute();
     },
 
     async update(record, expectedVersion) {
@@ -38,7 +41,12 @@ export function orderStore({ db, tenantId }: StoreContext): OrderStore {
     },
 
     async listForRelation(relationId) {
-      const rows = await orders().where("relation_id", "=", relationId).orderBy("order_date", "desc").orderBy("created_at", "desc").orderBy("id", "desc").execute();
+      const rows = await orders()
+        .where("relation_id", "=", relationId)
+        .orderBy("order_date", "desc")
+        .orderBy("created_at", "desc")
+        .orderBy("id", "desc")
+        .execute();
       return rows.map(orderFromRow);
     },
   };

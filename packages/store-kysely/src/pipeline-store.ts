@@ -33,7 +33,11 @@ export function pipelineStore({ db, tenantId }: StoreContext): PipelineStore {
       .selectFrom("kb_pipeline_stages")
       .selectAll()
       .where("tenant_id", "=", tenantId)
-      .where("pipeline_id", "in", rows.map((r) => r.id))
+      .where(
+        "pipeline_id",
+        "in",
+        rows.map((r) => r.id),
+      )
       .execute();
     const of = groupBy(stages.map(stageFromRow), (s) => s.pipelineId);
     return rows.map((row) => ({
@@ -93,7 +97,15 @@ export function lostReasonStore({ db, tenantId }: StoreContext): LostReasonStore
     async insert(record) {
       await db
         .insertInto("kb_lost_reasons")
-        .values({ tenant_id: tenantId, code: record.code, label: record.label, retired_at: record.retiredAt, version: record.version, created_at: record.createdAt, updated_at: record.updatedAt })
+        .values({
+          tenant_id: tenantId,
+          code: record.code,
+          label: record.label,
+          retired_at: record.retiredAt,
+          version: record.version,
+          created_at: record.createdAt,
+          updated_at: record.updatedAt,
+        })
         .execute();
     },
 

@@ -8,7 +8,10 @@ export function productStore({ db, tenantId }: StoreContext): ProductStore {
   return {
     async insert(record) {
       // A taken code breaks the (tenant_id, code) unique constraint: the profile maps it to DUPLICATE.
-      await db.insertInto("kb_products").values({ tenant_id: tenantId, id: record.id, ...productColumns(record) }).execute();
+      await db
+        .insertInto("kb_products")
+        .values({ tenant_id: tenantId, id: record.id, ...productColumns(record) })
+        .execute();
     },
 
     async update(record, expectedVersion) {

@@ -44,7 +44,10 @@ export function quoteStore({ db, tenantId }: StoreContext): QuoteStore {
 
   return {
     async insert(record) {
-      await db.insertInto("kb_quotes").values({ tenant_id: tenantId, id: record.id, ...quoteColumns(record) }).execute();
+      await db
+        .insertInto("kb_quotes")
+        .values({ tenant_id: tenantId, id: record.id, ...quoteColumns(record) })
+        .execute();
       await insertLines(record);
     },
 

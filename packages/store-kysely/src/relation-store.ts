@@ -28,20 +28,48 @@ export function relationStore(context: StoreContext): RelationStore {
    */
   async function assemble(rows: readonly Selectable<RelationRow>[]): Promise<RelationRecord[]> {
     if (rows.length === 0) return [];
-    const children = await inChunks(rows.map((r) => r.id), (chunk) => {
-      // Every branch of a union has one row type: nullable where a table lacks the column.
-      const none = sql<string | number | null>`null`;
-      const num = (column: "is_primary" | "position") => sql<string | number | null>`${sql.ref(column)}`;
-      return db.selectFrom("kb_relation_emails").where("tenant_id", "=", tenantId).where("relation_id", "in", chunk)
-        .select([sql<string>`'e'`.as("t"), "relation_id", "email as a", "label as b", num("is_primary").as("p"), num("position").as("n")])
-        .unionAll(db.selectFrom("kb_relation_phones").where("tenant_id", "=", tenantId).where("relation_id", "in", chunk)
-          .select([sql<string>`'p'`.as("t"), "relation_id", "phone as a", "label as b", num("is_primary").as("p"), num("position").as("n")]))
-        .unionAll(db.selectFrom("kb_relation_tags").where("tenant_id", "=", tenantId).where("relation_id", "in", chunk)
-          .select([sql<string>`'t'`.as("t"), "relation_id", "tag as a", sql<string | null>`null`.as("b"), none.as("p"), none.as("n")]))
-        .unionAll(db.selectFrom("kb_relation_refs").where("tenant_id", "=", tenantId).where("relation_id", "in", chunk)
-          .select([sql<string>`'r'`.as("t"), "relation_id", "system as a", sql<string | null>`${sql.ref("external_id")}`.as("b"), none.as("p"), none.as("n")]))
-        .execute();
-    });
+    const children = await inChunks(
+      rows.map((r) => r.id),
+      (chunk) => {
+        // Every branch of a union has one row type: nullable where a table lacks the column.
+        const none = sql<string | number | null>`null`;
+        const num = (column: "is_primary" | "position") => sql<string | number | null>`${sql.ref(column)}`;
+        return db
+          .selectFrom("kb_relation_emails")
+          .where("tenant_id", "=", tenantId)
+          .where("relation_id", "in", chunk)
+          .select([sql<string>`'e'`.as("t"), "relation_id", "email as a", "label as b", num("is_primary").as("p"), num("position").as("n")])
+          .unionAll(
+            db
+              .selectFrom("kb_relation_phones")
+              .where("tenant_id", "=", tenantId)
+              .where("relation_id", "in", chunk)
+              .select([sql<string>`'p'`.as("t"), "relation_id", "phone as a", "label as b", num("is_primary").as("p"), num("position").as("n")]),
+          )
+          .unionAll(
+            db
+              .selectFrom("kb_relation_tags")
+              .where("tenant_id", "=", tenantId)
+              .where("relation_id", "in", chunk)
+              .select([sql<string>`'t'`.as("t"), "relation_id", "tag as a", sql<string | null>`null`.as("b"), none.as("p"), none.as("n")]),
+          )
+          .unionAll(
+            db
+              .selectFrom("kb_relation_refs")
+              .where("tenant_id", "=", tenantId)
+              .where("relation_id", "in", chunk)
+              .select([
+                sql<string>`'r'`.as("t"),
+                "relation_id",
+                "system as a",
+                sql<string | null>`${sql.ref("external_id")}`.as("b"),
+                none.as("p"),
+                none.as("n"),
+              ]),
+          )
+          .execute();
+      },
+    );
     const byRelation = groupBy(children, (c) => c.relation_id);
     return rows.map((row) => {
       const mine = byRelation.get(row.id) ?? [];

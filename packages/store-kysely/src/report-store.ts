@@ -129,10 +129,21 @@ export function reportStore({ db, tenantId }: StoreContext, fn: DialectFunctions
 
       return {
         open: open.map((r) => ({
-          year: toNumber(r.period_year), index: toNumber(r.period_index), currency: r.currency, deals: toNumber(r.deals),
-          amount: toBigInt(r.amount), weightedSum: toBigInt(r.weighted_sum), committedAmount: toBigInt(r.committed_amount),
+          year: toNumber(r.period_year),
+          index: toNumber(r.period_index),
+          currency: r.currency,
+          deals: toNumber(r.deals),
+          amount: toBigInt(r.amount),
+          weightedSum: toBigInt(r.weighted_sum),
+          committedAmount: toBigInt(r.committed_amount),
         })),
-        won: won.map((r) => ({ year: toNumber(r.period_year), index: toNumber(r.period_index), currency: r.currency, deals: toNumber(r.deals), amount: toBigInt(r.amount) })),
+        won: won.map((r) => ({
+          year: toNumber(r.period_year),
+          index: toNumber(r.period_index),
+          currency: r.currency,
+          deals: toNumber(r.deals),
+          amount: toBigInt(r.amount),
+        })),
       };
     },
 
@@ -146,12 +157,23 @@ export function reportStore({ db, tenantId }: StoreContext, fn: DialectFunctions
         .groupBy(["d.owner_id", "d.currency", "d.status"])
         .execute();
       const cycles = await db
-        .selectFrom(closed.where("d.status", "=", "won").select(["d.owner_id", fn.millisBetween(sql.ref("d.created_at"), sql.ref("d.closed_at")).as("ms")]).as("c"))
+        .selectFrom(
+          closed
+            .where("d.status", "=", "won")
+            .select(["d.owner_id", fn.millisBetween(sql.ref("d.created_at"), sql.ref("d.closed_at")).as("ms")])
+            .as("c"),
+        )
         .select(["c.owner_id", count().as("deals"), exactSum(sql.ref("c.ms")).as("total_ms")])
         .groupBy("c.owner_id")
         .execute();
       return {
-        closed: rows.map((r) => ({ ownerId: r.owner_id, currency: r.currency, status: r.status as "won" | "lost", deals: toNumber(r.deals), amount: toBigInt(r.amount) })),
+        closed: rows.map((r) => ({
+          ownerId: r.owner_id,
+          currency: r.currency,
+          status: r.status as "won" | "lost",
+          deals: toNumber(r.deals),
+          amount: toBigInt(r.amount),
+        })),
         cycles: cycles.map((r) => ({ ownerId: r.owner_id, deals: toNumber(r.deals), totalMs: toBigInt(r.total_ms) })),
       };
     },
@@ -169,11 +191,15 @@ export function reportStore({ db, tenantId }: StoreContext, fn: DialectFunctions
       if (range.to) base = base.where("o.order_date", "<", range.to);
       const keyed = base.select(() => {
         const key: Expression<string | null> =
-          grouping.by === "attribute" ? fn.jsonMember(sql.ref("r.attributes"), grouping.name)
-          : grouping.by === "customer" ? sql.ref<string>("r.id")
-          : grouping.by === "tag" ? sql.ref<string | null>("t.tag")
-          : grouping.by === "lifecycle" ? sql.ref<string>("r.lifecycle")
-          : sql.ref<string | null>("r.owner_id");
+          grouping.by === "attribute"
+            ? fn.jsonMember(sql.ref("r.attributes"), grouping.name)
+            : grouping.by === "customer"
+              ? sql.ref<string>("r.id")
+              : grouping.by === "tag"
+                ? sql.ref<string | null>("t.tag")
+                : grouping.by === "lifecycle"
+                  ? sql.ref<string>("r.lifecycle")
+                  : sql.ref<string | null>("r.owner_id");
         const label: Expression<string | null> = grouping.by === "customer" ? sql.ref<string>("r.name") : sql<string | null>`null`;
         return [sql<string | null>`${key}`.as("group_key"), sql<string | null>`${label}`.as("group_label"), "o.currency", "o.net_amount"] as const;
       });
@@ -182,7 +208,13 @@ export function reportStore({ db, tenantId }: StoreContext, fn: DialectFunctions
         .select(["g.group_key", "g.group_label", "g.currency", count().as("orders"), exactSum(sql.ref("g.net_amount")).as("net")])
         .groupBy(["g.group_key", "g.group_label", "g.currency"])
         .execute();
-      return rows.map((r): OrderAggregateRow => ({ key: r.group_key, label: r.group_label, currency: r.currency, orders: toNumber(r.orders), net: toBigInt(r.net) }));
+      return rows.map((r): OrderAggregateRow => ({
+        key: r.group_key,
+        label: r.group_label,
+        currency: r.currency,
+        orders: toNumber(r.orders),
+        net: toBigInt(r.net),
+      }));
     },
 
     async stageVelocity(pipelineId, range) {
@@ -193,12 +225,14 @@ export function reportStore({ db, tenantId }: StoreContext, fn: DialectFunctions
       if (range.to) stays = stays.where("h.left_at", "<", startOf(range.to));
       // The median without a median function: rank the stays of each stage and keep the middle one
       // (odd count) or two (even count); (n+1)/2 and (n+2)/2 are integer divisions on both engines.
-      const ranked = db.selectFrom(stays.as("x")).select([
-        "x.stage_id",
-        "x.ms",
-        sql<number>`row_number() over (partition by ${sql.ref("x.stage_id")} order by ${sql.ref("x.ms")})`.as("rn"),
-        sql<number>`count(*) over (partition by ${sql.ref("x.stage_id")})`.as("n"),
-      ]);
+      const ranked = db
+        .selectFrom(stays.as("x"))
+        .select([
+          "x.stage_id",
+          "x.ms",
+          sql<number>`row_number() over (partition by ${sql.ref("x.stage_id")} order by ${sql.ref("x.ms")})`.as("rn"),
+          sql<number>`count(*) over (partition by ${sql.ref("x.stage_id")})`.as("n"),
+        ]);
       const middle = sql`${sql.ref("y.rn")} in ((${sql.ref("y.n")} + 1) / 2, (${sql.ref("y.n")} + 2) / 2)`;
       const rows = await db
         .selectFrom(ranked.as("y"))
@@ -212,7 +246,11 @@ export function reportStore({ db, tenantId }: StoreContext, fn: DialectFunctions
         .groupBy("y.stage_id")
         .execute();
       return rows.map((r) => ({
-        stageId: r.stage_id, visits: toNumber(r.visits), totalMs: toBigInt(r.total_ms), middleMs: toBigInt(r.middle_ms), middleCount: toNumber(r.middle_count),
+        stageId: r.stage_id,
+        visits: toNumber(r.visits),
+        totalMs: toBigInt(r.total_ms),
+        middleMs: toBigInt(r.middle_ms),
+        middleCount: toNumber(r.middle_count),
       }));
     },
   };

@@ -1,4 +1,15 @@
-import { toInstant, type AttributeValues, type DealRecord, type LostReasonRecord, type OrderRecord, type ProductRecord, type QuoteLineRecord, type QuoteRecord, type StageRecord, type StageVisitRecord } from "@kaartenbak/core/storage";
+import {
+  toInstant,
+  type AttributeValues,
+  type DealRecord,
+  type LostReasonRecord,
+  type OrderRecord,
+  type ProductRecord,
+  type QuoteLineRecord,
+  type QuoteRecord,
+  type StageRecord,
+  type StageVisitRecord,
+} from "@kaartenbak/core/storage";
 import { type QuoteStatus, type StageKind } from "@kaartenbak/core";
 import type { Selectable } from "kysely";
 import { fromJson, toJson, toNullableInstant, toNumber } from "./rows.js";

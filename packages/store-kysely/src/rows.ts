@@ -1,5 +1,24 @@
-import { toInstant, type AttributeModelRecord, type AttributeValues, type InteractionRecord, type LinkRecord, type OutboxEvent, type RelationRecord } from "@kaartenbak/core/storage";
-import { type Direction, type EntityType, type HistoryEntry, type Instant, type Lifecycle, type LinkKind, type Participant, type ParticipantRole, type PostalAddress, type RelationKind } from "@kaartenbak/core";
+import {
+  toInstant,
+  type AttributeModelRecord,
+  type AttributeValues,
+  type InteractionRecord,
+  type LinkRecord,
+  type OutboxEvent,
+  type RelationRecord,
+} from "@kaartenbak/core/storage";
+import {
+  type Direction,
+  type EntityType,
+  type HistoryEntry,
+  type Instant,
+  type Lifecycle,
+  type LinkKind,
+  type Participant,
+  type ParticipantRole,
+  type PostalAddress,
+  type RelationKind,
+} from "@kaartenbak/core";
 import type { FieldChange, HistoryAction } from "@kaartenbak/core/storage";
 import type { Insertable, Selectable } from "kysely";
 import type {
@@ -125,11 +144,7 @@ export function participantFromRow(row: Selectable<InteractionParticipantRow>): 
 }
 
 /** An interaction record from its row plus its (ordered) relation ids and participants. */
-export function interactionFromRow(
-  row: Selectable<InteractionRow>,
-  relationIds: readonly string[],
-  participants: readonly Participant[],
-): InteractionRecord {
+export function interactionFromRow(row: Selectable<InteractionRow>, relationIds: readonly string[], participants: readonly Participant[]): InteractionRecord {
   return {
     id: row.id,
     kind: row.kind,

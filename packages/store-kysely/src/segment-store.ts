@@ -15,7 +15,9 @@ export function segmentStore(context: StoreContext, profile: DialectProfile): Se
 
   return {
     async count(filter) {
-      const row = await matching(filter).select(sql<number | string>`count(*)`.as("n")).executeTakeFirstOrThrow();
+      const row = await matching(filter)
+        .select(sql<number | string>`count(*)`.as("n"))
+        .executeTakeFirstOrThrow();
       return toNumber(row.n);
     },
 
@@ -27,7 +29,10 @@ export function segmentStore(context: StoreContext, profile: DialectProfile): Se
     },
 
     async insert(record) {
-      await db.insertInto("kb_segments").values({ tenant_id: tenantId, id: record.id, ...segmentColumns(record) }).execute();
+      await db
+        .insertInto("kb_segments")
+        .values({ tenant_id: tenantId, id: record.id, ...segmentColumns(record) })
+        .execute();
     },
 
     async update(record, expectedVersion) {
@@ -67,7 +72,12 @@ export function segmentStore(context: StoreContext, profile: DialectProfile): Se
 
     async removeMembers(segmentId, relationIds) {
       const results = await inChunks(relationIds, async (chunk) => [
-        await db.deleteFrom("kb_segment_members").where("tenant_id", "=", tenantId).where("segment_id", "=", segmentId).where("relation_id", "in", chunk).executeTakeFirst(),
+        await db
+          .deleteFrom("kb_segment_members")
+          .where("tenant_id", "=", tenantId)
+          .where("segment_id", "=", segmentId)
+          .where("relation_id", "in", chunk)
+          .executeTakeFirst(),
       ]);
       return results.reduce((n, r) => n + affected(r), 0);
     },
@@ -79,7 +89,11 @@ export function segmentStore(context: StoreContext, profile: DialectProfile): Se
         "r0.id as relation_id",
         typed(at, profile.types.timestamp).as("added_at"),
       ]);
-      const result = await db.insertInto("kb_segment_members").columns(["tenant_id", "segment_id", "relation_id", "added_at"]).expression(select).executeTakeFirst();
+      const result = await db
+        .insertInto("kb_segment_members")
+        .columns(["tenant_id", "segment_id", "relation_id", "added_at"])
+        .expression(select)
+        .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0n);
     },
   };

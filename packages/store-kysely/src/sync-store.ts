@@ -104,7 +104,11 @@ export function syncStore({ db, tenantId }: StoreContext): SyncStore {
         .onConflict((oc) =>
           oc
             .columns(["tenant_id", "account"])
-            .doUpdateSet((eb) => ({ holder: eb.ref("excluded.holder"), acquired_at: eb.ref("excluded.acquired_at"), expires_at: eb.ref("excluded.expires_at") }))
+            .doUpdateSet((eb) => ({
+              holder: eb.ref("excluded.holder"),
+              acquired_at: eb.ref("excluded.acquired_at"),
+              expires_at: eb.ref("excluded.expires_at"),
+            }))
             .where((eb) => eb.or([eb("kb_sync_leases.expires_at", "<=", now), eb("kb_sync_leases.holder", "=", holder)])),
         )
         .returning("holder")
@@ -139,7 +143,13 @@ export function syncStore({ db, tenantId }: StoreContext): SyncStore {
     },
 
     async findItemsByEntity(entityType, entityId) {
-      const rows = await items().where("entity_type", "=", entityType).where("entity_id", "=", entityId).orderBy("account").orderBy("resource").orderBy("external_id").execute();
+      const rows = await items()
+        .where("entity_type", "=", entityType)
+        .where("entity_id", "=", entityId)
+        .orderBy("account")
+        .orderBy("resource")
+        .orderBy("external_id")
+        .execute();
       return rows.map(itemFromRow);
     },
 
@@ -170,7 +180,13 @@ export function syncStore({ db, tenantId }: StoreContext): SyncStore {
     },
 
     async listItemsBefore(account, resource, pass, limit) {
-      const rows = await items().where("account", "=", account).where("resource", "=", resource).where("pass", "<", pass).orderBy("external_id").limit(limit).execute();
+      const rows = await items()
+        .where("account", "=", account)
+        .where("resource", "=", resource)
+        .where("pass", "<", pass)
+        .orderBy("external_id")
+        .limit(limit)
+        .execute();
       return rows.map(itemFromRow);
     },
 

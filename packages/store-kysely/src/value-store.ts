@@ -45,24 +45,38 @@ export function valueStore({ db, tenantId }: StoreContext, profile: DialectProfi
 
   return {
     async rfm(currency, range, page) {
-      const ranked = db.selectFrom(perCustomer(currency, range).as("a")).select([
-        "a.relation_id", "a.name", "a.last_date", "a.orders", sql<string>`cast(${sql.ref("a.net")} as text)`.as("net_text"),
-        sql<number>`rank() over (order by ${sql.ref("a.last_date")} desc)`.as("rr"),
-        sql<number>`rank() over (order by ${sql.ref("a.orders")} desc)`.as("fr"),
-        sql<number>`rank() over (order by ${sql.ref("a.net")} desc)`.as("mr"),
-        sql<number>`count(*) over ()`.as("n"),
-      ]);
+      const ranked = db
+        .selectFrom(perCustomer(currency, range).as("a"))
+        .select([
+          "a.relation_id",
+          "a.name",
+          "a.last_date",
+          "a.orders",
+          sql<string>`cast(${sql.ref("a.net")} as text)`.as("net_text"),
+          sql<number>`rank() over (order by ${sql.ref("a.last_date")} desc)`.as("rr"),
+          sql<number>`rank() over (order by ${sql.ref("a.orders")} desc)`.as("fr"),
+          sql<number>`rank() over (order by ${sql.ref("a.net")} desc)`.as("mr"),
+          sql<number>`count(*) over ()`.as("n"),
+        ]);
       // ceil(5 × c / n) in integers, c = customers with a value at most this one's = n − rank_desc + 1.
       const score = (rank: string) => sql<number | string>`(5 * (${sql.ref("k.n")} - ${sql.ref(`k.${rank}`)} + 1) + ${sql.ref("k.n")} - 1) / ${sql.ref("k.n")}`;
-      let q = db.selectFrom(ranked.as("k")).select(["k.relation_id", "k.name", "k.last_date", "k.orders", "k.net_text", "k.n", score("rr").as("r"), score("fr").as("f"), score("mr").as("m")]);
+      let q = db
+        .selectFrom(ranked.as("k"))
+        .select(["k.relation_id", "k.name", "k.last_date", "k.orders", "k.net_text", "k.n", score("rr").as("r"), score("fr").as("f"), score("mr").as("m")]);
       if (page.after !== null) q = q.where("k.relation_id", ">", page.after);
       const rows = await q.orderBy("k.relation_id").limit(page.limit).execute();
       const total = await db.selectFrom(perCustomer(currency, range).as("a")).select(count().as("n")).executeTakeFirstOrThrow();
       return {
         customers: toNumber(total.n),
         rows: rows.map((r) => ({
-          relationId: r.relation_id, name: r.name, lastOrderDate: r.last_date, orders: toNumber(r.orders), net: toBigInt(r.net_text),
-          recency: toNumber(r.r), frequency: toNumber(r.f), monetary: toNumber(r.m),
+          relationId: r.relation_id,
+          name: r.name,
+          lastOrderDate: r.last_date,
+          orders: toNumber(r.orders),
+          net: toBigInt(r.net_text),
+          recency: toNumber(r.r),
+          frequency: toNumber(r.f),
+          monetary: toNumber(r.m),
         })),
       };
     },
@@ -77,11 +91,24 @@ export function valueStore({ db, tenantId }: StoreContext, profile: DialectProfi
         .execute();
       const totals = await db
         .selectFrom(perCustomer(currency, range).as("a"))
-        .select([count().as("customers"), sql<string | null>`cast(sum(${sql.ref("a.orders")}) as text)`.as("orders"), sql<string | null>`cast(sum(${sql.ref("a.net")}) as text)`.as("net")])
+        .select([
+          count().as("customers"),
+          sql<string | null>`cast(sum(${sql.ref("a.orders")}) as text)`.as("orders"),
+          sql<string | null>`cast(sum(${sql.ref("a.net")}) as text)`.as("net"),
+        ])
         .executeTakeFirstOrThrow();
       return {
-        customers: toNumber(totals.customers), orders: totals.orders === null ? 0 : toNumber(totals.orders), net: toBigInt(totals.net),
-        rows: rows.map((r) => ({ relationId: r.relation_id, name: r.name, orders: toNumber(r.orders), net: toBigInt(r.net_text), firstOrderDate: r.first_date, lastOrderDate: r.last_date })),
+        customers: toNumber(totals.customers),
+        orders: totals.orders === null ? 0 : toNumber(totals.orders),
+        net: toBigInt(totals.net),
+        rows: rows.map((r) => ({
+          relationId: r.relation_id,
+          name: r.name,
+          orders: toNumber(r.orders),
+          net: toBigInt(r.net_text),
+          firstOrderDate: r.first_date,
+          lastOrderDate: r.last_date,
+        })),
       };
     },
 
@@ -92,8 +119,15 @@ export function valueStore({ db, tenantId }: StoreContext, profile: DialectProfi
         .innerJoin("kb_products as p", (join) => join.onRef("p.tenant_id", "=", "ql.tenant_id").onRef("p.id", "=", "ql.product_id"))
         .select(["o.relation_id", "p.code", "p.name"])
         .distinct();
-      const customers = await db.selectFrom(bought.as("b")).select(sql<number | string>`count(distinct ${sql.ref("b.relation_id")})`.as("n")).executeTakeFirstOrThrow();
-      const products = await db.selectFrom(bought.as("b")).select(["b.code", "b.name", count().as("n")]).groupBy(["b.code", "b.name"]).execute();
+      const customers = await db
+        .selectFrom(bought.as("b"))
+        .select(sql<number | string>`count(distinct ${sql.ref("b.relation_id")})`.as("n"))
+        .executeTakeFirstOrThrow();
+      const products = await db
+        .selectFrom(bought.as("b"))
+        .select(["b.code", "b.name", count().as("n")])
+        .groupBy(["b.code", "b.name"])
+        .execute();
       const pairs = await db
         .selectFrom(bought.as("a"))
         .innerJoin(bought.as("b"), (join) => join.onRef("b.relation_id", "=", "a.relation_id").onRef("a.code", "<", "b.code"))
@@ -112,8 +146,13 @@ export function valueStore({ db, tenantId }: StoreContext, profile: DialectProfi
       const members = matchingRelations(db, profile.filters, tenantId, audience);
       const memberCount = await members.select(count().as("n")).executeTakeFirstOrThrow();
       const theirOrders = () => orders(range).where("o.relation_id", "in", matchingRelations(db, profile.filters, tenantId, audience).select("r0.id"));
-      const net = await theirOrders().select(["o.currency", count().as("n"), sql<string>`cast(sum(${sql.ref("o.net_amount")}) as text)`.as("net")]).groupBy("o.currency").execute();
-      const buyers = await theirOrders().select(sql<number | string>`count(distinct ${sql.ref("o.relation_id")})`.as("n")).executeTakeFirstOrThrow();
+      const net = await theirOrders()
+        .select(["o.currency", count().as("n"), sql<string>`cast(sum(${sql.ref("o.net_amount")}) as text)`.as("net")])
+        .groupBy("o.currency")
+        .execute();
+      const buyers = await theirOrders()
+        .select(sql<number | string>`count(distinct ${sql.ref("o.relation_id")})`.as("n"))
+        .executeTakeFirstOrThrow();
       return {
         members: toNumber(memberCount.n),
         buyers: toNumber(buyers.n),

@@ -31,8 +31,12 @@ export async function insertRelationRows(context: StoreContext, records: readonl
 /** Inserts the e-mails, phones, tags and external references of relations whose row exists. */
 export async function insertRelationChildRows({ db, tenantId }: StoreContext, records: readonly RelationRecord[]): Promise<void> {
   const owner = (r: RelationRecord) => ({ tenant_id: tenantId, relation_id: r.id });
-  const emails = records.flatMap((r) => r.emails.map((e, position) => ({ ...owner(r), email: e.address, label: e.label, is_primary: e.primary ? 1 : 0, position })));
-  const phones = records.flatMap((r) => r.phones.map((p, position) => ({ ...owner(r), phone: p.number, label: p.label, is_primary: p.primary ? 1 : 0, position })));
+  const emails = records.flatMap((r) =>
+    r.emails.map((e, position) => ({ ...owner(r), email: e.address, label: e.label, is_primary: e.primary ? 1 : 0, position })),
+  );
+  const phones = records.flatMap((r) =>
+    r.phones.map((p, position) => ({ ...owner(r), phone: p.number, label: p.label, is_primary: p.primary ? 1 : 0, position })),
+  );
   const tags = records.flatMap((r) => r.tags.map((tag) => ({ ...owner(r), tag })));
   // A reference held by another relation breaks the primary key: the profile maps that to DUPLICATE.
   const refs = records.flatMap((r) => r.externalRefs.map((ref) => ({ ...owner(r), system: ref.system, external_id: ref.externalId })));
@@ -45,7 +49,11 @@ export async function insertRelationChildRows({ db, tenantId }: StoreContext, re
 /** Appends history entries. */
 export async function insertHistoryRows({ db, tenantId }: StoreContext, entries: readonly HistoryEntry[]): Promise<void> {
   for (const part of chunks(entries)) {
-    await insertRows(db, "kb_history", HISTORY_COLUMNS, part.map((e) => ({
+    await insertRows(
+      db,
+      "kb_history",
+      HISTORY_COLUMNS,
+      part.map((e) => ({
         tenant_id: tenantId,
         id: e.id,
         entity_type: e.entityType,
@@ -56,7 +64,8 @@ export async function insertHistoryRows({ db, tenantId }: StoreContext, entries:
         actor: e.actor,
         source: e.source,
         at: e.at,
-      })));
+      })),
+    );
   }
 }
 
@@ -77,7 +86,11 @@ export async function insertEventRows({ db, tenantId }: StoreContext, events: re
   const first = toNumber(counter.value) - count + 1;
   let sequence = first;
   for (const part of chunks(events)) {
-    await insertRows(db, "kb_outbox", OUTBOX_COLUMNS, part.map((e) => ({
+    await insertRows(
+      db,
+      "kb_outbox",
+      OUTBOX_COLUMNS,
+      part.map((e) => ({
         tenant_id: tenantId,
         sequence: sequence++,
         id: e.id,
@@ -88,7 +101,8 @@ export async function insertEventRows({ db, tenantId }: StoreContext, events: re
         actor: e.actor,
         source: e.source,
         occurred_at: e.occurredAt,
-      })));
+      })),
+    );
   }
   return first;
 }

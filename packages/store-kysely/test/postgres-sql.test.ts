@@ -34,7 +34,29 @@ describe("the shared SQL compiled for Postgres", () => {
       await s.relations.findByPhone("+31201234567");
       await s.relations.findByNamePrefix("ab%", 5);
       await s.relations.findByExternalRef("erp", "1");
-      await s.relations.update({ id: "r1", kind: "person", name: "N", givenName: null, familyName: null, lifecycle: "lead", ownerId: null, emails: [], phones: [], addresses: [], tags: [], attributes: {}, attributesVersion: 1, externalRefs: [], version: 2, createdAt: at, updatedAt: at, deletedAt: null }, 1);
+      await s.relations.update(
+        {
+          id: "r1",
+          kind: "person",
+          name: "N",
+          givenName: null,
+          familyName: null,
+          lifecycle: "lead",
+          ownerId: null,
+          emails: [],
+          phones: [],
+          addresses: [],
+          tags: [],
+          attributes: {},
+          attributesVersion: 1,
+          externalRefs: [],
+          version: 2,
+          createdAt: at,
+          updatedAt: at,
+          deletedAt: null,
+        },
+        1,
+      );
       await s.links.listForRelation("r1");
       await s.links.ancestorsOf("o1");
       await s.interactions.timeline({ relationIds: ["a", "b"], after: { occurredAt: at, id: "i1" }, limit: 5 });
@@ -45,7 +67,9 @@ describe("the shared SQL compiled for Postgres", () => {
       await s.journal.setCheckpoint("c", 1, at);
       await s.attributeModels.latest();
       // The dummy driver returns no counter row, so this one fails after compiling.
-      await s.journal.appendEvent({ id: "e", type: "t", entityType: "relation", entityId: "r1", payload: {}, actor: "a", source: "s", occurredAt: at }).catch(() => undefined);
+      await s.journal
+        .appendEvent({ id: "e", type: "t", entityType: "relation", entityId: "r1", payload: {}, actor: "a", source: "s", occurredAt: at })
+        .catch(() => undefined);
     });
     expect(hookCalls).toEqual([tenant]);
     expect(statements[0]?.sql).toContain("set_config('kaartenbak.tenant_id'");

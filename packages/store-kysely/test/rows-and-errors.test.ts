@@ -8,13 +8,29 @@ import { postgresLikeProfile } from "./pg-dummy.js";
 describe("row mapping", () => {
   it("reads Postgres-shaped values: Date instants, bigint strings, parsed jsonb", () => {
     const event = outboxFromRow({
-      tenant_id: "t", sequence: "9007199254740991", id: "e1", type: "x", entity_type: "relation", entity_id: "r1",
-      payload: { a: 1 }, actor: "a", source: "s", occurred_at: new Date("2026-03-01T09:15:00Z"),
+      tenant_id: "t",
+      sequence: "9007199254740991",
+      id: "e1",
+      type: "x",
+      entity_type: "relation",
+      entity_id: "r1",
+      payload: { a: 1 },
+      actor: "a",
+      source: "s",
+      occurred_at: new Date("2026-03-01T09:15:00Z"),
     });
     expect(event).toMatchObject({ sequence: 9007199254740991, payload: { a: 1 }, occurredAt: "2026-03-01T09:15:00.000Z" });
     const entry = historyFromRow({
-      tenant_id: "t", id: "h", entity_type: "link", entity_id: "l", action: "update", version: "3",
-      changes: '{"role":{"from":null,"to":"x"}}', actor: "a", source: "s", at: "2026-03-01T10:15:00+01:00",
+      tenant_id: "t",
+      id: "h",
+      entity_type: "link",
+      entity_id: "l",
+      action: "update",
+      version: "3",
+      changes: '{"role":{"from":null,"to":"x"}}',
+      actor: "a",
+      source: "s",
+      at: "2026-03-01T10:15:00+01:00",
     });
     expect(entry).toMatchObject({ version: 3, changes: { role: { from: null, to: "x" } }, at: "2026-03-01T09:15:00.000Z" });
   });
@@ -22,9 +38,22 @@ describe("row mapping", () => {
   it("orders child rows the way core does: by position, tags and references by code unit", () => {
     const record = relationFromRows(
       {
-        tenant_id: "t", id: "r", kind: "person", name: "N", name_key: "n", given_name: null, family_name: null, lifecycle: "lead",
-        owner_id: null, addresses: "[]", attributes: "{}", attributes_version: 1, version: 1,
-        created_at: "2026-01-01T00:00:00.000Z", updated_at: "2026-01-01T00:00:00.000Z", deleted_at: null,
+        tenant_id: "t",
+        id: "r",
+        kind: "person",
+        name: "N",
+        name_key: "n",
+        given_name: null,
+        family_name: null,
+        lifecycle: "lead",
+        owner_id: null,
+        addresses: "[]",
+        attributes: "{}",
+        attributes_version: 1,
+        version: 1,
+        created_at: "2026-01-01T00:00:00.000Z",
+        updated_at: "2026-01-01T00:00:00.000Z",
+        deleted_at: null,
       },
       {
         emails: [
@@ -40,7 +69,10 @@ describe("row mapping", () => {
         ],
       },
     );
-    expect(record.emails).toEqual([{ address: "a@x", label: "w", primary: true }, { address: "b@x", label: null, primary: false }]);
+    expect(record.emails).toEqual([
+      { address: "a@x", label: "w", primary: true },
+      { address: "b@x", label: null, primary: false },
+    ]);
     expect(record.tags).toEqual(["B", "a", "b"]);
     expect(record.externalRefs.map((r) => `${r.system}:${r.externalId}`)).toEqual(["crm:9", "erp:10", "erp:2"]);
   });

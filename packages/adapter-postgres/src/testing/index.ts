@@ -27,7 +27,9 @@ export async function postgresReachable(what: string): Promise<boolean> {
     if (process.env.KAARTENBAK_REQUIRE_POSTGRES === "1") {
       throw new Error(`KAARTENBAK_REQUIRE_POSTGRES=1 but Postgres at ${url} is unreachable (${reason}); ${what} cannot run`, { cause: error });
     }
-    console.warn(`\n[kaartenbak] ${what} NOT RUN: no Postgres at ${url} (${reason}).\n[kaartenbak] Start one, or set DATABASE_URL=postgres://user@host:port/db.\n`);
+    console.warn(
+      `\n[kaartenbak] ${what} NOT RUN: no Postgres at ${url} (${reason}).\n[kaartenbak] Start one, or set DATABASE_URL=postgres://user@host:port/db.\n`,
+    );
     return false;
   } finally {
     await client.end().catch(() => undefined);

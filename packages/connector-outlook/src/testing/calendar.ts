@@ -61,7 +61,15 @@ function instancesOf(id: string, event: GraphObject): Map<string, GraphObject> {
     const exception = extras._exceptions?.[String(i)];
     if (exception) {
       const { recurrence: _r, ...base } = publicEvent(event);
-      out.set(instanceId, { ...base, start: utc(new Date(at)), end: utc(new Date(at + length)), ...exception, type: "exception", seriesMasterId: id, originalStart: new Date(at).toISOString() });
+      out.set(instanceId, {
+        ...base,
+        start: utc(new Date(at)),
+        end: utc(new Date(at + length)),
+        ...exception,
+        type: "exception",
+        seriesMasterId: id,
+        originalStart: new Date(at).toISOString(),
+      });
     } else {
       out.set(instanceId, { type: "occurrence", seriesMasterId: id, start: utc(new Date(at)), end: utc(new Date(at + length)) });
     }

@@ -49,7 +49,12 @@ export interface FakeGraph {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
@@ -123,7 +128,8 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
   async function route(req: IncomingMessage, url: URL, mb: Mailbox, rest: string, path: string): Promise<{ status: number; body?: GraphObject }> {
     const method = req.method ?? "GET";
     let m: RegExpMatchArray | null;
-    if (rest === "" && method === "GET") return { status: 200, body: { id: mb.id, displayName: mb.displayName, mail: mb.address, userPrincipalName: mb.address } };
+    if (rest === "" && method === "GET")
+      return { status: 200, body: { id: mb.id, displayName: mb.displayName, mail: mb.address, userPrincipalName: mb.address } };
     if (rest === "/contactFolders" && method === "GET") {
       return { status: 200, body: { value: [...mb.contactFolders].filter(([id]) => id !== "contacts").map(([id, displayName]) => ({ id, displayName })) } };
     }
@@ -148,7 +154,11 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       if (method === "PATCH") {
         const ifMatch = req.headers["if-match"];
         if (ifMatch !== undefined && ifMatch !== "*" && ifMatch !== etag(item) && ifMatch !== item.changeKey) {
-          throw new HttpError(412, "ErrorIrresolvableConflict", "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.");
+          throw new HttpError(
+            412,
+            "ErrorIrresolvableConflict",
+            "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.",
+          );
         }
         const { id: _id, changeKey: _ck, ...patch } = await bodyOf(req);
         return { status: 200, body: render(mailboxes.updateContact(mb.address, item.id, patch)) };
@@ -158,8 +168,16 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       return { status: 200, body: delta(req, url, state.collection(keys.mail(mb.address, m[1]!)), path) };
     }
     if (rest === "/calendarView/delta" && method === "GET") {
-      if (!url.searchParams.has("$skiptoken") && !url.searchParams.has("$deltatoken") && !(url.searchParams.has("startDateTime") && url.searchParams.has("endDateTime"))) {
-        throw new HttpError(400, "ErrorInvalidParameter", "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.");
+      if (
+        !url.searchParams.has("$skiptoken") &&
+        !url.searchParams.has("$deltatoken") &&
+        !(url.searchParams.has("startDateTime") && url.searchParams.has("endDateTime"))
+      ) {
+        throw new HttpError(
+          400,
+          "ErrorInvalidParameter",
+          "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.",
+        );
       }
       return { status: 200, body: delta(req, url, state.collection(keys.calendarView(mb.address)), path, (t) => (i) => inWindow(i, t.ws, t.we)) };
     }
@@ -175,7 +193,9 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     const url = new URL(req.url ?? "/", "http://fake");
     const method = req.method ?? "GET";
     // Graph accepts mailFolders('inbox') as well as mailFolders/inbox; normalise to the latter.
-    const path = decodeURIComponent(url.pathname).replace(/\('([^']*)'\)/g, "/$1").replace(/^\/(v1\.0|beta)/, "");
+    const path = decodeURIComponent(url.pathname)
+      .replace(/\('([^']*)'\)/g, "/$1")
+      .replace(/^\/(v1\.0|beta)/, "");
     const send = (status: number, body?: GraphObject, headers: Record<string, string> = {}) => {
       requests.push({ method, path, status });
       res.writeHead(status, { "content-type": "application/json", "request-id": randomUUID(), ...headers });

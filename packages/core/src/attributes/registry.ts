@@ -63,13 +63,7 @@ export interface MoneyAttribute extends AttributeBase {
 }
 
 /** The definition of one custom attribute. */
-export type AttributeDefinition =
-  | StringAttribute
-  | NumberAttribute
-  | BooleanAttribute
-  | DateAttribute
-  | EnumAttribute
-  | MoneyAttribute;
+export type AttributeDefinition = StringAttribute | NumberAttribute | BooleanAttribute | DateAttribute | EnumAttribute | MoneyAttribute;
 
 /** Money as stored: an integer number of minor units (cents) and an ISO 4217 currency code. */
 export interface Money {
@@ -127,9 +121,7 @@ export type InferAttributes<R extends AttributeRegistry> = {
 };
 
 /** A versioned set of attribute definitions, made with {@link defineAttributes}. */
-export interface AttributeRegistry<
-  A extends Readonly<Record<string, AttributeDefinition>> = Readonly<Record<string, AttributeDefinition>>,
-> {
+export interface AttributeRegistry<A extends Readonly<Record<string, AttributeDefinition>> = Readonly<Record<string, AttributeDefinition>>> {
   /** The model version; raise it whenever `attributes` changes. */
   readonly version: number;
   /** The definitions by attribute name. */
@@ -160,8 +152,14 @@ export function defineAttributes<const A extends Readonly<Record<string, Attribu
     issues.push({ path: ["version"], message: `Expected a positive integer, got ${definition.version}`, code: "invalid_version" });
   }
   for (const [name, def] of Object.entries(definition.attributes)) {
-    if (!NAME.test(name)) issues.push({ path: ["attributes", name], message: `Invalid attribute name ${JSON.stringify(name)}: use a camelCase or snake_case identifier`, code: "invalid_name" });
-    else if (def.type === "enum" && def.values.length === 0) issues.push({ path: ["attributes", name, "values"], message: `Enum attribute ${name} has no values`, code: "empty_enum" });
+    if (!NAME.test(name))
+      issues.push({
+        path: ["attributes", name],
+        message: `Invalid attribute name ${JSON.stringify(name)}: use a camelCase or snake_case identifier`,
+        code: "invalid_name",
+      });
+    else if (def.type === "enum" && def.values.length === 0)
+      issues.push({ path: ["attributes", name, "values"], message: `Enum attribute ${name} has no values`, code: "empty_enum" });
   }
   if (issues.length > 0) {
     throw new CrmError("CONFIGURATION", `Invalid attribute registry: ${issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, {
@@ -192,7 +190,9 @@ function canonical(value: unknown): unknown {
 }
 
 function fingerprintOf(attributes: Readonly<Record<string, AttributeDefinition>>): string {
-  return createHash("sha256").update(JSON.stringify(canonical(attributes))).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify(canonical(attributes)))
+    .digest("hex");
 }
 
 /** The zod schema for one attribute value. */

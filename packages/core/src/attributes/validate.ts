@@ -1,6 +1,13 @@
 import type { ValidationIssue } from "../errors.js";
 import { zodIssues } from "../model/common.js";
-import { attributeValueSchema, type AttributeDefinition, type AttributeRegistry, type AttributeTarget, type AttributeValue, type AttributeValues } from "./registry.js";
+import {
+  attributeValueSchema,
+  type AttributeDefinition,
+  type AttributeRegistry,
+  type AttributeTarget,
+  type AttributeValue,
+  type AttributeValues,
+} from "./registry.js";
 
 /** Whether a definition applies to a target: listed in `appliesTo`, or any relation kind when that is absent. */
 export function appliesTo(def: AttributeDefinition, target: AttributeTarget): boolean {
@@ -12,11 +19,7 @@ export function appliesTo(def: AttributeDefinition, target: AttributeTarget): bo
  * problem: unknown names, names that do not apply to the kind, wrong types, missing required
  * values. `null` or `undefined` values are treated as absent, so a caller can clear a value.
  */
-export function validateAttributes(
-  registry: AttributeRegistry,
-  kind: AttributeTarget,
-  input: unknown,
-): { values: AttributeValues; issues: ValidationIssue[] } {
+export function validateAttributes(registry: AttributeRegistry, kind: AttributeTarget, input: unknown): { values: AttributeValues; issues: ValidationIssue[] } {
   const issues: ValidationIssue[] = [];
   const values: Record<string, AttributeValue> = {};
   if (input === undefined || input === null) input = {};

@@ -1,4 +1,13 @@
-import type { AttributeDefinition, AttributeRegistry, BooleanAttribute, DateAttribute, EnumAttribute, Money, MoneyAttribute, NumberAttribute } from "../attributes/registry.js";
+import type {
+  AttributeDefinition,
+  AttributeRegistry,
+  BooleanAttribute,
+  DateAttribute,
+  EnumAttribute,
+  Money,
+  MoneyAttribute,
+  NumberAttribute,
+} from "../attributes/registry.js";
 import type { Lifecycle, RelationKind } from "../model/relation-kind.js";
 import {
   FILTER_VERSION,
@@ -154,7 +163,14 @@ function operators(make: (op: FilterOperator, value?: FilterValue) => Condition)
   const norm = (v: unknown): FilterValue => (v instanceof Date ? v.toISOString() : (v as FilterValue));
   const one = (op: FilterOperator) => (v: unknown) => make(op, norm(v));
   return {
-    eq: one("eq"), neq: one("neq"), gt: one("gt"), gte: one("gte"), lt: one("lt"), lte: one("lte"), contains: one("contains"), startsWith: one("startsWith"),
+    eq: one("eq"),
+    neq: one("neq"),
+    gt: one("gt"),
+    gte: one("gte"),
+    lt: one("lt"),
+    lte: one("lte"),
+    contains: one("contains"),
+    startsWith: one("startsWith"),
     in: (values: readonly unknown[]) => make("in", values.map(norm) as FilterValue),
     notIn: (values: readonly unknown[]) => make("notIn", values.map(norm) as FilterValue),
     between: (low: unknown, high: unknown) => make("between", [norm(low), norm(high)] as FilterValue),
@@ -178,7 +194,10 @@ function aggregate<C extends InteractionsCondition | DealsCondition | OrdersCond
 /** Creates a filter builder, typed against a registry type: `filterBuilder<typeof attributes>()`. */
 export function filterBuilder<R extends AttributeRegistry = AttributeRegistry>(): FilterBuilder<R> {
   const link = (via: LinkPath, where?: Condition, options: Pick<LinkCondition, "role" | "current"> = {}): Condition => ({
-    type: "link", via, ...(where ? { where } : {}), ...options,
+    type: "link",
+    via,
+    ...(where ? { where } : {}),
+    ...options,
   });
   return {
     filter: (where) => ({ version: FILTER_VERSION, where }),
@@ -186,7 +205,16 @@ export function filterBuilder<R extends AttributeRegistry = AttributeRegistry>()
     or: (...of) => ({ type: "or", of }),
     not: (of) => ({ type: "not", of }),
     field: (name, options) =>
-      operators((op, value) => ({ type: "field", field: name, op, ...(value === undefined ? {} : { value }), ...(options?.ignoreCase ? { ignoreCase: true } : {}) }) satisfies FieldCondition) as never,
+      operators(
+        (op, value) =>
+          ({
+            type: "field",
+            field: name,
+            op,
+            ...(value === undefined ? {} : { value }),
+            ...(options?.ignoreCase ? { ignoreCase: true } : {}),
+          }) satisfies FieldCondition,
+      ) as never,
     attribute: (name) => operators((op, value) => ({ type: "attribute", name, op, ...(value === undefined ? {} : { value }) })) as never,
     tags: {
       any: (...values) => ({ type: "tags", op: "any", values }),

@@ -26,7 +26,9 @@ export interface FilterDataset {
   readonly interactions: readonly Pick<Interaction, "kind" | "direction" | "channel" | "occurredAt" | "relationIds" | "deletedAt">[];
   readonly deals: readonly Pick<Deal, "relationId" | "status" | "pipelineId" | "currency" | "amount" | "createdAt" | "closedAt" | "deletedAt">[];
   /** Orders with the product codes of their lines. */
-  readonly orders: readonly (Pick<Order, "relationId" | "orderDate" | "currency" | "netAmount" | "cancelledAt"> & { readonly productCodes: readonly string[] })[];
+  readonly orders: readonly (Pick<Order, "relationId" | "orderDate" | "currency" | "netAmount" | "cancelledAt"> & {
+    readonly productCodes: readonly string[];
+  })[];
   /** Member lists of static and snapshot segments. */
   readonly segmentMembers: ReadonlyMap<string, ReadonlySet<string>>;
 }
@@ -140,17 +142,23 @@ export function referencePredicate(condition: ResolvedCondition, data: FilterDat
       case "interactions": {
         const n = data.interactions.filter(
           (i) =>
-            i.deletedAt === null && i.relationIds.includes(r.id) && (c.kinds === null || c.kinds.includes(i.kind)) &&
+            i.deletedAt === null &&
+            i.relationIds.includes(r.id) &&
+            (c.kinds === null || c.kinds.includes(i.kind)) &&
             (c.directions === null || (i.direction !== null && c.directions.includes(i.direction))) &&
-            (c.channels === null || (i.channel !== null && c.channels.includes(i.channel))) && inRange(i.occurredAt, c.from, c.to),
+            (c.channels === null || (i.channel !== null && c.channels.includes(i.channel))) &&
+            inRange(i.occurredAt, c.from, c.to),
         ).length;
         return compareNumbers(n, c.compare.op, c.compare.value);
       }
       case "deals": {
         const deals = data.deals.filter(
           (d) =>
-            d.deletedAt === null && d.relationId === r.id && (c.statuses === null || c.statuses.includes(d.status)) &&
-            (c.pipelineIds === null || c.pipelineIds.includes(d.pipelineId)) && (c.currency === null || d.currency === c.currency) &&
+            d.deletedAt === null &&
+            d.relationId === r.id &&
+            (c.statuses === null || c.statuses.includes(d.status)) &&
+            (c.pipelineIds === null || c.pipelineIds.includes(d.pipelineId)) &&
+            (c.currency === null || d.currency === c.currency) &&
             (c.amount === null || compareNumbers(d.amount, c.amount.op, c.amount.value)) &&
             ((c.createdFrom === null && c.createdTo === null) || inRange(d.createdAt, c.createdFrom, c.createdTo)) &&
             ((c.closedFrom === null && c.closedTo === null) || inRange(d.closedAt, c.closedFrom, c.closedTo)),
@@ -161,7 +169,10 @@ export function referencePredicate(condition: ResolvedCondition, data: FilterDat
       case "orders": {
         const orders = data.orders.filter(
           (o) =>
-            o.cancelledAt === null && o.relationId === r.id && inRange(o.orderDate, c.from, c.to) && (c.currency === null || o.currency === c.currency) &&
+            o.cancelledAt === null &&
+            o.relationId === r.id &&
+            inRange(o.orderDate, c.from, c.to) &&
+            (c.currency === null || o.currency === c.currency) &&
             (c.productCodes === null || o.productCodes.some((p) => c.productCodes!.includes(p))),
         );
         const measured = c.measure === "count" ? orders.length : orders.reduce((s, o) => s + o.netAmount, 0);

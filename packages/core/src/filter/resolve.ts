@@ -31,7 +31,12 @@ const LINK_PATHS: Readonly<Record<LinkPath, { kind: LinkKind; self: "from" | "to
 };
 
 const FIELD_COLUMNS: Readonly<Record<string, RelationTextColumn>> = {
-  kind: "kind", lifecycle: "lifecycle", ownerId: "owner_id", name: "name", givenName: "given_name", familyName: "family_name",
+  kind: "kind",
+  lifecycle: "lifecycle",
+  ownerId: "owner_id",
+  name: "name",
+  givenName: "given_name",
+  familyName: "family_name",
 };
 
 const not = (of: ResolvedCondition): ResolvedCondition => ({ t: "not", of });
@@ -39,7 +44,12 @@ const and = (...of: ResolvedCondition[]): ResolvedCondition => (of.length === 1 
 const asList = (value: FilterValue | undefined): readonly FilterScalar[] => (Array.isArray(value) ? value : []);
 
 /** A plain operand condition for every operator but money's, with values already converted. */
-function operandCondition(operand: Operand, op: FilterOperator, value: FilterValue | undefined, convert: (v: FilterScalar) => string | number): ResolvedCondition {
+function operandCondition(
+  operand: Operand,
+  op: FilterOperator,
+  value: FilterValue | undefined,
+  convert: (v: FilterScalar) => string | number,
+): ResolvedCondition {
   const one = () => convert(value as FilterScalar);
   switch (op) {
     case "eq":
@@ -80,7 +90,11 @@ function moneyCondition(name: string, op: FilterOperator, value: FilterValue | u
   const first = list[0]!;
   const sameCurrency: ResolvedCondition = { t: "compare", operand: currency, op: "eq", value: first.currency };
   if (op === "between") {
-    return and(sameCurrency, { t: "compare", operand: amount, op: "gte", value: first.amount }, { t: "compare", operand: amount, op: "lte", value: list[1]!.amount });
+    return and(
+      sameCurrency,
+      { t: "compare", operand: amount, op: "gte", value: first.amount },
+      { t: "compare", operand: amount, op: "lte", value: list[1]!.amount },
+    );
   }
   const compare = op === "neq" ? "eq" : (op as "eq" | "gt" | "gte" | "lt" | "lte");
   const holds = and(sameCurrency, { t: "compare", operand: amount, op: compare, value: first.amount });
@@ -133,7 +147,8 @@ function comparison(count: CountComparison | undefined, sum: MoneyComparison | u
 function attributeCondition(name: string, def: AttributeDefinition, op: FilterOperator, value: FilterValue | undefined, now: Instant): ResolvedCondition {
   const type = attributeValueType(def);
   if (type === "money") return moneyCondition(name, op, value);
-  const operand: Operand = type === "number" ? { kind: "attrNumber", path: [name] } : type === "boolean" ? { kind: "attrBoolean", path: [name] } : { kind: "attrText", path: [name] };
+  const operand: Operand =
+    type === "number" ? { kind: "attrNumber", path: [name] } : type === "boolean" ? { kind: "attrBoolean", path: [name] } : { kind: "attrText", path: [name] };
   return operandCondition(operand, op, value, converter(type, now));
 }
 
@@ -142,7 +157,12 @@ function attributeCondition(name: string, def: AttributeDefinition, op: FilterOp
  * the path of a missing segment, a cycle of segments, or a referenced dynamic segment whose filter
  * no longer fits the data model.
  */
-export async function resolveFilter(filter: Filter, env: ResolveEnvironment, prefix: Path = [], visiting: ReadonlySet<string> = new Set()): Promise<ResolvedCondition> {
+export async function resolveFilter(
+  filter: Filter,
+  env: ResolveEnvironment,
+  prefix: Path = [],
+  visiting: ReadonlySet<string> = new Set(),
+): Promise<ResolvedCondition> {
   const { now } = env;
 
   async function walk(node: Condition, path: Path): Promise<ResolvedCondition> {
@@ -156,7 +176,13 @@ export async function resolveFilter(filter: Filter, env: ResolveEnvironment, pre
       case "field": {
         if (node.field === "email") return emailCondition(node.op, node.value);
         const type = FIELD_TYPES[node.field];
-        if (type === "instant") return operandCondition({ kind: "instant", column: node.field === "createdAt" ? "created_at" : "updated_at" }, node.op, node.value, converter(type, now));
+        if (type === "instant")
+          return operandCondition(
+            { kind: "instant", column: node.field === "createdAt" ? "created_at" : "updated_at" },
+            node.op,
+            node.value,
+            converter(type, now),
+          );
         const folded = node.field === "name" && node.ignoreCase === true;
         const column = folded ? "name_key" : FIELD_COLUMNS[node.field]!;
         return operandCondition({ kind: "column", column }, node.op, node.value, (v) => (folded ? nameKey(v as string) : (v as string)));
@@ -184,24 +210,43 @@ export async function resolveFilter(filter: Filter, env: ResolveEnvironment, pre
       }
       case "interactions": {
         const { from, to } = instantWindow(node.within, now);
-        return { t: "interactions", kinds: node.kinds ?? null, directions: node.directions ?? null, channels: node.channels ?? null, from, to, compare: comparison(node.count, undefined) };
+        return {
+          t: "interactions",
+          kinds: node.kinds ?? null,
+          directions: node.directions ?? null,
+          channels: node.channels ?? null,
+          from,
+          to,
+          compare: comparison(node.count, undefined),
+        };
       }
       case "deals": {
         const created = instantWindow(node.createdWithin, now);
         const closed = instantWindow(node.closedWithin, now);
         return {
-          t: "deals", statuses: node.statuses ?? null, pipelineIds: node.pipelineIds ?? null,
+          t: "deals",
+          statuses: node.statuses ?? null,
+          pipelineIds: node.pipelineIds ?? null,
           currency: node.amount?.value.currency ?? node.sum?.value.currency ?? null,
           amount: node.amount ? { op: node.amount.op, value: node.amount.value.amount } : null,
-          createdFrom: created.from, createdTo: created.to, closedFrom: closed.from, closedTo: closed.to,
-          measure: node.sum ? "sum" : "count", compare: comparison(node.count, node.sum),
+          createdFrom: created.from,
+          createdTo: created.to,
+          closedFrom: closed.from,
+          closedTo: closed.to,
+          measure: node.sum ? "sum" : "count",
+          compare: comparison(node.count, node.sum),
         };
       }
       case "orders": {
         const { from, to } = dayWindow(node.within, now);
         return {
-          t: "orders", productCodes: node.products ?? null, from, to, currency: node.sum?.value.currency ?? node.currency ?? null,
-          measure: node.sum ? "sum" : "count", compare: comparison(node.count, node.sum),
+          t: "orders",
+          productCodes: node.products ?? null,
+          from,
+          to,
+          currency: node.sum?.value.currency ?? node.currency ?? null,
+          measure: node.sum ? "sum" : "count",
+          compare: comparison(node.count, node.sum),
         };
       }
       case "segment":

@@ -32,9 +32,7 @@ export type Operand =
   | { readonly kind: "attrBoolean"; readonly path: readonly string[] };
 
 /** A test of one text value (used for e-mail addresses). */
-export type TextMatch =
-  | { readonly op: "eq" | "contains" | "startsWith"; readonly value: string }
-  | { readonly op: "in"; readonly values: readonly string[] };
+export type TextMatch = { readonly op: "eq" | "contains" | "startsWith"; readonly value: string } | { readonly op: "in"; readonly values: readonly string[] };
 
 /** A count or sum compared with a number. */
 export interface ResolvedComparison {

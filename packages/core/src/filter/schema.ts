@@ -183,10 +183,18 @@ export interface Filter {
 }
 
 // Postgres text cannot hold U+0000, so such a value could never match and would fail there.
-const text = z.string().max(1000).refine((s) => !s.includes("\u0000"), "Text must not contain U+0000");
+const text = z
+  .string()
+  .max(1000)
+  .refine((s) => !s.includes("\u0000"), "Text must not contain U+0000");
 const id = z.string().min(1).max(100);
 const list = <T extends z.ZodType>(item: T) => z.array(item).min(1).max(500);
-const money = z.object({ amount: z.number().int().refine(Number.isSafeInteger, "Amount is too large"), currency: z.string().regex(/^[A-Z]{3}$/, "Expected an ISO 4217 currency code such as EUR") }).strict();
+const money = z
+  .object({
+    amount: z.number().int().refine(Number.isSafeInteger, "Amount is too large"),
+    currency: z.string().regex(/^[A-Z]{3}$/, "Expected an ISO 4217 currency code such as EUR"),
+  })
+  .strict();
 const relative = z.object({ daysFromNow: z.number().int().min(-36_500).max(36_500) }).strict();
 const scalar = z.union([text, z.number().refine(Number.isFinite, "Expected a finite number"), z.boolean(), money, relative]);
 const timePoint = z.union([text, relative]);
@@ -204,19 +212,59 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
     z.object({ type: z.literal("and"), of: z.array(conditionSchema).max(100) }).strict(),
     z.object({ type: z.literal("or"), of: z.array(conditionSchema).max(100) }).strict(),
     z.object({ type: z.literal("not"), of: conditionSchema }).strict(),
-    z.object({ type: z.literal("field"), field: z.enum(FILTER_FIELDS), op: z.enum(FILTER_OPERATORS), value: z.union([scalar, z.array(scalar).max(500)]).optional(), ignoreCase: z.boolean().optional() }).strict(),
-    z.object({ type: z.literal("attribute"), name: z.string().min(1).max(63), op: z.enum(FILTER_OPERATORS), value: z.union([scalar, z.array(scalar).max(500)]).optional() }).strict(),
+    z
+      .object({
+        type: z.literal("field"),
+        field: z.enum(FILTER_FIELDS),
+        op: z.enum(FILTER_OPERATORS),
+        value: z.union([scalar, z.array(scalar).max(500)]).optional(),
+        ignoreCase: z.boolean().optional(),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal("attribute"),
+        name: z.string().min(1).max(63),
+        op: z.enum(FILTER_OPERATORS),
+        value: z.union([scalar, z.array(scalar).max(500)]).optional(),
+      })
+      .strict(),
     z.object({ type: z.literal("tags"), op: z.enum(["any", "all", "none", "isEmpty", "isNotEmpty"]), values: list(text).optional() }).strict(),
-    z.object({ type: z.literal("link"), via: z.enum(LINK_PATHS), role: text.optional(), current: z.boolean().optional(), where: conditionSchema.optional() }).strict(),
-    z.object({ type: z.literal("interactions"), kinds: list(text).optional(), directions: list(z.enum(DIRECTIONS)).optional(), channels: list(text).optional(), within: window.optional(), count: comparison.optional() }).strict(),
-    z.object({
-      type: z.literal("deals"), statuses: list(z.enum(DEAL_STATUSES)).optional(), pipelineIds: list(id).optional(), amount: moneyComparison.optional(),
-      createdWithin: window.optional(), closedWithin: window.optional(), count: comparison.optional(), sum: moneyComparison.optional(),
-    }).strict(),
-    z.object({
-      type: z.literal("orders"), products: list(text).optional(), within: window.optional(), currency: money.shape.currency.optional(),
-      count: comparison.optional(), sum: moneyComparison.optional(),
-    }).strict(),
+    z
+      .object({ type: z.literal("link"), via: z.enum(LINK_PATHS), role: text.optional(), current: z.boolean().optional(), where: conditionSchema.optional() })
+      .strict(),
+    z
+      .object({
+        type: z.literal("interactions"),
+        kinds: list(text).optional(),
+        directions: list(z.enum(DIRECTIONS)).optional(),
+        channels: list(text).optional(),
+        within: window.optional(),
+        count: comparison.optional(),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal("deals"),
+        statuses: list(z.enum(DEAL_STATUSES)).optional(),
+        pipelineIds: list(id).optional(),
+        amount: moneyComparison.optional(),
+        createdWithin: window.optional(),
+        closedWithin: window.optional(),
+        count: comparison.optional(),
+        sum: moneyComparison.optional(),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal("orders"),
+        products: list(text).optional(),
+        within: window.optional(),
+        currency: money.shape.currency.optional(),
+        count: comparison.optional(),
+        sum: moneyComparison.optional(),
+      })
+      .strict(),
     z.object({ type: z.literal("segment"), segmentId: id }).strict(),
   ]),
 ) as z.ZodType<Condition>;

@@ -23,7 +23,15 @@ export type ValueType = "text" | "enum" | "number" | "date" | "instant" | "boole
 
 /** The value type of each relation field. */
 export const FIELD_TYPES: Readonly<Record<FilterField, ValueType>> = {
-  kind: "enum", lifecycle: "enum", ownerId: "text", name: "text", givenName: "text", familyName: "text", email: "text", createdAt: "instant", updatedAt: "instant",
+  kind: "enum",
+  lifecycle: "enum",
+  ownerId: "text",
+  name: "text",
+  givenName: "text",
+  familyName: "text",
+  email: "text",
+  createdAt: "instant",
+  updatedAt: "instant",
 };
 
 const FIELD_ENUMS: Partial<Record<FilterField, readonly string[]>> = { kind: RELATION_KINDS, lifecycle: LIFECYCLES };
@@ -88,9 +96,20 @@ function describe(type: ValueType, allowed: readonly string[] | undefined): stri
 }
 
 /** Checks operator and value of a field or attribute condition. */
-function checkOperand(type: ValueType, op: FilterOperator, value: FilterValue | undefined, path: Path, issues: ValidationIssue[], allowed?: readonly string[]): void {
+function checkOperand(
+  type: ValueType,
+  op: FilterOperator,
+  value: FilterValue | undefined,
+  path: Path,
+  issues: ValidationIssue[],
+  allowed?: readonly string[],
+): void {
   if (!OPERATORS[type].includes(op)) {
-    issues.push({ path: [...path, "op"], message: `Operator ${op} does not apply to ${type} values; use one of ${OPERATORS[type].join(", ")}`, code: "invalid_operator" });
+    issues.push({
+      path: [...path, "op"],
+      message: `Operator ${op} does not apply to ${type} values; use one of ${OPERATORS[type].join(", ")}`,
+      code: "invalid_operator",
+    });
     return;
   }
   const at = [...path, "value"];
@@ -142,12 +161,17 @@ function checkCondition(node: Condition, path: Path, env: FilterEnvironment, iss
     case "not":
       return checkCondition(node.of, [...path, "of"], env, issues, state, depth + 1);
     case "field":
-      if (node.ignoreCase && node.field !== "name") issues.push({ path: [...path, "ignoreCase"], message: "ignoreCase applies to the name field only", code: "invalid_option" });
+      if (node.ignoreCase && node.field !== "name")
+        issues.push({ path: [...path, "ignoreCase"], message: "ignoreCase applies to the name field only", code: "invalid_option" });
       return checkOperand(FIELD_TYPES[node.field], node.op, node.value, path, issues, FIELD_ENUMS[node.field]);
     case "attribute": {
       const def = env.registry.attributes[node.name];
       if (!def) {
-        issues.push({ path: [...path, "name"], message: `Unknown attribute ${node.name} (registry version ${env.registry.version})`, code: "unknown_attribute" });
+        issues.push({
+          path: [...path, "name"],
+          message: `Unknown attribute ${node.name} (registry version ${env.registry.version})`,
+          code: "unknown_attribute",
+        });
         return;
       }
       if (def.appliesTo && !def.appliesTo.some((t) => t !== "deal")) {
@@ -159,7 +183,11 @@ function checkCondition(node: Condition, path: Path, env: FilterEnvironment, iss
     case "tags": {
       const needsValues = node.op === "any" || node.op === "all" || node.op === "none";
       if (needsValues !== (node.values !== undefined)) {
-        issues.push({ path: [...path, "values"], message: needsValues ? `Tag operator ${node.op} needs values` : `Tag operator ${node.op} takes no values`, code: needsValues ? "missing_value" : "unexpected_value" });
+        issues.push({
+          path: [...path, "values"],
+          message: needsValues ? `Tag operator ${node.op} needs values` : `Tag operator ${node.op} takes no values`,
+          code: needsValues ? "missing_value" : "unexpected_value",
+        });
       }
       return;
     }
@@ -168,7 +196,12 @@ function checkCondition(node: Condition, path: Path, env: FilterEnvironment, iss
       return;
     case "interactions":
       node.kinds?.forEach((kind, i) => {
-        if (!env.interactionKinds.includes(kind)) issues.push({ path: [...path, "kinds", i], message: `Unknown interaction kind ${kind}; expected one of ${env.interactionKinds.join(", ")}`, code: "unknown_interaction_kind" });
+        if (!env.interactionKinds.includes(kind))
+          issues.push({
+            path: [...path, "kinds", i],
+            message: `Unknown interaction kind ${kind}; expected one of ${env.interactionKinds.join(", ")}`,
+            code: "unknown_interaction_kind",
+          });
       });
       return checkWindow(node.within, [...path, "within"], issues);
     case "deals":

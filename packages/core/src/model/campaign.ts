@@ -78,7 +78,13 @@ const name = z.string().trim().min(1).max(200);
 
 /** zod schema of {@link CampaignInput}. */
 export const campaignInputSchema = z
-  .object({ name, description: z.string().max(2000).nullable().optional(), segmentId: z.string().min(1).max(100), channel: z.enum(CONSENT_CHANNELS), purpose: purposeSchema })
+  .object({
+    name,
+    description: z.string().max(2000).nullable().optional(),
+    segmentId: z.string().min(1).max(100),
+    channel: z.enum(CONSENT_CHANNELS),
+    purpose: purposeSchema,
+  })
   .strict();
 
 /** Input to create a campaign (as a draft). */

@@ -16,23 +16,21 @@ export interface Actor {
 }
 
 /** Accepts a Date or an ISO-8601 string with an offset, and yields a canonical UTC {@link Instant}. */
-export const instantSchema = z
-  .union([z.date(), z.iso.datetime({ offset: true })])
-  .transform((value, ctx) => {
-    const date = value instanceof Date ? value : new Date(value);
-    if (Number.isNaN(date.getTime())) {
-      ctx.addIssue({ code: "custom", message: "Invalid date" });
-      return z.NEVER;
-    }
-    // Outside these years ISO strings take a sign and six digits, which databases reject and
-    // which no longer sort as text.
-    const year = date.getUTCFullYear();
-    if (year < 1 || year > 9999) {
-      ctx.addIssue({ code: "custom", message: "Date must fall in the years 0001-9999", params: { code: "date_out_of_range" } });
-      return z.NEVER;
-    }
-    return date.toISOString();
-  });
+export const instantSchema = z.union([z.date(), z.iso.datetime({ offset: true })]).transform((value, ctx) => {
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    ctx.addIssue({ code: "custom", message: "Invalid date" });
+    return z.NEVER;
+  }
+  // Outside these years ISO strings take a sign and six digits, which databases reject and
+  // which no longer sort as text.
+  const year = date.getUTCFullYear();
+  if (year < 1 || year > 9999) {
+    ctx.addIssue({ code: "custom", message: "Date must fall in the years 0001-9999", params: { code: "date_out_of_range" } });
+    return z.NEVER;
+  }
+  return date.toISOString();
+});
 
 /** A `YYYY-MM-DD` calendar date that exists (2026-02-30 is rejected). */
 export const calendarDateSchema = z.iso.date();

@@ -151,7 +151,12 @@ export function deriveConsent(relationId: string, entries: readonly ConsentEntry
   return {
     relationId,
     consents: [...latest.values()].map((e) => ({
-      channel: e.channel, purpose: e.purpose, status: e.action === "opt_in" ? "opted_in" : "opted_out", legalBasis: e.legalBasis, since: e.occurredAt, entryId: e.id,
+      channel: e.channel,
+      purpose: e.purpose,
+      status: e.action === "opt_in" ? "opted_in" : "opted_out",
+      legalBasis: e.legalBasis,
+      since: e.occurredAt,
+      entryId: e.id,
     })),
     suppressed: [...blocks.values()].filter((s) => s.action === "suppress").map((s) => ({ channel: s.channel, reason: s.reason, since: s.occurredAt })),
   };

@@ -12,7 +12,9 @@ import { currencySchema } from "./money.js";
 const period = { from: calendarDateSchema.optional(), to: calendarDateSchema.optional() };
 
 /** zod schema of {@link RfmQuery}. */
-export const rfmQuerySchema = z.object({ currency: currencySchema, ...period, limit: z.number().int().min(1).max(10_000).default(1000), after: z.string().min(1).max(100).optional() }).strict();
+export const rfmQuerySchema = z
+  .object({ currency: currencySchema, ...period, limit: z.number().int().min(1).max(10_000).default(1000), after: z.string().min(1).max(100).optional() })
+  .strict();
 /** Which orders RFM scores: one currency, an inclusive period; rows are paged in relation-id order. */
 export interface RfmQuery {
   readonly currency: string;
@@ -89,7 +91,9 @@ export interface LifetimeValueReport {
 }
 
 /** zod schema of {@link CrossSellQuery}. */
-export const crossSellQuerySchema = z.object({ ...period, minCustomers: z.number().int().min(1).default(1), limit: z.number().int().min(1).max(1000).default(100) }).strict();
+export const crossSellQuerySchema = z
+  .object({ ...period, minCustomers: z.number().int().min(1).default(1), limit: z.number().int().min(1).max(1000).default(100) })
+  .strict();
 /**
  * Which orders cross-sell looks at. The unit is the product (the catalogue has no categories): a
  * customer "bought" a product when a non-cancelled order in the period has a line of it.

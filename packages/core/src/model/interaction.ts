@@ -2,18 +2,7 @@ import * as z from "zod";
 import { instantSchema, labelSchema, type Instant } from "./common.js";
 
 /** The built-in kinds of contact moment. Hosts may add their own through `createCrm({ interactionKinds })`. */
-export const INTERACTION_KINDS = [
-  "call",
-  "email",
-  "meeting",
-  "note",
-  "call_report",
-  "complaint",
-  "purchase",
-  "contract",
-  "change",
-  "task",
-] as const;
+export const INTERACTION_KINDS = ["call", "email", "meeting", "note", "call_report", "complaint", "purchase", "contract", "change", "task"] as const;
 /** A built-in interaction kind; any registered custom kind is a plain string. */
 export type BuiltInInteractionKind = (typeof INTERACTION_KINDS)[number];
 
@@ -67,7 +56,14 @@ const participantSchema = z
   .object({
     role: z.enum(PARTICIPANT_ROLES).default("participant"),
     relationId: id.nullable().optional(),
-    address: z.string().trim().min(1).max(320).transform((a) => (a.includes("@") ? a.toLowerCase() : a)).nullable().optional(),
+    address: z
+      .string()
+      .trim()
+      .min(1)
+      .max(320)
+      .transform((a) => (a.includes("@") ? a.toLowerCase() : a))
+      .nullable()
+      .optional(),
     name: z.string().trim().min(1).max(300).nullable().optional(),
   })
   .strict()

@@ -1,8 +1,21 @@
 import type { Instant } from "./common.js";
 
 /** The entity types that have history and events. */
-export type EntityType = "relation" | "link" | "interaction" | "pipeline" | "lost_reason" | "deal" | "product" | "quote" | "order"
-  | "segment" | "consent" | "suppression" | "campaign" | "campaign_member";
+export type EntityType =
+  | "relation"
+  | "link"
+  | "interaction"
+  | "pipeline"
+  | "lost_reason"
+  | "deal"
+  | "product"
+  | "quote"
+  | "order"
+  | "segment"
+  | "consent"
+  | "suppression"
+  | "campaign"
+  | "campaign_member";
 
 /** One field's change: its value before and after. */
 export interface FieldChange {

@@ -23,7 +23,11 @@ const MAX_QUANTITY = 1_000_000_000n;
 export const quantitySchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const milli = parseScaled(value, QUANTITY_SCALE);
   if (milli === undefined || milli <= 0n || milli > MAX_QUANTITY * 1000n) {
-    ctx.addIssue({ code: "custom", message: "Expected a positive quantity of at most 1,000,000,000 with at most 3 decimals, e.g. \"2.5\"", params: { code: "invalid_quantity" } });
+    ctx.addIssue({
+      code: "custom",
+      message: 'Expected a positive quantity of at most 1,000,000,000 with at most 3 decimals, e.g. "2.5"',
+      params: { code: "invalid_quantity" },
+    });
     return z.NEVER;
   }
   return milli;
@@ -36,7 +40,11 @@ export const quantitySchema = z.union([z.string(), z.number()]).transform((value
 export const percentSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const scaled = parseScaled(value, PERCENT_SCALE);
   if (scaled === undefined || scaled < 0n || scaled > 100n * 10n ** BigInt(PERCENT_SCALE)) {
-    ctx.addIssue({ code: "custom", message: "Expected a percentage from 0 to 100 with at most 4 decimals, e.g. \"21\" or \"8.875\"", params: { code: "invalid_percent" } });
+    ctx.addIssue({
+      code: "custom",
+      message: 'Expected a percentage from 0 to 100 with at most 4 decimals, e.g. "21" or "8.875"',
+      params: { code: "invalid_percent" },
+    });
     return z.NEVER;
   }
   return scaled; // percent × 10^4 = parts per million
@@ -59,7 +67,7 @@ const rateSchema = z.union([
   z.string().transform((value, ctx) => {
     const units = parseScaled(value, 12);
     if (units === undefined || units <= 0n) {
-      ctx.addIssue({ code: "custom", message: "Expected a positive decimal rate with at most 12 decimals, e.g. \"0.9213\"", params: { code: "invalid_rate" } });
+      ctx.addIssue({ code: "custom", message: 'Expected a positive decimal rate with at most 12 decimals, e.g. "0.9213"', params: { code: "invalid_rate" } });
       return z.NEVER;
     }
     return { numerator: units, denominator: 10n ** 12n } satisfies Rational;
@@ -98,7 +106,10 @@ export interface ConversionTarget {
 }
 
 /** Builds the conversion target of parsed currency options, or undefined when no currency was asked for. */
-export function conversionTarget(options: { currency?: string | undefined; rates?: ReadonlyArray<{ from: string; to: string; rate: Rational }> | undefined }): ConversionTarget | undefined {
+export function conversionTarget(options: {
+  currency?: string | undefined;
+  rates?: ReadonlyArray<{ from: string; to: string; rate: Rational }> | undefined;
+}): ConversionTarget | undefined {
   if (!options.currency) {
     if (options.rates && options.rates.length > 0) {
       throw validationError([{ path: ["currency"], message: "Rates were given without a currency to convert into", code: "missing_currency" }]);
@@ -108,7 +119,9 @@ export function conversionTarget(options: { currency?: string | undefined; rates
   const rates = new Map<string, Rational>();
   for (const [index, rate] of (options.rates ?? []).entries()) {
     if (rate.to !== options.currency) {
-      throw validationError([{ path: ["rates", index, "to"], message: `Rate converts into ${rate.to}, but the report asks for ${options.currency}`, code: "rate_mismatch" }]);
+      throw validationError([
+        { path: ["rates", index, "to"], message: `Rate converts into ${rate.to}, but the report asks for ${options.currency}`, code: "rate_mismatch" },
+      ]);
     }
     rates.set(rate.from, rate.rate);
   }
@@ -135,9 +148,7 @@ export function convertInto(target: ConversionTarget, currency: string, amount: 
  */
 export function moneyList(totals: CurrencyTotals, target: ConversionTarget | undefined): Money[] {
   if (!target) {
-    return [...totals.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([currency, amount]) => ({ currency, amount: safeNumber(amount) }));
+    return [...totals.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([currency, amount]) => ({ currency, amount: safeNumber(amount) }));
   }
   let sum = 0n;
   for (const [currency, amount] of totals) sum += convertInto(target, currency, amount);
@@ -147,7 +158,9 @@ export function moneyList(totals: CurrencyTotals, target: ConversionTarget | und
 /** A BigInt amount as a number; a sum beyond the safe range is reported rather than rounded silently. */
 export function safeNumber(amount: bigint): number {
   if (!isSafeAmount(amount)) {
-    throw new CrmError("UNSUPPORTED", `An amount of ${amount} minor units is beyond Number.MAX_SAFE_INTEGER and cannot be returned exactly`, { reason: "amount_overflow" });
+    throw new CrmError("UNSUPPORTED", `An amount of ${amount} minor units is beyond Number.MAX_SAFE_INTEGER and cannot be returned exactly`, {
+      reason: "amount_overflow",
+    });
   }
   return Number(amount);
 }

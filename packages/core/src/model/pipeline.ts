@@ -57,7 +57,12 @@ export const stageInputSchema = z
       ctx.addIssue({ code: "custom", path: ["probability"], message: "An open stage needs a win probability (0-100)", params: { code: "required" } });
     }
     if (implied !== undefined && stage.probability !== undefined && stage.probability !== implied) {
-      ctx.addIssue({ code: "custom", path: ["probability"], message: `A ${stage.kind} stage has probability ${implied}`, params: { code: "invalid_probability" } });
+      ctx.addIssue({
+        code: "custom",
+        path: ["probability"],
+        message: `A ${stage.kind} stage has probability ${implied}`,
+        params: { code: "invalid_probability" },
+      });
     }
   })
   .transform((stage) => ({ ...stage, probability: stage.probability ?? impliedProbability(stage.kind)! }));

@@ -33,7 +33,10 @@ export function toProduct({ taxRatePpm, ...rest }: ProductRecord): Product {
 }
 
 /** A product code: letters, digits and `_ - . / :`, 1–64 characters. */
-const codeSchema = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9_./:-]{0,63}$/, "Expected a code of 1-64 letters, digits, '_', '-', '.', '/' or ':'");
+const codeSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_./:-]{0,63}$/, "Expected a code of 1-64 letters, digits, '_', '-', '.', '/' or ':'");
 
 const fields = {
   code: codeSchema,
@@ -45,9 +48,7 @@ const fields = {
 };
 
 /** zod schema of {@link ProductInput}. */
-export const productInputSchema = z
-  .object({ ...fields, description: fields.description.optional(), taxRate: fields.taxRate.default(0n) })
-  .strict();
+export const productInputSchema = z.object({ ...fields, description: fields.description.optional(), taxRate: fields.taxRate.default(0n) }).strict();
 
 /** Input to add a product. */
 export interface ProductInput {

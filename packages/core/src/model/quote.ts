@@ -200,7 +200,12 @@ export function buildQuoteLines(
     let unitPrice = line.unitPrice;
     if (unitPrice === undefined && product) {
       if (product.currency === currency) unitPrice = product.unitPrice;
-      else issues.push({ path: at("unitPrice"), message: `Product ${product.code} is priced in ${product.currency}; give a unit price in ${currency}`, code: "currency_mismatch" });
+      else
+        issues.push({
+          path: at("unitPrice"),
+          message: `Product ${product.code} is priced in ${product.currency}; give a unit price in ${currency}`,
+          code: "currency_mismatch",
+        });
     }
     if (unitPrice === undefined) {
       if (!product) issues.push({ path: at("unitPrice"), message: "A line without a product needs a unit price", code: "required" });
@@ -228,6 +233,7 @@ export function buildQuoteLines(
     });
   }
   const totals = sumLines(amounts);
-  if (!isSafeAmount(totals.total)) issues.push({ path: ["lines"], message: "The quote total is beyond Number.MAX_SAFE_INTEGER minor units", code: "amount_overflow" });
+  if (!isSafeAmount(totals.total))
+    issues.push({ path: ["lines"], message: "The quote total is beyond Number.MAX_SAFE_INTEGER minor units", code: "amount_overflow" });
   return { lines: records, subtotal: Number(totals.net), taxTotal: Number(totals.tax), total: Number(totals.total), issues };
 }

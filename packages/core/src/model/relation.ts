@@ -79,7 +79,10 @@ const emailSchema = z
   .transform((v) => (typeof v === "string" ? { address: v } : v))
   .pipe(
     z.object({
-      address: z.string().transform(normaliseEmail).pipe(z.email({ message: "Invalid e-mail address" }).max(254)),
+      address: z
+        .string()
+        .transform(normaliseEmail)
+        .pipe(z.email({ message: "Invalid e-mail address" }).max(254)),
       label: labelSchema.optional(),
       primary: z.boolean().optional(),
     }),
@@ -112,14 +115,15 @@ const addressSchema = z
     postalCode: z.string().trim().max(20).optional(),
     city: z.string().trim().max(100).optional(),
     region: z.string().trim().max(100).optional(),
-    country: z.string().regex(/^[A-Z]{2}$/, "Expected an ISO 3166-1 alpha-2 code such as NL").optional(),
+    country: z
+      .string()
+      .regex(/^[A-Z]{2}$/, "Expected an ISO 3166-1 alpha-2 code such as NL")
+      .optional(),
   })
   .strict();
 
 /** zod schema of an {@link ExternalRef}. */
-export const externalRefSchema = z
-  .object({ system: z.string().trim().min(1).max(50), externalId: z.string().min(1).max(300) })
-  .strict();
+export const externalRefSchema = z.object({ system: z.string().trim().min(1).max(50), externalId: z.string().min(1).max(300) }).strict();
 
 const nameSchema = z.string().trim().min(1).max(300);
 

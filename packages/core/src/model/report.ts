@@ -24,7 +24,10 @@ export interface ReportPeriod {
 }
 
 /** zod schema of {@link FunnelQuery}. */
-export const funnelQuerySchema = z.object({ pipelineId: id, ...rangeShape, ...currencyOptionsShape }).strict().refine(ordered, orderedIssue);
+export const funnelQuerySchema = z
+  .object({ pipelineId: id, ...rangeShape, ...currencyOptionsShape })
+  .strict()
+  .refine(ordered, orderedIssue);
 /** The funnel of one pipeline; conversion counts stage entries within the period. */
 export interface FunnelQuery extends ReportPeriod, CurrencyOptions {
   readonly pipelineId: string;
@@ -121,7 +124,10 @@ export interface ForecastReport {
 }
 
 /** zod schema of {@link OwnerResultsQuery}. */
-export const ownerResultsQuerySchema = z.object({ pipelineId: id.optional(), ...rangeShape, ...currencyOptionsShape }).strict().refine(ordered, orderedIssue);
+export const ownerResultsQuerySchema = z
+  .object({ pipelineId: id.optional(), ...rangeShape, ...currencyOptionsShape })
+  .strict()
+  .refine(ordered, orderedIssue);
 /** Results per account manager over deals closed (won or lost) in the period. */
 export interface OwnerResultsQuery extends ReportPeriod, CurrencyOptions {
   readonly pipelineId?: string;
@@ -190,7 +196,10 @@ export interface OrdersReport {
 }
 
 /** zod schema of {@link VelocityQuery}. */
-export const velocityQuerySchema = z.object({ pipelineId: id, ...rangeShape }).strict().refine(ordered, orderedIssue);
+export const velocityQuerySchema = z
+  .object({ pipelineId: id, ...rangeShape })
+  .strict()
+  .refine(ordered, orderedIssue);
 /** Days deals spend in each stage, over stays that ended in the period. */
 export interface VelocityQuery extends ReportPeriod {
   readonly pipelineId: string;

@@ -61,7 +61,8 @@ export async function liveSegment(store: TenantStore, id: string): Promise<Segme
 /** The condition of a segment's current audience: its filter (dynamic) or its member list. */
 export async function audienceOf(ctx: CrmContext, store: TenantStore, segment: SegmentRecord, now: Instant): Promise<ResolvedCondition> {
   if (segment.kind !== "dynamic") return { t: "members", segmentId: segment.id };
-  if (!segment.filter) throw new CrmError("INTEGRITY", `Dynamic segment ${segment.id} has no filter`, { entity: "segment", id: segment.id, reason: "missing_filter" });
+  if (!segment.filter)
+    throw new CrmError("INTEGRITY", `Dynamic segment ${segment.id} has no filter`, { entity: "segment", id: segment.id, reason: "missing_filter" });
   return resolveIn(ctx, store, checkFilter(ctx, segment.filter, ["filter"]), now, ["filter"], segment.id);
 }
 

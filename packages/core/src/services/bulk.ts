@@ -75,7 +75,11 @@ export function bulkService(scope: TenantScope): BulkService {
   const { ctx } = scope;
 
   /** Runs every chunk through `apply`, in one transaction per chunk or one for all. */
-  async function run<T>(items: Iterable<T> | AsyncIterable<T>, options: BulkOptions, apply: (store: TenantStore, chunk: T[], offset: number, tally: Tally) => Promise<void>): Promise<BulkResult> {
+  async function run<T>(
+    items: Iterable<T> | AsyncIterable<T>,
+    options: BulkOptions,
+    apply: (store: TenantStore, chunk: T[], offset: number, tally: Tally) => Promise<void>,
+  ): Promise<BulkResult> {
     const size = options.chunkSize ?? 500;
     if (!Number.isInteger(size) || size < 1 || size > 5000) {
       throw validationError([{ path: ["chunkSize"], message: "Expected an integer from 1 to 5000", code: "invalid_limit" }]);
@@ -102,7 +106,14 @@ export function bulkService(scope: TenantScope): BulkService {
     tally.rejected.push(...issues);
   }
 
-  function journalFor(journal: Journal, at: string, options: BulkOptions, entry: Omit<HistoryEntry, "id" | "actor" | "source" | "at">, eventType: CrmEventType, payload: unknown): void {
+  function journalFor(
+    journal: Journal,
+    at: string,
+    options: BulkOptions,
+    entry: Omit<HistoryEntry, "id" | "actor" | "source" | "at">,
+    eventType: CrmEventType,
+    payload: unknown,
+  ): void {
     const actor = options.actor ?? scope.actor.actor;
     const source = options.source ?? scope.actor.source;
     journal.history.push({ id: ctx.newId(), ...entry, actor, source, at });
@@ -118,18 +129,30 @@ export function bulkService(scope: TenantScope): BulkService {
     upsertRelations: (items, options = {}) =>
       run(items, options, async (store, chunk, offset, tally) => {
         const at = ctx.now();
-        const refs = chunk.flatMap((item) => (Array.isArray(item?.externalRefs) ? item.externalRefs.filter((r) => r && typeof r.system === "string" && typeof r.externalId === "string") : []));
+        const refs = chunk.flatMap((item) =>
+          Array.isArray(item?.externalRefs) ? item.externalRefs.filter((r) => r && typeof r.system === "string" && typeof r.externalId === "string") : [],
+        );
         const byRef = new Map<string, Relation>();
-        for (const r of refs.length ? await store.bulk.relationsByExternalRefs(refs) : []) for (const ref of r.externalRefs) byRef.set(refKey(ref.system, ref.externalId), r);
+        for (const r of refs.length ? await store.bulk.relationsByExternalRefs(refs) : [])
+          for (const ref of r.externalRefs) byRef.set(refKey(ref.system, ref.externalId), r);
         // Per relation id: the state before this chunk (undefined for a new one) and the state after.
         const pending = new Map<string, { before: Relation | undefined; after: Relation }>();
         const invalid: { index: number; issues: ValidationIssue[] }[] = [];
         chunk.forEach((item, i) => {
           const match = (item?.externalRefs ?? []).map((r) => byRef.get(refKey(r?.system, r?.externalId))).find(Boolean);
-          const base = match ? pending.get(match.id)?.after ?? match : undefined;
+          const base = match ? (pending.get(match.id)?.after ?? match) : undefined;
           let built: { relation?: Relation; issues: ValidationIssue[] };
           if (base) {
-            if (base.kind !== item.kind) built = { issues: [{ path: ["kind"], message: `The relation holding this external reference is a ${base.kind}, not a ${String(item.kind)}`, code: "kind_mismatch" }] };
+            if (base.kind !== item.kind)
+              built = {
+                issues: [
+                  {
+                    path: ["kind"],
+                    message: `The relation holding this external reference is a ${base.kind}, not a ${String(item.kind)}`,
+                    code: "kind_mismatch",
+                  },
+                ],
+              };
             else {
               const { kind: _kind, ...patch } = item;
               const keptRefs = base.externalRefs.filter((r) => !(item.externalRefs ?? []).some((n) => n.system === r.system && n.externalId === r.externalId));
@@ -137,7 +160,12 @@ export function bulkService(scope: TenantScope): BulkService {
               if (built.relation) {
                 const before = pending.has(base.id) ? pending.get(base.id)!.before : base;
                 // Several items for one relation in a chunk make one change: one version step, one history entry.
-                built.relation = { ...built.relation, version: before ? before.version + 1 : 1, createdAt: before?.createdAt ?? built.relation.createdAt, deletedAt: null };
+                built.relation = {
+                  ...built.relation,
+                  version: before ? before.version + 1 : 1,
+                  createdAt: before?.createdAt ?? built.relation.createdAt,
+                  deletedAt: null,
+                };
               }
             }
           } else built = buildRelation(ctx, item, undefined, { id: ctx.newId(), at });
@@ -152,13 +180,27 @@ export function bulkService(scope: TenantScope): BulkService {
         const creates: Relation[] = [];
         for (const { before, after } of pending.values()) {
           const changes = diffFields(before, after, RELATION_FIELDS);
-          if (before && Object.keys(changes).length === 0) { tally.unchanged++; continue; }
+          if (before && Object.keys(changes).length === 0) {
+            tally.unchanged++;
+            continue;
+          }
           if (!before) creates.push(after);
           else if (!(await store.relations.update(after, before.version))) {
-            throw new CrmError("STALE_VERSION", `relation ${after.id} changed during the import`, { entity: "relation", id: after.id, reason: "stale_version" });
+            throw new CrmError("STALE_VERSION", `relation ${after.id} changed during the import`, {
+              entity: "relation",
+              id: after.id,
+              reason: "stale_version",
+            });
           }
           const action = !before ? "create" : before.deletedAt ? "restore" : "update";
-          journalFor(journal, at, options, { entityType: "relation", entityId: after.id, action, version: after.version, changes }, `relation.${action === "create" ? "created" : action === "update" ? "updated" : "restored"}`, after);
+          journalFor(
+            journal,
+            at,
+            options,
+            { entityType: "relation", entityId: after.id, action, version: after.version, changes },
+            `relation.${action === "create" ? "created" : action === "update" ? "updated" : "restored"}`,
+            after,
+          );
           if (before) tally.updated++;
           else tally.created++;
         }
@@ -179,10 +221,22 @@ export function bulkService(scope: TenantScope): BulkService {
           parsed.push({
             index: offset + i,
             record: {
-              id: ctx.newId(), kind: v.kind, direction: v.direction ?? null, channel: v.channel ?? null, occurredAt: v.occurredAt,
-              subject: v.subject ?? null, body: v.body ?? null, outcome: v.outcome ?? null, relationIds,
+              id: ctx.newId(),
+              kind: v.kind,
+              direction: v.direction ?? null,
+              channel: v.channel ?? null,
+              occurredAt: v.occurredAt,
+              subject: v.subject ?? null,
+              body: v.body ?? null,
+              outcome: v.outcome ?? null,
+              relationIds,
               participants: v.participants.map((p) => ({ role: p.role, relationId: p.relationId ?? null, address: p.address ?? null, name: p.name ?? null })),
-              dealIds: [...new Set(v.dealIds)], externalKey: v.externalKey ?? null, version: 1, createdAt: at, updatedAt: at, deletedAt: null,
+              dealIds: [...new Set(v.dealIds)],
+              externalKey: v.externalKey ?? null,
+              version: 1,
+              createdAt: at,
+              updatedAt: at,
+              deletedAt: null,
             },
           });
         });
@@ -192,13 +246,19 @@ export function bulkService(scope: TenantScope): BulkService {
         const valid = parsed.filter(({ index, record }) => {
           const issues: ValidationIssue[] = [];
           const missing = record.relationIds.filter((id) => !live.has(id));
-          if (missing.length > 0) issues.push({ path: ["relationIds"], message: `Missing or deleted relation(s) ${missing.join(", ")}`, code: "missing_relation" });
+          if (missing.length > 0)
+            issues.push({ path: ["relationIds"], message: `Missing or deleted relation(s) ${missing.join(", ")}`, code: "missing_relation" });
           const missingDeals = (record.dealIds ?? []).filter((id) => !liveDeals.has(id));
-          if (missingDeals.length > 0) issues.push({ path: ["dealIds"], message: `Missing or deleted deal(s) ${missingDeals.join(", ")}`, code: "missing_deal" });
+          if (missingDeals.length > 0)
+            issues.push({ path: ["dealIds"], message: `Missing or deleted deal(s) ${missingDeals.join(", ")}`, code: "missing_deal" });
           if (issues.length > 0) invalid.push({ index, issues });
           return issues.length === 0;
         });
-        refuseOrRecord(invalid.sort((a, b) => a.index - b.index), options, tally);
+        refuseOrRecord(
+          invalid.sort((a, b) => a.index - b.index),
+          options,
+          tally,
+        );
 
         const keys = valid.flatMap((v) => (v.record.externalKey ? [v.record.externalKey] : []));
         const taken = new Set(keys.length ? await store.bulk.takenExternalKeys(keys) : []);
@@ -212,7 +272,32 @@ export function bulkService(scope: TenantScope): BulkService {
         const journal: Journal = { history: [], events: [] };
         for (const { record } of fresh) {
           if (!inserted.has(record.id)) continue;
-          journalFor(journal, at, options, { entityType: "interaction", entityId: record.id, action: "create", version: 1, changes: diffFields(undefined, record, ["kind", "direction", "channel", "occurredAt", "subject", "body", "outcome", "relationIds", "participants", "dealIds", "externalKey"]) }, "interaction.logged", record);
+          journalFor(
+            journal,
+            at,
+            options,
+            {
+              entityType: "interaction",
+              entityId: record.id,
+              action: "create",
+              version: 1,
+              changes: diffFields(undefined, record, [
+                "kind",
+                "direction",
+                "channel",
+                "occurredAt",
+                "subject",
+                "body",
+                "outcome",
+                "relationIds",
+                "participants",
+                "dealIds",
+                "externalKey",
+              ]),
+            },
+            "interaction.logged",
+            record,
+          );
         }
         await writeJournal(store, journal);
         tally.created += inserted.size;

@@ -34,7 +34,12 @@ export interface ParsedMemberUpdate {
 /** Loads a campaign that must be launched, or throws INVALID_STATE. */
 export function assertLaunched(campaign: Campaign): void {
   if (campaign.status !== "launched") {
-    throw new CrmError("INVALID_STATE", `Campaign ${campaign.id} has not been launched`, { entity: "campaign", id: campaign.id, state: campaign.status, reason: "not_launched" });
+    throw new CrmError("INVALID_STATE", `Campaign ${campaign.id} has not been launched`, {
+      entity: "campaign",
+      id: campaign.id,
+      state: campaign.status,
+      reason: "not_launched",
+    });
   }
 }
 
@@ -44,15 +49,32 @@ export function assertLaunched(campaign: Campaign): void {
  * appends an opt-out to the consent ledger and a bounce suppresses the channel, in the same
  * transaction. Each change gets a history entry and an outbox event, written in bulk.
  */
-export async function applyMemberUpdates(ctx: CrmContext, command: CommandScope, campaign: Campaign, updates: readonly ParsedMemberUpdate[]): Promise<CampaignMember[]> {
+export async function applyMemberUpdates(
+  ctx: CrmContext,
+  command: CommandScope,
+  campaign: Campaign,
+  updates: readonly ParsedMemberUpdate[],
+): Promise<CampaignMember[]> {
   assertLaunched(campaign);
   const { store } = command;
-  const current = new Map((await store.campaigns.getMembers(campaign.id, updates.map((u) => u.relationId))).map((m) => [m.relationId, m]));
+  const current = new Map(
+    (
+      await store.campaigns.getMembers(
+        campaign.id,
+        updates.map((u) => u.relationId),
+      )
+    ).map((m) => [m.relationId, m]),
+  );
   const issues: ValidationIssue[] = [];
   updates.forEach((u, i) => {
     const member = current.get(u.relationId);
     if (!member) issues.push({ path: [i, "relationId"], message: `Relation ${u.relationId} is not a member of campaign ${campaign.id}`, code: "not_a_member" });
-    else if (member.status === "excluded") issues.push({ path: [i, "relationId"], message: `Relation ${u.relationId} was excluded from campaign ${campaign.id} (${member.reason})`, code: "member_excluded" });
+    else if (member.status === "excluded")
+      issues.push({
+        path: [i, "relationId"],
+        message: `Relation ${u.relationId} was excluded from campaign ${campaign.id} (${member.reason})`,
+        code: "member_excluded",
+      });
   });
   if (issues.length > 0) throw validationError(issues);
 
@@ -64,7 +86,12 @@ export async function applyMemberUpdates(ctx: CrmContext, command: CommandScope,
     changed.set(u.relationId, { before: changed.get(u.relationId)?.before ?? before, after });
   }
   if (changed.size === 0) return [];
-  const writes: MemberStatusWrite[] = [...changed.values()].map(({ before, after }) => ({ relationId: after.relationId, status: after.status, statusAt: after.statusAt, expectedVersion: before.version }));
+  const writes: MemberStatusWrite[] = [...changed.values()].map(({ before, after }) => ({
+    relationId: after.relationId,
+    status: after.status,
+    statusAt: after.statusAt,
+    expectedVersion: before.version,
+  }));
   const written = new Set(await store.campaigns.updateMembers(campaign.id, writes));
   const stale = writes.find((w) => !written.has(w.relationId));
   if (stale) throw staleVersion("campaign_member", `${campaign.id}:${stale.relationId}`, stale.expectedVersion);
@@ -75,16 +102,49 @@ export async function applyMemberUpdates(ctx: CrmContext, command: CommandScope,
   for (const { before, after } of changed.values()) {
     const entityId = `${campaign.id}:${after.relationId}`;
     const changes = { status: { from: before.status, to: after.status }, statusAt: { from: before.statusAt, to: after.statusAt } };
-    history.push({ id: ctx.newId(), entityType: "campaign_member", entityId, action: "update", version: after.version, changes, actor, source, at: command.at });
-    events.push({ id: ctx.newId(), type: `campaign.member_${after.status}`, entityType: "campaign_member", entityId, payload: after, actor, source, occurredAt: command.at });
+    history.push({
+      id: ctx.newId(),
+      entityType: "campaign_member",
+      entityId,
+      action: "update",
+      version: after.version,
+      changes,
+      actor,
+      source,
+      at: command.at,
+    });
+    events.push({
+      id: ctx.newId(),
+      type: `campaign.member_${after.status}`,
+      entityType: "campaign_member",
+      entityId,
+      payload: after,
+      actor,
+      source,
+      occurredAt: command.at,
+    });
   }
   await store.bulk.appendHistory(history);
   await store.bulk.appendEvents(events);
 
   for (const { after } of changed.values()) {
-    const base = { id: ctx.newId(), relationId: after.relationId, source: `campaign:${campaign.id}`, occurredAt: after.statusAt, recordedAt: command.at, actor };
+    const base = {
+      id: ctx.newId(),
+      relationId: after.relationId,
+      source: `campaign:${campaign.id}`,
+      occurredAt: after.statusAt,
+      recordedAt: command.at,
+      actor,
+    };
     if (after.status === "opted_out") {
-      await appendConsent(command, { ...base, channel: campaign.channel, purpose: campaign.purpose, action: "opt_out", legalBasis: null, note: `Opted out of campaign ${campaign.name}` });
+      await appendConsent(command, {
+        ...base,
+        channel: campaign.channel,
+        purpose: campaign.purpose,
+        action: "opt_out",
+        legalBasis: null,
+        note: `Opted out of campaign ${campaign.name}`,
+      });
     } else if (after.status === "bounced") {
       await appendSuppression(command, { ...base, channel: campaign.channel, action: "suppress", reason: "bounced" });
     }
@@ -104,14 +164,28 @@ export async function campaignResults(store: TenantStore, campaign: Campaign, at
   const rate = (n: number) => (sent === 0 ? null : n / sent);
   const empty = { count: 0, value: [] };
   if (!campaign.launchedAt) {
-    return { campaignId: campaign.id, statuses, targeted, sent, responseRate: null, conversionRate: null, deals: empty, orders: empty, window: { from: null, to: null } };
+    return {
+      campaignId: campaign.id,
+      statuses,
+      targeted,
+      sent,
+      responseRate: null,
+      conversionRate: null,
+      deals: empty,
+      orders: empty,
+      window: { from: null, to: null },
+    };
   }
   const from = campaign.launchedAt;
   const to = addDays(from, attributionDays);
   const { deals, orders } = await store.campaigns.attribution(campaign.id, { from, to, fromDay: dayOf(from), toDay: dayOf(to) });
   return {
-    campaignId: campaign.id, statuses, targeted, sent,
-    responseRate: rate(statuses.responded + statuses.converted), conversionRate: rate(statuses.converted),
+    campaignId: campaign.id,
+    statuses,
+    targeted,
+    sent,
+    responseRate: rate(statuses.responded + statuses.converted),
+    conversionRate: rate(statuses.converted),
     deals: { count: count(deals), value: moneyList(totals(deals), undefined) },
     orders: { count: count(orders), value: moneyList(totals(orders), undefined) },
     window: { from, to },

@@ -58,7 +58,17 @@ export interface CampaignService {
   mailingListCsv(id: string, options?: { readonly pageSize?: number }): AsyncIterable<string>;
 }
 
-const CAMPAIGN_FIELDS = ["name", "description", "segmentId", "channel", "purpose", "status", "launchedAt", "targeted", "excluded"] as const satisfies readonly (keyof Campaign)[];
+const CAMPAIGN_FIELDS = [
+  "name",
+  "description",
+  "segmentId",
+  "channel",
+  "purpose",
+  "status",
+  "launchedAt",
+  "targeted",
+  "excluded",
+] as const satisfies readonly (keyof Campaign)[];
 
 /** Builds the campaign service of a tenant. */
 export function campaignService(scope: TenantScope): CampaignService {
@@ -73,7 +83,13 @@ export function campaignService(scope: TenantScope): CampaignService {
   async function loadDraft(store: TenantStore, id: string, expected: number): Promise<Campaign> {
     const campaign = await load(store, id);
     if (campaign.version !== expected) throw staleVersion("campaign", id, expected, campaign.version);
-    if (campaign.status !== "draft") throw new CrmError("INVALID_STATE", `Campaign ${id} has already been launched`, { entity: "campaign", id, state: campaign.status, reason: "already_launched" });
+    if (campaign.status !== "draft")
+      throw new CrmError("INVALID_STATE", `Campaign ${id} has already been launched`, {
+        entity: "campaign",
+        id,
+        state: campaign.status,
+        reason: "already_launched",
+      });
     return campaign;
   }
 
@@ -93,7 +109,8 @@ export function campaignService(scope: TenantScope): CampaignService {
         const pageSize = pageSizeOf(options);
         const campaign = await runQuery(scope, (store) => load(store, id));
         assertLaunched(campaign);
-        const read = (after: string | null) => runQuery(scope, (store) => store.campaigns.mailingList(campaign.id, campaign.channel, campaign.purpose, { after, limit: pageSize }));
+        const read = (after: string | null) =>
+          runQuery(scope, (store) => store.campaigns.mailingList(campaign.id, campaign.channel, campaign.purpose, { after, limit: pageSize }));
         yield* mailingPages(read, campaign.channel, pageSize);
       },
     };
@@ -105,11 +122,30 @@ export function campaignService(scope: TenantScope): CampaignService {
       return runCommand(scope, options, async (command) => {
         await liveSegment(command.store, parsed.segmentId);
         const campaign: Campaign = {
-          id: ctx.newId(), name: parsed.name, description: parsed.description ?? null, segmentId: parsed.segmentId, channel: parsed.channel, purpose: parsed.purpose,
-          status: "draft", launchedAt: null, targeted: 0, excluded: 0, version: 1, createdAt: command.at, updatedAt: command.at,
+          id: ctx.newId(),
+          name: parsed.name,
+          description: parsed.description ?? null,
+          segmentId: parsed.segmentId,
+          channel: parsed.channel,
+          purpose: parsed.purpose,
+          status: "draft",
+          launchedAt: null,
+          targeted: 0,
+          excluded: 0,
+          version: 1,
+          createdAt: command.at,
+          updatedAt: command.at,
         };
         await command.store.campaigns.insert(campaign);
-        await command.record({ entityType: "campaign", entityId: campaign.id, action: "create", version: 1, changes: diffFields(undefined, campaign, CAMPAIGN_FIELDS), eventType: "campaign.created", payload: campaign });
+        await command.record({
+          entityType: "campaign",
+          entityId: campaign.id,
+          action: "create",
+          version: 1,
+          changes: diffFields(undefined, campaign, CAMPAIGN_FIELDS),
+          eventType: "campaign.created",
+          payload: campaign,
+        });
         return campaign;
       });
     },
@@ -121,13 +157,24 @@ export function campaignService(scope: TenantScope): CampaignService {
         const current = await loadDraft(command.store, id, expected);
         if (parsed.segmentId) await liveSegment(command.store, parsed.segmentId);
         const next: Campaign = {
-          ...current, ...Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)),
-          description: parsed.description === undefined ? current.description : parsed.description, version: current.version + 1, updatedAt: command.at,
+          ...current,
+          ...Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)),
+          description: parsed.description === undefined ? current.description : parsed.description,
+          version: current.version + 1,
+          updatedAt: command.at,
         };
         const changes = diffFields(current, next, CAMPAIGN_FIELDS);
         if (Object.keys(changes).length === 0) return current;
         if (!(await command.store.campaigns.update(next, current.version))) throw staleVersion("campaign", id, current.version);
-        await command.record({ entityType: "campaign", entityId: id, action: "update", version: next.version, changes, eventType: "campaign.updated", payload: next });
+        await command.record({
+          entityType: "campaign",
+          entityId: id,
+          action: "update",
+          version: next.version,
+          changes,
+          eventType: "campaign.updated",
+          payload: next,
+        });
         return next;
       });
     },
@@ -140,12 +187,34 @@ export function campaignService(scope: TenantScope): CampaignService {
       return runCommand(scope, options, async (command) => {
         const current = await loadDraft(command.store, id, expected);
         const audience = await audienceOf(ctx, command.store, await liveSegment(command.store, current.segmentId), command.at);
-        const counts = await command.store.campaigns.materialise({ campaignId: id, audience, channel: current.channel, purpose: current.purpose, at: command.at });
+        const counts = await command.store.campaigns.materialise({
+          campaignId: id,
+          audience,
+          channel: current.channel,
+          purpose: current.purpose,
+          at: command.at,
+        });
         const excluded = Object.values(counts.excluded).reduce((n, c) => n + c, 0);
-        const next: Campaign = { ...current, status: "launched", launchedAt: command.at, targeted: counts.targeted, excluded, version: current.version + 1, updatedAt: command.at };
+        const next: Campaign = {
+          ...current,
+          status: "launched",
+          launchedAt: command.at,
+          targeted: counts.targeted,
+          excluded,
+          version: current.version + 1,
+          updatedAt: command.at,
+        };
         if (!(await command.store.campaigns.update(next, current.version))) throw staleVersion("campaign", id, current.version);
         const changes = { ...diffFields(current, next, CAMPAIGN_FIELDS), exclusions: { from: null, to: counts.excluded } };
-        await command.record({ entityType: "campaign", entityId: id, action: "update", version: next.version, changes, eventType: "campaign.launched", payload: { ...next, exclusions: counts.excluded } });
+        await command.record({
+          entityType: "campaign",
+          entityId: id,
+          action: "update",
+          version: next.version,
+          changes,
+          eventType: "campaign.launched",
+          payload: { ...next, exclusions: counts.excluded },
+        });
         return { campaign: next, targeted: counts.targeted, excluded: counts.excluded };
       });
     },
@@ -156,7 +225,11 @@ export function campaignService(scope: TenantScope): CampaignService {
       return runQuery(scope, async (store) => {
         const campaign = await load(store, id);
         const items = await store.campaigns.members(campaign.id, { ...paging, status });
-        return pageOf(items, items.map((m) => m.relationId), paging.limit);
+        return pageOf(
+          items,
+          items.map((m) => m.relationId),
+          paging.limit,
+        );
       });
     },
 
@@ -167,7 +240,8 @@ export function campaignService(scope: TenantScope): CampaignService {
 
     async results(id, options) {
       const days = options?.attributionDays ?? 90;
-      if (!Number.isInteger(days) || days < 0 || days > 3650) throw validationError([{ path: ["attributionDays"], message: "Expected whole days from 0 to 3650", code: "invalid_days" }]);
+      if (!Number.isInteger(days) || days < 0 || days > 3650)
+        throw validationError([{ path: ["attributionDays"], message: "Expected whole days from 0 to 3650", code: "invalid_days" }]);
       return runQuery(scope, async (store) => campaignResults(store, await load(store, id), days));
     },
 

@@ -94,11 +94,7 @@ export async function runUnit<T>(scope: TenantScope, fn: (unit: UnitOfWork) => P
  * commit together or not at all. The attribute registry is first checked against the versions the
  * tenant has stored (see {@link ensureAttributeModel}).
  */
-export async function runCommand<T>(
-  scope: TenantScope,
-  options: CommandOptions | undefined,
-  body: (command: CommandScope) => Promise<T>,
-): Promise<T> {
+export async function runCommand<T>(scope: TenantScope, options: CommandOptions | undefined, body: (command: CommandScope) => Promise<T>): Promise<T> {
   const { ctx } = scope;
   const actor: Actor = {
     actor: options?.actor ?? scope.actor.actor,

@@ -48,10 +48,19 @@ async function assertRelation(command: CommandScope, relationId: string): Promis
 /** Appends a consent entry with its history entry and event (also used by campaign opt-outs). */
 export async function appendConsent(command: CommandScope, entry: ConsentEntry): Promise<ConsentEntry> {
   await command.store.consent.appendConsent(entry);
-  const changes = Object.fromEntries(Object.entries(entry).filter(([k]) => k !== "id").map(([k, v]) => [k, { from: null, to: v }]));
+  const changes = Object.fromEntries(
+    Object.entries(entry)
+      .filter(([k]) => k !== "id")
+      .map(([k, v]) => [k, { from: null, to: v }]),
+  );
   await command.record({
-    entityType: "consent", entityId: entry.id, action: "create", version: 1, changes,
-    eventType: entry.action === "opt_in" ? "consent.opted_in" : "consent.opted_out", payload: entry,
+    entityType: "consent",
+    entityId: entry.id,
+    action: "create",
+    version: 1,
+    changes,
+    eventType: entry.action === "opt_in" ? "consent.opted_in" : "consent.opted_out",
+    payload: entry,
   });
   return entry;
 }
@@ -59,10 +68,19 @@ export async function appendConsent(command: CommandScope, entry: ConsentEntry):
 /** Appends a suppression entry with its history entry and event (also used by campaign bounces). */
 export async function appendSuppression(command: CommandScope, entry: SuppressionEntry): Promise<SuppressionEntry> {
   await command.store.consent.appendSuppression(entry);
-  const changes = Object.fromEntries(Object.entries(entry).filter(([k]) => k !== "id").map(([k, v]) => [k, { from: null, to: v }]));
+  const changes = Object.fromEntries(
+    Object.entries(entry)
+      .filter(([k]) => k !== "id")
+      .map(([k, v]) => [k, { from: null, to: v }]),
+  );
   await command.record({
-    entityType: "suppression", entityId: entry.id, action: "create", version: 1, changes,
-    eventType: entry.action === "suppress" ? "suppression.added" : "suppression.lifted", payload: entry,
+    entityType: "suppression",
+    entityId: entry.id,
+    action: "create",
+    version: 1,
+    changes,
+    eventType: entry.action === "suppress" ? "suppression.added" : "suppression.lifted",
+    payload: entry,
   });
   return entry;
 }
@@ -76,9 +94,17 @@ export function consentService(scope: TenantScope): ConsentService {
     return runCommand(scope, options, async (command) => {
       await assertRelation(command, parsed.relationId);
       return appendConsent(command, {
-        id: ctx.newId(), relationId: parsed.relationId, channel: parsed.channel, purpose: parsed.purpose, action: parsed.action,
-        legalBasis: parsed.legalBasis ?? null, source: parsed.source ?? command.actor.source, note: parsed.note ?? null,
-        occurredAt: parsed.occurredAt ?? command.at, recordedAt: command.at, actor: command.actor.actor,
+        id: ctx.newId(),
+        relationId: parsed.relationId,
+        channel: parsed.channel,
+        purpose: parsed.purpose,
+        action: parsed.action,
+        legalBasis: parsed.legalBasis ?? null,
+        source: parsed.source ?? command.actor.source,
+        note: parsed.note ?? null,
+        occurredAt: parsed.occurredAt ?? command.at,
+        recordedAt: command.at,
+        actor: command.actor.actor,
       });
     });
   };
@@ -88,15 +114,24 @@ export function consentService(scope: TenantScope): ConsentService {
     return runCommand(scope, options, async (command) => {
       await assertRelation(command, parsed.relationId);
       return appendSuppression(command, {
-        id: ctx.newId(), relationId: parsed.relationId, channel: parsed.channel, action, reason: parsed.reason,
-        source: parsed.source ?? command.actor.source, occurredAt: parsed.occurredAt ?? command.at, recordedAt: command.at, actor: command.actor.actor,
+        id: ctx.newId(),
+        relationId: parsed.relationId,
+        channel: parsed.channel,
+        action,
+        reason: parsed.reason,
+        source: parsed.source ?? command.actor.source,
+        occurredAt: parsed.occurredAt ?? command.at,
+        recordedAt: command.at,
+        actor: command.actor.actor,
       });
     });
   };
 
   const state = async (relationId: string): Promise<ConsentState> => {
     expectId(relationId, "relationId");
-    return runQuery(scope, async (store) => deriveConsent(relationId, await store.consent.consentLedger(relationId), await store.consent.suppressionLedger(relationId)));
+    return runQuery(scope, async (store) =>
+      deriveConsent(relationId, await store.consent.consentLedger(relationId), await store.consent.suppressionLedger(relationId)),
+    );
   };
 
   return {

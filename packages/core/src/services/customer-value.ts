@@ -52,11 +52,21 @@ export function customerValueService(scope: TenantScope): CustomerValueService {
       const { customers, rows } = await runQuery(scope, (store) => store.valueReports.rfm(q.currency, { from: q.from ?? null, to }, { after, limit: q.limit }));
       const last = rows[rows.length - 1];
       return {
-        currency: q.currency, from: q.from ?? null, to, customers,
+        currency: q.currency,
+        from: q.from ?? null,
+        to,
+        customers,
         rows: rows.map((r) => ({
-          relationId: r.relationId, name: r.name, lastOrderDate: r.lastOrderDate, recencyDays: Math.round((Date.parse(to) - Date.parse(r.lastOrderDate)) / DAY_MS),
-          frequency: r.orders, monetary: { amount: safeNumber(r.net), currency: q.currency },
-          recency: r.recency, frequencyScore: r.frequency, monetaryScore: r.monetary, score: `${r.recency}${r.frequency}${r.monetary}`,
+          relationId: r.relationId,
+          name: r.name,
+          lastOrderDate: r.lastOrderDate,
+          recencyDays: Math.round((Date.parse(to) - Date.parse(r.lastOrderDate)) / DAY_MS),
+          frequency: r.orders,
+          monetary: { amount: safeNumber(r.net), currency: q.currency },
+          recency: r.recency,
+          frequencyScore: r.frequency,
+          monetaryScore: r.monetary,
+          score: `${r.recency}${r.frequency}${r.monetary}`,
         })),
         nextCursor: rows.length === q.limit && last ? idCursor(last.relationId) : null,
       };
@@ -67,11 +77,19 @@ export function customerValueService(scope: TenantScope): CustomerValueService {
       const money = (amount: bigint) => ({ amount: safeNumber(amount), currency: q.currency });
       const agg = await runQuery(scope, (store) => store.valueReports.lifetimeValue(q.currency, { from: q.from ?? null, to: q.to ?? today() }, q.limit));
       return {
-        currency: q.currency, customers: agg.customers, orders: agg.orders, value: money(agg.net),
+        currency: q.currency,
+        customers: agg.customers,
+        orders: agg.orders,
+        value: money(agg.net),
         averageValue: agg.customers === 0 ? null : money(roundHalfUp(agg.net, BigInt(agg.customers))),
         rows: agg.rows.map((r) => ({
-          relationId: r.relationId, name: r.name, orders: r.orders, value: money(r.net), averageOrderValue: money(roundHalfUp(r.net, BigInt(r.orders))),
-          firstOrderDate: r.firstOrderDate, lastOrderDate: r.lastOrderDate,
+          relationId: r.relationId,
+          name: r.name,
+          orders: r.orders,
+          value: money(r.net),
+          averageOrderValue: money(roundHalfUp(r.net, BigInt(r.orders))),
+          firstOrderDate: r.firstOrderDate,
+          lastOrderDate: r.lastOrderDate,
         })),
       };
     },
@@ -85,13 +103,25 @@ export function customerValueService(scope: TenantScope): CustomerValueService {
         const a = products.get(p.a);
         const b = products.get(p.b);
         if (!a || !b || n === 0) return [];
-        return [{ a, b, customers: p.customers, support: p.customers / n, confidenceAToB: p.customers / a.customers, confidenceBToA: p.customers / b.customers, lift: (p.customers * n) / (a.customers * b.customers) }];
+        return [
+          {
+            a,
+            b,
+            customers: p.customers,
+            support: p.customers / n,
+            confidenceAToB: p.customers / a.customers,
+            confidenceBToA: p.customers / b.customers,
+            lift: (p.customers * n) / (a.customers * b.customers),
+          },
+        ];
       });
       // Exact order on lift: compare p.customers / (a × b) as cross products of integers.
       pairs.sort(
         (x, y) =>
           y.customers * x.a.customers * x.b.customers - x.customers * y.a.customers * y.b.customers ||
-          y.customers - x.customers || compareCodePoints(x.a.code, y.a.code) || compareCodePoints(x.b.code, y.b.code),
+          y.customers - x.customers ||
+          compareCodePoints(x.a.code, y.a.code) ||
+          compareCodePoints(x.b.code, y.b.code),
       );
       return { customers: n, pairs: pairs.slice(0, q.limit) };
     },
@@ -108,8 +138,13 @@ export function customerValueService(scope: TenantScope): CustomerValueService {
           const totals = new Map(agg.net.map((c) => [c.currency, c.amount]));
           const perMember = new Map(agg.net.map((c) => [c.currency, agg.members === 0 ? 0n : roundHalfUp(c.amount, BigInt(agg.members))]));
           segments.push({
-            segmentId: segment.id, name: segment.name, members: agg.members, buyers: agg.buyers, orders: agg.orders,
-            value: moneyList(totals, undefined), valuePerMember: moneyList(perMember, undefined),
+            segmentId: segment.id,
+            name: segment.name,
+            members: agg.members,
+            buyers: agg.buyers,
+            orders: agg.orders,
+            value: moneyList(totals, undefined),
+            valuePerMember: moneyList(perMember, undefined),
           });
         }
         return { from: range.from, to: range.to, segments };

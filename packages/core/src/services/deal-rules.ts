@@ -33,7 +33,8 @@ export async function checkParties(store: TenantStore, relationId: string, conta
   const found = new Map((await store.relations.getMany([relationId, ...contactIds])).map((r) => [r.id, r]));
   const customer = found.get(relationId);
   if (!customer || customer.deletedAt) throw integrity(`A deal needs relation ${relationId}, which does not exist`, "missing_relation", relationId);
-  if (customer.kind === "household") throw integrity(`A deal's customer is an organisation or a person, not a household (${relationId})`, "wrong_kind", relationId);
+  if (customer.kind === "household")
+    throw integrity(`A deal's customer is an organisation or a person, not a household (${relationId})`, "wrong_kind", relationId);
   for (const id of contactIds) {
     const contact = found.get(id);
     if (!contact || contact.deletedAt) throw integrity(`Contact ${id} does not exist`, "missing_relation", id);
@@ -50,7 +51,11 @@ export function enterable(stage: Stage | undefined, stageId: string): Stage {
 
 /** The stage a new deal starts in: the one asked for (in this pipeline), or the first active open stage. */
 export function startStage(pipeline: Pipeline, stageId: string | undefined): Stage {
-  if (stageId === undefined) return enterable(pipeline.stages.find((s) => s.kind === "open" && !s.retiredAt), "(first open stage)");
+  if (stageId === undefined)
+    return enterable(
+      pipeline.stages.find((s) => s.kind === "open" && !s.retiredAt),
+      "(first open stage)",
+    );
   const stage = pipeline.stages.find((s) => s.id === stageId);
   if (!stage) throw integrity(`Stage ${stageId} is not a stage of pipeline ${pipeline.name}`, "stage_not_in_pipeline", stageId);
   return enterable(stage, stageId);

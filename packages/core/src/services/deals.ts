@@ -130,8 +130,23 @@ export function dealService(scope: TenantScope): DealService {
           deletedAt: null,
         };
         await command.store.deals.insert(deal);
-        await command.store.deals.openVisit({ id: ctx.newId(), dealId: deal.id, pipelineId: pipeline.id, stageId: stage.id, enteredAt: command.at, leftAt: null });
-        await command.record({ entityType: "deal", entityId: deal.id, action: "create", version: 1, changes: diffFields(undefined, deal, DEAL_FIELDS), eventType: "deal.created", payload: deal });
+        await command.store.deals.openVisit({
+          id: ctx.newId(),
+          dealId: deal.id,
+          pipelineId: pipeline.id,
+          stageId: stage.id,
+          enteredAt: command.at,
+          leftAt: null,
+        });
+        await command.record({
+          entityType: "deal",
+          entityId: deal.id,
+          action: "create",
+          version: 1,
+          changes: diffFields(undefined, deal, DEAL_FIELDS),
+          eventType: "deal.created",
+          payload: deal,
+        });
         return deal;
       });
     },
@@ -196,7 +211,10 @@ export function dealService(scope: TenantScope): DealService {
       const { reason } = parseOrThrow(z.object({ reason: lostReasonCodeSchema.nullable().optional() }).strict(), lost ?? {});
       return runCommand(scope, options, async (command) => {
         const current = await loadDeal(command.store, id, expected);
-        const stage = current.status === "lost" ? enterable(await command.store.pipelines.getStage(current.stageId), current.stageId) : firstStageOfKind(await pipelineOf(command.store, current.pipelineId), "lost");
+        const stage =
+          current.status === "lost"
+            ? enterable(await command.store.pipelines.getStage(current.stageId), current.stageId)
+            : firstStageOfKind(await pipelineOf(command.store, current.pipelineId), "lost");
         return moveDeal(command, current, stage, reason, ctx.newId);
       });
     },
@@ -208,7 +226,15 @@ export function dealService(scope: TenantScope): DealService {
         const current = await loadDeal(command.store, id, expected);
         const next: Deal = { ...current, deletedAt: command.at, updatedAt: command.at, version: current.version + 1 };
         if (!(await command.store.deals.update(next, current.version))) throw staleVersion("deal", id, current.version);
-        await command.record({ entityType: "deal", entityId: id, action: "delete", version: next.version, changes: diffFields(current, next, DEAL_FIELDS), eventType: "deal.deleted", payload: next });
+        await command.record({
+          entityType: "deal",
+          entityId: id,
+          action: "delete",
+          version: next.version,
+          changes: diffFields(current, next, DEAL_FIELDS),
+          eventType: "deal.deleted",
+          payload: next,
+        });
         return next;
       });
     },

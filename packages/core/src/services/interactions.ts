@@ -56,7 +56,16 @@ export interface InteractionService {
   linkDeals(id: string, dealIds: readonly string[], options: VersionedOptions): Promise<Interaction>;
 }
 
-const FIELDS = ["kind", "direction", "channel", "occurredAt", "subject", "body", "outcome", "deletedAt"] as const satisfies readonly (keyof InteractionRecord)[];
+const FIELDS = [
+  "kind",
+  "direction",
+  "channel",
+  "occurredAt",
+  "subject",
+  "body",
+  "outcome",
+  "deletedAt",
+] as const satisfies readonly (keyof InteractionRecord)[];
 
 async function checkRelations(store: TenantStore, ids: readonly string[]): Promise<void> {
   const found = new Map((await store.relations.getMany(ids)).map((r) => [r.id, r]));
@@ -85,13 +94,23 @@ async function checkDeals(store: TenantStore, ids: readonly string[]): Promise<v
 export function interactionService(scope: TenantScope): InteractionService {
   const { ctx } = scope;
 
-  async function write(command: CommandScope, current: InteractionRecord, next: InteractionRecord, action: "update" | "delete" | "restore"): Promise<Interaction> {
+  async function write(
+    command: CommandScope,
+    current: InteractionRecord,
+    next: InteractionRecord,
+    action: "update" | "delete" | "restore",
+  ): Promise<Interaction> {
     const changes = diffFields(current, next, FIELDS);
     if (Object.keys(changes).length === 0) return current;
     if (!(await command.store.interactions.update(next, current.version))) throw staleVersion("interaction", current.id, current.version);
     await command.record({
-      entityType: "interaction", entityId: current.id, action, version: next.version, changes,
-      eventType: `interaction.${action === "update" ? "updated" : action === "delete" ? "deleted" : "restored"}`, payload: next,
+      entityType: "interaction",
+      entityId: current.id,
+      action,
+      version: next.version,
+      changes,
+      eventType: `interaction.${action === "update" ? "updated" : action === "delete" ? "deleted" : "restored"}`,
+      payload: next,
     });
     return next;
   }
@@ -139,9 +158,13 @@ export function interactionService(scope: TenantScope): InteractionService {
           throw new CrmError("BUSY", `Interaction with external key ${key} could not be written; try again`, { reason: "external_key_race" });
         }
         await command.record({
-          entityType: "interaction", entityId: record.id, action: "create", version: 1,
+          entityType: "interaction",
+          entityId: record.id,
+          action: "create",
+          version: 1,
           changes: diffFields(undefined, record, [...FIELDS, "relationIds", "participants", "dealIds", "externalKey"]),
-          eventType: "interaction.logged", payload: record,
+          eventType: "interaction.logged",
+          payload: record,
         });
         return { interaction: record, created: true };
       });
@@ -177,7 +200,8 @@ export function interactionService(scope: TenantScope): InteractionService {
         const current = await command.store.interactions.get(id);
         if (!current) throw notFound("interaction", id);
         if (current.version !== expected) throw staleVersion("interaction", id, expected, current.version);
-        if (!current.deletedAt) throw new CrmError("INVALID_STATE", `interaction ${id} is not deleted`, { entity: "interaction", id, state: "active", reason: "not_deleted" });
+        if (!current.deletedAt)
+          throw new CrmError("INVALID_STATE", `interaction ${id} is not deleted`, { entity: "interaction", id, state: "active", reason: "not_deleted" });
         return write(command, current, { ...current, deletedAt: null, updatedAt: command.at, version: current.version + 1 }, "restore");
       });
     },
@@ -230,7 +254,15 @@ export function interactionService(scope: TenantScope): InteractionService {
         await checkDeals(command.store, next.dealIds!);
         if (!(await command.store.interactions.update(next, current.version))) throw staleVersion("interaction", id, current.version);
         await command.store.interactions.setDeals(id, next.dealIds!, next.occurredAt);
-        await command.record({ entityType: "interaction", entityId: id, action: "update", version: next.version, changes, eventType: "interaction.updated", payload: next });
+        await command.record({
+          entityType: "interaction",
+          entityId: id,
+          action: "update",
+          version: next.version,
+          changes,
+          eventType: "interaction.updated",
+          payload: next,
+        });
         return next;
       });
     },

@@ -26,7 +26,22 @@ export interface OutboxService {
   checkpoint(consumer: string): Promise<number>;
 }
 
-const EVENT_TYPES: readonly EntityType[] = ["relation", "link", "interaction", "pipeline", "lost_reason", "deal", "product", "quote", "order", "segment", "consent", "suppression", "campaign", "campaign_member"];
+const EVENT_TYPES: readonly EntityType[] = [
+  "relation",
+  "link",
+  "interaction",
+  "pipeline",
+  "lost_reason",
+  "deal",
+  "product",
+  "quote",
+  "order",
+  "segment",
+  "consent",
+  "suppression",
+  "campaign",
+  "campaign_member",
+];
 
 function limitOf(value: number | undefined, fallback: number): number {
   const limit = value ?? fallback;
@@ -38,7 +53,9 @@ function limitOf(value: number | undefined, fallback: number): number {
 
 function consumerOf(value: unknown): string {
   if (typeof value !== "string" || !/^[A-Za-z0-9_.:-]{1,100}$/.test(value)) {
-    throw validationError([{ path: ["consumer"], message: "Expected a consumer name of 1-100 letters, digits, '_', '-', '.' or ':'", code: "invalid_consumer" }]);
+    throw validationError([
+      { path: ["consumer"], message: "Expected a consumer name of 1-100 letters, digits, '_', '-', '.' or ':'", code: "invalid_consumer" },
+    ]);
   }
   return value;
 }
@@ -100,4 +117,3 @@ export function outboxService(scope: TenantScope): OutboxService {
     },
   };
 }
-

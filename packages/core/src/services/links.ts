@@ -66,7 +66,10 @@ function integrity(message: string, reason: CrmErrorReason<"INTEGRITY">): CrmErr
 async function checkEnds(store: TenantStore, kind: LinkKind, fromId: string, toId: string): Promise<void> {
   const [fromKind, toKind] = ENDS[kind];
   const found = new Map((await store.relations.getMany([fromId, toId])).map((r) => [r.id, r]));
-  for (const [id, want] of [[fromId, fromKind], [toId, toKind]] as const) {
+  for (const [id, want] of [
+    [fromId, fromKind],
+    [toId, toKind],
+  ] as const) {
     const r = found.get(id);
     if (!r || r.deletedAt) throw integrity(`A ${kind} link needs relation ${id}, which does not exist`, "missing_relation");
     if (r.kind !== want) throw integrity(`A ${kind} link needs a ${want} at this end, but ${id} is a ${r.kind}`, "wrong_kind");
@@ -95,7 +98,7 @@ export function linkService(scope: TenantScope): LinkService {
           fromId,
           toId,
           role: parsed.role ?? null,
-          jobTitle: parsed.kind === "employment" ? parsed.jobTitle ?? null : null,
+          jobTitle: parsed.kind === "employment" ? (parsed.jobTitle ?? null) : null,
           validFrom: parsed.validFrom ?? null,
           validTo: parsed.validTo ?? null,
           version: 1,
@@ -105,9 +108,18 @@ export function linkService(scope: TenantScope): LinkService {
         await command.store.links.insert(record);
         const link = toLink(record);
         await command.record({
-          entityType: "link", entityId: record.id, action: "create", version: 1,
-          changes: { kind: { from: null, to: record.kind }, fromId: { from: null, to: fromId }, toId: { from: null, to: toId }, ...diffFields(undefined, record, LINK_FIELDS) },
-          eventType: "link.created", payload: link,
+          entityType: "link",
+          entityId: record.id,
+          action: "create",
+          version: 1,
+          changes: {
+            kind: { from: null, to: record.kind },
+            fromId: { from: null, to: fromId },
+            toId: { from: null, to: toId },
+            ...diffFields(undefined, record, LINK_FIELDS),
+          },
+          eventType: "link.created",
+          payload: link,
         });
         return link;
       });
@@ -122,7 +134,9 @@ export function linkService(scope: TenantScope): LinkService {
         if (!current) throw notFound("link", id);
         if (current.version !== expected) throw staleVersion("link", id, expected, current.version);
         if (parsed.jobTitle !== undefined && current.kind !== "employment") {
-          throw validationError([{ path: ["jobTitle"], message: `Only an employment link has a job title, not a ${current.kind} link`, code: "not_applicable" }]);
+          throw validationError([
+            { path: ["jobTitle"], message: `Only an employment link has a job title, not a ${current.kind} link`, code: "not_applicable" },
+          ]);
         }
         const next: LinkRecord = {
           ...current,
@@ -152,8 +166,13 @@ export function linkService(scope: TenantScope): LinkService {
         if (current.version !== expected) throw staleVersion("link", id, expected, current.version);
         if (!(await command.store.links.delete(id, expected))) throw staleVersion("link", id, expected);
         await command.record({
-          entityType: "link", entityId: id, action: "delete", version: current.version + 1,
-          changes: { removed: { from: false, to: true } }, eventType: "link.removed", payload: toLink(current),
+          entityType: "link",
+          entityId: id,
+          action: "delete",
+          version: current.version + 1,
+          changes: { removed: { from: false, to: true } },
+          eventType: "link.removed",
+          payload: toLink(current),
         });
       });
     },
@@ -168,9 +187,7 @@ export function linkService(scope: TenantScope): LinkService {
       expectId(relationId, "relationId");
       const day = options?.activeOn === undefined ? undefined : parseOrThrow(z.iso.date(), options.activeOn);
       const records = await runQuery(scope, (store) => store.links.listForRelation(relationId));
-      return records
-        .filter((r) => !day || ((!r.validFrom || r.validFrom <= day) && (!r.validTo || r.validTo >= day)))
-        .map(toLink);
+      return records.filter((r) => !day || ((!r.validFrom || r.validFrom <= day) && (!r.validTo || r.validTo >= day))).map(toLink);
     },
   };
 }

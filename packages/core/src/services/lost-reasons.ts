@@ -29,7 +29,9 @@ export async function assertUsableLostReason(store: TenantStore, code: string): 
   const reason = await store.lostReasons.get(code);
   if (!reason || reason.retiredAt) {
     throw new CrmError("INTEGRITY", `Lost reason ${code} is not on the tenant's list${reason ? " any more (retired)" : ""}`, {
-      entity: "lost_reason", id: code, reason: "unknown_lost_reason",
+      entity: "lost_reason",
+      id: code,
+      reason: "unknown_lost_reason",
     });
   }
 }
@@ -61,8 +63,13 @@ export function lostReasonService(scope: TenantScope): LostReasonService {
         const reason: LostReason = { code: parsed.code, label: parsed.label, retiredAt: null, version: 1, createdAt: command.at, updatedAt: command.at };
         await command.store.lostReasons.insert(reason);
         await command.record({
-          entityType: "lost_reason", entityId: reason.code, action: "create", version: 1,
-          changes: diffFields(undefined, reason, FIELDS), eventType: "lost_reason.defined", payload: reason,
+          entityType: "lost_reason",
+          entityId: reason.code,
+          action: "create",
+          version: 1,
+          changes: diffFields(undefined, reason, FIELDS),
+          eventType: "lost_reason.defined",
+          payload: reason,
         });
         return reason;
       });

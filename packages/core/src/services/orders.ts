@@ -38,7 +38,17 @@ export interface OrderService {
 
 /** The fields of an order's state; history diffs are taken over these. */
 export const ORDER_FIELDS = [
-  "relationId", "dealId", "quoteId", "orderDate", "currency", "netAmount", "taxAmount", "totalAmount", "description", "externalRef", "cancelledAt",
+  "relationId",
+  "dealId",
+  "quoteId",
+  "orderDate",
+  "currency",
+  "netAmount",
+  "taxAmount",
+  "totalAmount",
+  "description",
+  "externalRef",
+  "cancelledAt",
 ] as const satisfies readonly (keyof Order)[];
 
 function integrity(message: string, reason: CrmErrorReason<"INTEGRITY">): CrmError {
@@ -57,7 +67,8 @@ async function checkLinks(store: TenantStore, relationId: string, dealId: string
 /** Writes the order an accepted quote turns into (one per quote), with its history entry and event. */
 export async function insertOrderFromQuote(command: CommandScope, id: string, quote: QuoteRecord): Promise<Order> {
   const existing = await command.store.orders.getByQuote(quote.id);
-  if (existing) throw new CrmError("DUPLICATE", `Quote ${quote.id} already has order ${existing.id}`, { entity: "order", id: existing.id, reason: "quote_has_order" });
+  if (existing)
+    throw new CrmError("DUPLICATE", `Quote ${quote.id} already has order ${existing.id}`, { entity: "order", id: existing.id, reason: "quote_has_order" });
   const order: Order = {
     id,
     relationId: quote.relationId,
@@ -76,7 +87,15 @@ export async function insertOrderFromQuote(command: CommandScope, id: string, qu
     updatedAt: command.at,
   };
   await command.store.orders.insert(order);
-  await command.record({ entityType: "order", entityId: id, action: "create", version: 1, changes: diffFields(undefined, order, ORDER_FIELDS), eventType: "order.created", payload: order });
+  await command.record({
+    entityType: "order",
+    entityId: id,
+    action: "create",
+    version: 1,
+    changes: diffFields(undefined, order, ORDER_FIELDS),
+    eventType: "order.created",
+    payload: order,
+  });
   return order;
 }
 
@@ -88,7 +107,9 @@ export function orderService(scope: TenantScope): OrderService {
     async record(input, options) {
       const parsed = parseOrThrow(orderInputSchema, input);
       if (!isSafeAmount(BigInt(parsed.netAmount) + BigInt(parsed.taxAmount))) {
-        throw validationError([{ path: ["taxAmount"], message: "netAmount + taxAmount is beyond Number.MAX_SAFE_INTEGER minor units", code: "amount_overflow" }]);
+        throw validationError([
+          { path: ["taxAmount"], message: "netAmount + taxAmount is beyond Number.MAX_SAFE_INTEGER minor units", code: "amount_overflow" },
+        ]);
       }
       return runCommand(scope, options, async (command) => {
         const dealId = parsed.dealId ?? null;
@@ -111,12 +132,28 @@ export function orderService(scope: TenantScope): OrderService {
           const changes = diffFields(existing, next, ORDER_FIELDS);
           if (Object.keys(changes).length === 0) return { order: existing, outcome: "unchanged" as const };
           if (!(await command.store.orders.update(next, existing.version))) throw staleVersion("order", existing.id, existing.version);
-          await command.record({ entityType: "order", entityId: next.id, action: "update", version: next.version, changes, eventType: "order.updated", payload: next });
+          await command.record({
+            entityType: "order",
+            entityId: next.id,
+            action: "update",
+            version: next.version,
+            changes,
+            eventType: "order.updated",
+            payload: next,
+          });
           return { order: next, outcome: "updated" as const };
         }
         const order: Order = { id: ctx.newId(), quoteId: null, cancelledAt: null, ...fields, version: 1, createdAt: command.at, updatedAt: command.at };
         await command.store.orders.insert(order);
-        await command.record({ entityType: "order", entityId: order.id, action: "create", version: 1, changes: diffFields(undefined, order, ORDER_FIELDS), eventType: "order.created", payload: order });
+        await command.record({
+          entityType: "order",
+          entityId: order.id,
+          action: "create",
+          version: 1,
+          changes: diffFields(undefined, order, ORDER_FIELDS),
+          eventType: "order.created",
+          payload: order,
+        });
         return { order, outcome: "created" as const };
       });
     },
@@ -131,7 +168,15 @@ export function orderService(scope: TenantScope): OrderService {
         if (current.cancelledAt) return current;
         const next: Order = { ...current, cancelledAt: command.at, version: current.version + 1, updatedAt: command.at };
         if (!(await command.store.orders.update(next, current.version))) throw staleVersion("order", id, current.version);
-        await command.record({ entityType: "order", entityId: id, action: "update", version: next.version, changes: diffFields(current, next, ORDER_FIELDS), eventType: "order.cancelled", payload: next });
+        await command.record({
+          entityType: "order",
+          entityId: id,
+          action: "update",
+          version: next.version,
+          changes: diffFields(current, next, ORDER_FIELDS),
+          eventType: "order.cancelled",
+          payload: next,
+        });
         return next;
       });
     },

@@ -111,8 +111,16 @@ export function pipelineService(scope: TenantScope): PipelineService {
           id,
           name: parsed.name,
           stages: parsed.stages.map((s, position) => ({
-            id: ctx.newId(), pipelineId: id, name: s.name, position, probability: s.probability, kind: s.kind,
-            retiredAt: null, version: 1, createdAt: command.at, updatedAt: command.at,
+            id: ctx.newId(),
+            pipelineId: id,
+            name: s.name,
+            position,
+            probability: s.probability,
+            kind: s.kind,
+            retiredAt: null,
+            version: 1,
+            createdAt: command.at,
+            updatedAt: command.at,
           })),
           version: 1,
           createdAt: command.at,
@@ -120,8 +128,13 @@ export function pipelineService(scope: TenantScope): PipelineService {
         };
         await command.store.pipelines.insert(pipeline);
         await command.record({
-          entityType: "pipeline", entityId: id, action: "create", version: 1,
-          changes: diffFields(undefined, summary(pipeline), ["name", "stages"]), eventType: "pipeline.created", payload: pipeline,
+          entityType: "pipeline",
+          entityId: id,
+          action: "create",
+          version: 1,
+          changes: diffFields(undefined, summary(pipeline), ["name", "stages"]),
+          eventType: "pipeline.created",
+          payload: pipeline,
         });
         return pipeline;
       });
@@ -143,8 +156,16 @@ export function pipelineService(scope: TenantScope): PipelineService {
         const firstClosed = current.stages.findIndex((s) => s.kind !== "open");
         const at = (position as number | undefined) ?? (parsed.kind === "open" && firstClosed >= 0 ? firstClosed : count);
         const stage: Stage = {
-          id: ctx.newId(), pipelineId, name: parsed.name, position: at, probability: parsed.probability, kind: parsed.kind,
-          retiredAt: null, version: 1, createdAt: command.at, updatedAt: command.at,
+          id: ctx.newId(),
+          pipelineId,
+          name: parsed.name,
+          position: at,
+          probability: parsed.probability,
+          kind: parsed.kind,
+          retiredAt: null,
+          version: 1,
+          createdAt: command.at,
+          updatedAt: command.at,
         };
         return write(command, current, current.name, [...current.stages.slice(0, at), stage, ...current.stages.slice(at)], "pipeline.stage_added");
       });
@@ -159,19 +180,36 @@ export function pipelineService(scope: TenantScope): PipelineService {
           throw stageIssue("probability", `A ${stage.kind} stage has probability ${stage.probability}`, "invalid_probability");
         }
         const next = { ...stage, name: parsed.name ?? stage.name, probability: parsed.probability ?? stage.probability };
-        return write(command, current, current.name, current.stages.map((s) => (s.id === stageId ? next : s)), "pipeline.stage_updated");
+        return write(
+          command,
+          current,
+          current.name,
+          current.stages.map((s) => (s.id === stageId ? next : s)),
+          "pipeline.stage_updated",
+        );
       });
     },
 
     reorderStages(pipelineId, stageIds, options) {
-      if (!Array.isArray(stageIds) || stageIds.some((s) => typeof s !== "string")) throw stageIssue("stageIds", "Expected an array of stage ids", "invalid_type");
+      if (!Array.isArray(stageIds) || stageIds.some((s) => typeof s !== "string"))
+        throw stageIssue("stageIds", "Expected an array of stage ids", "invalid_type");
       return change(pipelineId, options, (command, current) => {
         const byId = new Map(current.stages.map((s) => [s.id, s]));
         const unique = new Set(stageIds);
         if (unique.size !== stageIds.length || stageIds.length !== current.stages.length || stageIds.some((s) => !byId.has(s))) {
-          throw stageIssue("stageIds", `List every stage of the pipeline exactly once (${current.stages.length} stages, retired ones included)`, "invalid_order");
+          throw stageIssue(
+            "stageIds",
+            `List every stage of the pipeline exactly once (${current.stages.length} stages, retired ones included)`,
+            "invalid_order",
+          );
         }
-        return write(command, current, current.name, stageIds.map((s) => byId.get(s)!), "pipeline.stages_reordered");
+        return write(
+          command,
+          current,
+          current.name,
+          stageIds.map((s) => byId.get(s)!),
+          "pipeline.stages_reordered",
+        );
       });
     },
 
@@ -184,7 +222,9 @@ export function pipelineService(scope: TenantScope): PipelineService {
         const missing = missingKinds(stages);
         if (missing.length > 0) {
           throw new CrmError("INTEGRITY", `Stage ${stage.name} is the last active ${stage.kind} stage of the pipeline; add another before retiring it`, {
-            entity: "stage", id: stageId, reason: "last_stage_of_kind",
+            entity: "stage",
+            id: stageId,
+            reason: "last_stage_of_kind",
           });
         }
         return write(command, current, current.name, stages, "pipeline.stage_retired");

@@ -33,7 +33,11 @@ export function productService(scope: TenantScope): ProductService {
   async function assertCodeFree(store: TenantStore, code: string, id: string): Promise<void> {
     const holder = await store.products.getByCode(code);
     if (holder && holder.id !== id) {
-      throw new CrmError("DUPLICATE", `Product code ${code} already belongs to product ${holder.id}`, { entity: "product", id: holder.id, reason: "code_taken" });
+      throw new CrmError("DUPLICATE", `Product code ${code} already belongs to product ${holder.id}`, {
+        entity: "product",
+        id: holder.id,
+        reason: "code_taken",
+      });
     }
   }
 
@@ -74,7 +78,15 @@ export function productService(scope: TenantScope): ProductService {
         await assertCodeFree(command.store, record.code, record.id);
         await command.store.products.insert(record);
         const product = toProduct(record);
-        await command.record({ entityType: "product", entityId: record.id, action: "create", version: 1, changes: diffFields(undefined, record, FIELDS), eventType: "product.created", payload: product });
+        await command.record({
+          entityType: "product",
+          entityId: record.id,
+          action: "create",
+          version: 1,
+          changes: diffFields(undefined, record, FIELDS),
+          eventType: "product.created",
+          payload: product,
+        });
         return product;
       });
     },

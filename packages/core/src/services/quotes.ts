@@ -88,11 +88,29 @@ export interface QuoteService<A = AttributeValues> {
 }
 
 const FIELDS = [
-  "dealId", "relationId", "title", "currency", "status", "validUntil", "notes", "lines", "subtotal", "taxTotal", "total", "sentAt", "decidedAt", "supersededById",
+  "dealId",
+  "relationId",
+  "title",
+  "currency",
+  "status",
+  "validUntil",
+  "notes",
+  "lines",
+  "subtotal",
+  "taxTotal",
+  "total",
+  "sentAt",
+  "decidedAt",
+  "supersededById",
 ] as const satisfies readonly (keyof QuoteRecord)[];
 
 function invalidTransition(quote: QuoteRecord, to: QuoteStatus): CrmError {
-  return new CrmError("INVALID_STATE", `Quote ${quote.id} is ${quote.status}; it cannot become ${to}`, { entity: "quote", id: quote.id, state: quote.status, reason: "invalid_transition" });
+  return new CrmError("INVALID_STATE", `Quote ${quote.id} is ${quote.status}; it cannot become ${to}`, {
+    entity: "quote",
+    id: quote.id,
+    state: quote.status,
+    reason: "invalid_transition",
+  });
 }
 
 /**
@@ -162,7 +180,15 @@ export function quoteService(scope: TenantScope): QuoteService {
   async function insert(command: CommandScope, record: QuoteRecord, eventType: CrmEventType): Promise<Quote> {
     await command.store.quotes.insert(record);
     const quote = toQuote(record);
-    await command.record({ entityType: "quote", entityId: record.id, action: "create", version: 1, changes: diffFields(undefined, record, FIELDS), eventType, payload: quote });
+    await command.record({
+      entityType: "quote",
+      entityId: record.id,
+      action: "create",
+      version: 1,
+      changes: diffFields(undefined, record, FIELDS),
+      eventType,
+      payload: quote,
+    });
     return quote;
   }
 
@@ -201,18 +227,35 @@ export function quoteService(scope: TenantScope): QuoteService {
           const deal = await command.store.deals.get(parsed.dealId);
           if (!deal || deal.deletedAt) throw new CrmError("INTEGRITY", `Deal ${parsed.dealId} does not exist`, { entity: "quote", reason: "missing_deal" });
           if (relationId && relationId !== deal.relationId) {
-            throw validationError([{ path: ["relationId"], message: `A quote for deal ${deal.id} is addressed to its customer ${deal.relationId}`, code: "relation_mismatch" }]);
+            throw validationError([
+              { path: ["relationId"], message: `A quote for deal ${deal.id} is addressed to its customer ${deal.relationId}`, code: "relation_mismatch" },
+            ]);
           }
           relationId = deal.relationId;
           currency ??= deal.currency;
         }
         const [relation] = await command.store.relations.getMany([relationId!]);
-        if (!relation || relation.deletedAt) throw new CrmError("INTEGRITY", `A quote needs relation ${relationId}, which does not exist`, { entity: "quote", reason: "missing_relation" });
+        if (!relation || relation.deletedAt)
+          throw new CrmError("INTEGRITY", `A quote needs relation ${relationId}, which does not exist`, { entity: "quote", reason: "missing_relation" });
         const id = ctx.newId();
         const record: QuoteRecord = {
-          id, groupId: id, revision: 1, dealId: parsed.dealId ?? null, relationId: relation.id, title: parsed.title ?? null, currency: currency!,
-          status: "draft", validUntil: parsed.validUntil ?? null, notes: parsed.notes ?? null, ...(await lines(command.store, parsed.lines, currency!)),
-          sentAt: null, decidedAt: null, supersededById: null, version: 1, createdAt: command.at, updatedAt: command.at,
+          id,
+          groupId: id,
+          revision: 1,
+          dealId: parsed.dealId ?? null,
+          relationId: relation.id,
+          title: parsed.title ?? null,
+          currency: currency!,
+          status: "draft",
+          validUntil: parsed.validUntil ?? null,
+          notes: parsed.notes ?? null,
+          ...(await lines(command.store, parsed.lines, currency!)),
+          sentAt: null,
+          decidedAt: null,
+          supersededById: null,
+          version: 1,
+          createdAt: command.at,
+          updatedAt: command.at,
         };
         return insert(command, record, "quote.created");
       });
@@ -224,7 +267,13 @@ export function quoteService(scope: TenantScope): QuoteService {
       const parsed = parseOrThrow(quotePatchSchema, patch);
       return runCommand(scope, options, async (command) => {
         const current = await load(command.store, id, expected);
-        if (current.status !== "draft") throw new CrmError("INVALID_STATE", `Quote ${id} is ${current.status}; only a draft can change (revise it instead)`, { entity: "quote", id, state: current.status, reason: "invalid_transition" });
+        if (current.status !== "draft")
+          throw new CrmError("INVALID_STATE", `Quote ${id} is ${current.status}; only a draft can change (revise it instead)`, {
+            entity: "quote",
+            id,
+            state: current.status,
+            reason: "invalid_transition",
+          });
         const next: QuoteRecord = {
           ...current,
           title: parsed.title !== undefined ? parsed.title : current.title,
@@ -256,7 +305,12 @@ export function quoteService(scope: TenantScope): QuoteService {
         const record = await runCommand(tx, options, (command) =>
           transition(command, id, expected, "accepted", (q) => {
             if (q.validUntil && q.validUntil < command.at.slice(0, 10)) {
-              throw new CrmError("INVALID_STATE", `Quote ${id} was valid until ${q.validUntil}`, { entity: "quote", id, state: q.status, reason: "quote_expired" });
+              throw new CrmError("INVALID_STATE", `Quote ${id} was valid until ${q.validUntil}`, {
+                entity: "quote",
+                id,
+                state: q.status,
+                reason: "quote_expired",
+              });
             }
           }),
         );
@@ -265,7 +319,8 @@ export function quoteService(scope: TenantScope): QuoteService {
         if (!dealId || options.winDeal === false) return { quote: toQuote(record), order };
         const deal = await runCommand(tx, options, async (command) => {
           const current = await command.store.deals.get(dealId);
-          if (!current || current.deletedAt) throw new CrmError("INTEGRITY", `Deal ${dealId} of quote ${id} no longer exists`, { entity: "quote", id, reason: "missing_deal" });
+          if (!current || current.deletedAt)
+            throw new CrmError("INTEGRITY", `Deal ${dealId} of quote ${id} no longer exists`, { entity: "quote", id, reason: "missing_deal" });
           if (current.status === "won") return current;
           const pipeline = await command.store.pipelines.get(current.pipelineId);
           // The won value is the order's net total: written with the move, in its history entry and `deal.won` event.
@@ -296,10 +351,22 @@ export function quoteService(scope: TenantScope): QuoteService {
           validUntil: parsed.validUntil !== undefined ? parsed.validUntil : current.validUntil,
           notes: parsed.notes !== undefined ? parsed.notes : current.notes,
           ...(parsed.lines ? await lines(command.store, parsed.lines, current.currency) : {}),
-          sentAt: null, decidedAt: null, supersededById: null, version: 1, createdAt: command.at, updatedAt: command.at,
+          sentAt: null,
+          decidedAt: null,
+          supersededById: null,
+          version: 1,
+          createdAt: command.at,
+          updatedAt: command.at,
         };
         const quote = await insert(command, revised, "quote.revised");
-        const old: QuoteRecord = { ...current, status: "superseded", decidedAt: command.at, supersededById: newId, version: current.version + 1, updatedAt: command.at };
+        const old: QuoteRecord = {
+          ...current,
+          status: "superseded",
+          decidedAt: command.at,
+          supersededById: newId,
+          version: current.version + 1,
+          updatedAt: command.at,
+        };
         await write(command, current, old, "quote.superseded");
         return quote;
       });

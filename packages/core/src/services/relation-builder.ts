@@ -56,9 +56,7 @@ export function buildRelation(
   const parsed: Parsed = result.success ? (result.data as Parsed) : {};
 
   const rawAttributes = result.success ? parsed.attributes : (input as { attributes?: unknown } | null)?.attributes;
-  const attributes = kind
-    ? validateAttributes(ctx.registry, kind, rawAttributes === undefined ? current?.attributes : rawAttributes)
-    : undefined;
+  const attributes = kind ? validateAttributes(ctx.registry, kind, rawAttributes === undefined ? current?.attributes : rawAttributes) : undefined;
   if (attributes) issues.push(...attributes.issues);
   // Rules across fields run on the raw input too, so one error names them alongside schema problems.
   const raw = input !== null && typeof input === "object" ? (input as Record<string, unknown>) : {};
@@ -78,15 +76,19 @@ export function buildRelation(
   const hasName = raw.name !== undefined || Boolean(current?.name);
   const hasParts = kind === "person" && Boolean(rawOr("givenName") || rawOr("familyName"));
   if (kind && !hasName && !hasParts) {
-    issues.push({ path: ["name"], message: kind === "person" ? "A person needs a name, or a given or family name" : `A ${kind} needs a name`, code: "required" });
+    issues.push({
+      path: ["name"],
+      message: kind === "person" ? "A person needs a name, or a given or family name" : `A ${kind} needs a name`,
+      code: "required",
+    });
   }
   if (!result.success || !kind || !attributes) return { issues };
 
   const pick = <K extends keyof Parsed>(key: K, fallback: NonNullable<Parsed[K]> | null): Parsed[K] | null =>
     parsed[key] !== undefined ? parsed[key] : current ? (current[key as keyof Relation] as Parsed[K]) : fallback;
 
-  const givenName = kind === "person" ? pick("givenName", null) ?? null : null;
-  const familyName = kind === "person" ? pick("familyName", null) ?? null : null;
+  const givenName = kind === "person" ? (pick("givenName", null) ?? null) : null;
+  const familyName = kind === "person" ? (pick("familyName", null) ?? null) : null;
   const derived = [givenName, familyName].filter(Boolean).join(" ");
   let name = parsed.name ?? current?.name;
   // A person's name follows its parts unless it was set to something else on purpose.
@@ -96,14 +98,14 @@ export function buildRelation(
   }
   if (!name && kind === "person" && derived) name = derived;
 
-  const emails = parsed.emails ? withOnePrimary(dedupe(parsed.emails, (e) => e.address)) : current?.emails ?? [];
-  const phones = parsed.phones ? withOnePrimary(dedupe(parsed.phones, (p) => p.number)) : current?.phones ?? [];
-  const tags = parsed.tags ? [...new Set(parsed.tags)].sort() : current?.tags ?? [];
+  const emails = parsed.emails ? withOnePrimary(dedupe(parsed.emails, (e) => e.address)) : (current?.emails ?? []);
+  const phones = parsed.phones ? withOnePrimary(dedupe(parsed.phones, (p) => p.number)) : (current?.phones ?? []);
+  const tags = parsed.tags ? [...new Set(parsed.tags)].sort() : (current?.tags ?? []);
   const externalRefs = parsed.externalRefs
     ? dedupe(parsed.externalRefs, (r) => `${r.system}\u0000${r.externalId}`).sort((a, b) =>
         a.system === b.system ? cmp(a.externalId, b.externalId) : cmp(a.system, b.system),
       )
-    : current?.externalRefs ?? [];
+    : (current?.externalRefs ?? []);
   if (issues.length > 0) return { issues };
 
   const relation: Relation = {

@@ -175,7 +175,9 @@ export function relationService(scope: TenantScope): RelationService {
       if (!prefix || !Number.isInteger(limit) || limit < 1 || limit > 200) {
         throw validationError([
           ...(!prefix ? [{ path: ["namePrefix"], message: "Expected a non-empty name prefix", code: "too_small" }] : []),
-          ...(!Number.isInteger(limit) || limit < 1 || limit > 200 ? [{ path: ["limit"], message: "Expected an integer from 1 to 200", code: "invalid_limit" }] : []),
+          ...(!Number.isInteger(limit) || limit < 1 || limit > 200
+            ? [{ path: ["limit"], message: "Expected an integer from 1 to 200", code: "invalid_limit" }]
+            : []),
         ]);
       }
       return runQuery(scope, (store) => store.relations.findByNamePrefix(prefix, limit));
@@ -194,7 +196,13 @@ export function relationService(scope: TenantScope): RelationService {
         const existing = await command.store.relations.findByExternalRef(ref.system, ref.externalId);
         if (!existing) return { relation: await insertNew(command, { ...input, externalRefs: refs }), outcome: "created" as const };
         if (existing.kind !== input.kind) {
-          throw validationError([{ path: ["kind"], message: `The relation holding ${ref.system}:${ref.externalId} is a ${existing.kind}, not a ${input.kind}`, code: "kind_mismatch" }]);
+          throw validationError([
+            {
+              path: ["kind"],
+              message: `The relation holding ${ref.system}:${ref.externalId} is a ${existing.kind}, not a ${input.kind}`,
+              code: "kind_mismatch",
+            },
+          ]);
         }
         // Keep references the relation already has from other systems: the input speaks for its own system.
         const keptRefs = existing.externalRefs.filter((r) => !refs.some((n) => n.system === r.system && n.externalId === r.externalId));

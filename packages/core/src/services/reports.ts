@@ -102,13 +102,20 @@ export function reportService(scope: TenantScope): ReportService {
           const rows = agg.current.filter((r) => r.stageId === stage.id);
           const totals = new Map<string, bigint>();
           for (const r of rows) add(totals, r.currency, r.amount);
-          const here = stage.kind === "lost" ? null : reached.get(stage.id) ?? 0;
+          const here = stage.kind === "lost" ? null : (reached.get(stage.id) ?? 0);
           const next = path[path.findIndex((s) => s.id === stage.id) + 1];
           const conversionToNext = here === null || here === 0 || !next ? null : (reached.get(next.id) ?? 0) / here;
           return {
-            stageId: stage.id, name: stage.name, kind: stage.kind, probability: stage.probability, position: stage.position, retired: stage.retiredAt !== null,
+            stageId: stage.id,
+            name: stage.name,
+            kind: stage.kind,
+            probability: stage.probability,
+            position: stage.position,
+            retired: stage.retiredAt !== null,
             current: { count: rows.reduce((n, r) => n + r.deals, 0), value: money(totals, target) },
-            entered: entered.get(stage.id) ?? 0, reached: here, conversionToNext,
+            entered: entered.get(stage.id) ?? 0,
+            reached: here,
+            conversionToNext,
           };
         });
         return { pipelineId: pipeline.id, from: q.from ?? null, to: q.to ?? null, currency: target?.currency ?? null, stages };
@@ -123,7 +130,10 @@ export function reportService(scope: TenantScope): ReportService {
       return runQuery(scope, async (store) => {
         if (q.pipelineId) await pipelineOf(store, q.pipelineId);
         const agg = await store.reports.forecast({
-          pipelineId: q.pipelineId ?? null, granularity: q.granularity, range: { from: q.from, to: q.to }, committedProbability: q.committedProbability,
+          pipelineId: q.pipelineId ?? null,
+          granularity: q.granularity,
+          range: { from: q.from, to: q.to },
+          committedProbability: q.committedProbability,
         });
         const periods: ForecastPeriod[] = keys.map((key) => {
           const same = (r: { year: number; index: number }) => r.year === key.year && r.index === key.index;
@@ -158,8 +168,13 @@ export function reportService(scope: TenantScope): ReportService {
           };
         });
         return {
-          pipelineId: q.pipelineId ?? null, granularity: q.granularity, from: q.from, to: q.to, committedProbability: q.committedProbability,
-          currency: target?.currency ?? null, periods,
+          pipelineId: q.pipelineId ?? null,
+          granularity: q.granularity,
+          from: q.from,
+          to: q.to,
+          committedProbability: q.committedProbability,
+          currency: target?.currency ?? null,
+          periods,
         };
       });
     },
@@ -188,9 +203,13 @@ export function reportService(scope: TenantScope): ReportService {
           }
           const cycle = agg.cycles.find((c) => c.ownerId === ownerId);
           return {
-            ownerId, won, lost, winRate: won + lost > 0 ? won / (won + lost) : null,
+            ownerId,
+            won,
+            lost,
+            winRate: won + lost > 0 ? won / (won + lost) : null,
             averageCycleDays: cycle && cycle.deals > 0 ? Number(cycle.totalMs) / cycle.deals / DAY_MS : null,
-            wonValue: money(wonTotals, target), averageDealSize,
+            wonValue: money(wonTotals, target),
+            averageDealSize,
           };
         });
         return { from: q.from ?? null, to: q.to ?? null, currency: target?.currency ?? null, owners: results };
@@ -205,7 +224,13 @@ export function reportService(scope: TenantScope): ReportService {
       else {
         const def = ctx.registry.attributes[q.groupBy.attribute];
         if (!def || def.type === "money" || !["person", "organisation", "household"].some((k) => appliesTo(def, k as "person"))) {
-          throw validationError([{ path: ["groupBy", "attribute"], message: `Expected a relation attribute of the registry that is not money, got ${q.groupBy.attribute}`, code: "invalid_attribute" }]);
+          throw validationError([
+            {
+              path: ["groupBy", "attribute"],
+              message: `Expected a relation attribute of the registry that is not money, got ${q.groupBy.attribute}`,
+              code: "invalid_attribute",
+            },
+          ]);
         }
         grouping = { by: "attribute", name: q.groupBy.attribute };
       }
@@ -240,7 +265,11 @@ export function reportService(scope: TenantScope): ReportService {
         const stages = pipeline.stages.map((stage) => {
           const r = rows.get(stage.id);
           return {
-            stageId: stage.id, name: stage.name, kind: stage.kind, position: stage.position, retired: stage.retiredAt !== null,
+            stageId: stage.id,
+            name: stage.name,
+            kind: stage.kind,
+            position: stage.position,
+            retired: stage.retiredAt !== null,
             visits: r?.visits ?? 0,
             meanDays: r && r.visits > 0 ? Number(r.totalMs) / r.visits / DAY_MS : null,
             medianDays: r && r.middleCount > 0 ? Number(r.middleMs) / r.middleCount / DAY_MS : null,

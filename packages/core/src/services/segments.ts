@@ -6,7 +6,16 @@ import type { Filter } from "../filter/schema.js";
 import { validateFilter } from "../filter/validate.js";
 import { expectId, expectVersion, parseOrThrow } from "../model/common.js";
 import type { Relation } from "../model/relation.js";
-import { relationIdsSchema, segmentInputSchema, segmentPatchSchema, type MemberPage, type PageOptions, type Segment, type SegmentInput, type SegmentPatch } from "../model/segment.js";
+import {
+  relationIdsSchema,
+  segmentInputSchema,
+  segmentPatchSchema,
+  type MemberPage,
+  type PageOptions,
+  type Segment,
+  type SegmentInput,
+  type SegmentPatch,
+} from "../model/segment.js";
 import type { TenantStore } from "../storage.js";
 import { audienceOf, checkFilter, evaluationTime, idPage, liveSegment, pageOf, relationsInOrder, resolveIn } from "./audience.js";
 import { runCommand, runQuery, type CommandOptions, type CommandScope, type TenantScope } from "./command.js";
@@ -58,11 +67,25 @@ const SEGMENT_FIELDS = ["name", "description", "kind", "filter", "sourceSegmentI
 export function segmentService(scope: TenantScope): SegmentService {
   const { ctx } = scope;
 
-  async function write(command: CommandScope, current: Segment, next: Segment, eventType: CrmEventType, extra: Record<string, { from: unknown; to: unknown }> = {}): Promise<Segment> {
+  async function write(
+    command: CommandScope,
+    current: Segment,
+    next: Segment,
+    eventType: CrmEventType,
+    extra: Record<string, { from: unknown; to: unknown }> = {},
+  ): Promise<Segment> {
     const changes = { ...diffFields(current, next, SEGMENT_FIELDS), ...extra };
     if (Object.keys(changes).length === 0) return current;
     if (!(await command.store.segments.update(next, current.version))) throw staleVersion("segment", current.id, current.version);
-    await command.record({ entityType: "segment", entityId: next.id, action: next.deletedAt && !current.deletedAt ? "delete" : "update", version: next.version, changes, eventType, payload: next });
+    await command.record({
+      entityType: "segment",
+      entityId: next.id,
+      action: next.deletedAt && !current.deletedAt ? "delete" : "update",
+      version: next.version,
+      changes,
+      eventType,
+      payload: next,
+    });
     return next;
   }
 
@@ -74,12 +97,20 @@ export function segmentService(scope: TenantScope): SegmentService {
 
   async function liveIds(store: TenantStore, ids: readonly string[]): Promise<void> {
     const live = await store.bulk.liveRelationIds(ids);
-    const issues = ids.flatMap((rid, i) => (live.has(rid) ? [] : [{ path: ["relationIds", i], message: `Relation ${rid} does not exist`, code: "unknown_relation" }]));
+    const issues = ids.flatMap((rid, i) =>
+      live.has(rid) ? [] : [{ path: ["relationIds", i], message: `Relation ${rid} does not exist`, code: "unknown_relation" }],
+    );
     if (issues.length > 0) throw validationError(issues);
   }
 
   function staticOnly(segment: Segment): void {
-    if (segment.kind !== "static") throw new CrmError("INVALID_STATE", `Segment ${segment.id} is ${segment.kind}; only static segments have editable members`, { entity: "segment", id: segment.id, state: segment.kind, reason: "not_static" });
+    if (segment.kind !== "static")
+      throw new CrmError("INVALID_STATE", `Segment ${segment.id} is ${segment.kind}; only static segments have editable members`, {
+        entity: "segment",
+        id: segment.id,
+        state: segment.kind,
+        reason: "not_static",
+      });
   }
 
   async function changeMembers(id: string, relationIds: readonly string[], options: VersionedOptions, add: boolean): Promise<Segment> {
@@ -92,7 +123,9 @@ export function segmentService(scope: TenantScope): SegmentService {
       const n = add ? await command.store.segments.addMembers(id, ids, command.at) : await command.store.segments.removeMembers(id, ids);
       if (n === 0) return current;
       const next = { ...current, version: current.version + 1, updatedAt: command.at };
-      return write(command, current, next, add ? "segment.members_added" : "segment.members_removed", { [add ? "membersAdded" : "membersRemoved"]: { from: null, to: n } });
+      return write(command, current, next, add ? "segment.members_added" : "segment.members_removed", {
+        [add ? "membersAdded" : "membersRemoved"]: { from: null, to: n },
+      });
     });
   }
 
@@ -136,8 +169,17 @@ export function segmentService(scope: TenantScope): SegmentService {
         const id = ctx.newId();
         if (filter) await resolveIn(ctx, command.store, filter, command.at, ["filter"], id);
         const segment: Segment = {
-          id, name: parsed.name, description: parsed.description ?? null, kind: parsed.kind, filter, sourceSegmentId: null, takenAt: null,
-          version: 1, createdAt: command.at, updatedAt: command.at, deletedAt: null,
+          id,
+          name: parsed.name,
+          description: parsed.description ?? null,
+          kind: parsed.kind,
+          filter,
+          sourceSegmentId: null,
+          takenAt: null,
+          version: 1,
+          createdAt: command.at,
+          updatedAt: command.at,
+          deletedAt: null,
         };
         const members = parsed.kind === "static" ? [...new Set(parsed.relationIds ?? [])] : [];
         if (members.length > 0) await liveIds(command.store, members);
@@ -156,12 +198,17 @@ export function segmentService(scope: TenantScope): SegmentService {
       return runCommand(scope, options, async (command) => {
         const current = await loadForWrite(command.store, id, expected);
         if (filter !== undefined) {
-          if (current.kind !== "dynamic") throw validationError([{ path: ["filter"], message: `A ${current.kind} segment has no filter to change`, code: "not_dynamic" }]);
+          if (current.kind !== "dynamic")
+            throw validationError([{ path: ["filter"], message: `A ${current.kind} segment has no filter to change`, code: "not_dynamic" }]);
           await resolveIn(ctx, command.store, filter, command.at, ["filter"], current.id);
         }
         const next: Segment = {
-          ...current, name: parsed.name ?? current.name, description: parsed.description === undefined ? current.description : parsed.description,
-          filter: filter ?? current.filter, version: current.version + 1, updatedAt: command.at,
+          ...current,
+          name: parsed.name ?? current.name,
+          description: parsed.description === undefined ? current.description : parsed.description,
+          filter: filter ?? current.filter,
+          version: current.version + 1,
+          updatedAt: command.at,
         };
         return write(command, current, next, "segment.updated");
       });
@@ -187,17 +234,40 @@ export function segmentService(scope: TenantScope): SegmentService {
     async snapshot(id, options) {
       return runCommand(scope, options, async (command) => {
         const source = await liveSegment(command.store, expectId(id));
-        if (source.kind !== "dynamic") throw new CrmError("INVALID_STATE", `Only a dynamic segment can be snapshot; ${id} is ${source.kind}`, { entity: "segment", id, state: source.kind, reason: "not_dynamic" });
+        if (source.kind !== "dynamic")
+          throw new CrmError("INVALID_STATE", `Only a dynamic segment can be snapshot; ${id} is ${source.kind}`, {
+            entity: "segment",
+            id,
+            state: source.kind,
+            reason: "not_dynamic",
+          });
         const audience = await audienceOf(ctx, command.store, source, command.at);
         const name = parseOrThrow(segmentPatchSchema.shape.name, options?.name ?? `${source.name} @ ${command.at.slice(0, 16).replace("T", " ")}`)!;
         const snapshot: Segment = {
-          id: ctx.newId(), name, description: source.description, kind: "snapshot", filter: source.filter, sourceSegmentId: source.id, takenAt: command.at,
-          version: 1, createdAt: command.at, updatedAt: command.at, deletedAt: null,
+          id: ctx.newId(),
+          name,
+          description: source.description,
+          kind: "snapshot",
+          filter: source.filter,
+          sourceSegmentId: source.id,
+          takenAt: command.at,
+          version: 1,
+          createdAt: command.at,
+          updatedAt: command.at,
+          deletedAt: null,
         };
         await command.store.segments.insert(snapshot);
         const members = await command.store.segments.snapshotMembers(snapshot.id, audience, command.at);
         const changes = { ...diffFields(undefined, snapshot, SEGMENT_FIELDS), membersAdded: { from: null, to: members } };
-        await command.record({ entityType: "segment", entityId: snapshot.id, action: "create", version: 1, changes, eventType: "segment.snapshot_taken", payload: { ...snapshot, members } });
+        await command.record({
+          entityType: "segment",
+          entityId: snapshot.id,
+          action: "create",
+          version: 1,
+          changes,
+          eventType: "segment.snapshot_taken",
+          payload: { ...snapshot, members },
+        });
         return snapshot;
       });
     },

@@ -46,7 +46,14 @@ async function keepItem(env: ApplyEnv, current: SyncItemRecord | undefined, next
 async function applyRelation(env: ApplyEnv, externalId: string, changeKey: string | null, draft: RelationDraft): Promise<ApplyOutcome> {
   const { tx, system, command } = env;
   const item = await env.sync.getItem(env.account, env.resource, externalId);
-  const itemBase = (entityId: string, origin: "created" | "matched") => ({ externalId, entityType: "relation" as const, entityId, changeKey, origin, pass: env.pass });
+  const itemBase = (entityId: string, origin: "created" | "matched") => ({
+    externalId,
+    entityType: "relation" as const,
+    entityId,
+    changeKey,
+    origin,
+    pass: env.pass,
+  });
   // The change key says the remote item is the one we already applied (or pushed ourselves).
   if (item && changeKey !== null && item.changeKey === changeKey) {
     const known = await tx.relations.get(item.entityId);
@@ -64,7 +71,11 @@ async function applyRelation(env: ApplyEnv, externalId: string, changeKey: strin
   if (byEmail) {
     // An existing relation (e.g. from the ERP) gets the remote's fields and our reference.
     const { kind: _kind, ...patch } = draft.input;
-    const updated = await tx.relations.update(byEmail.id, { ...patch, externalRefs: [...byEmail.externalRefs, ref] }, { ...command, expectedVersion: byEmail.version });
+    const updated = await tx.relations.update(
+      byEmail.id,
+      { ...patch, externalRefs: [...byEmail.externalRefs, ref] },
+      { ...command, expectedVersion: byEmail.version },
+    );
     origin = "matched";
     relationId = updated.id;
     outcome = "updated";
@@ -135,7 +146,14 @@ async function applyInteraction(env: ApplyEnv, externalId: string, key: string, 
     outcome = "created";
     entityId = interaction.id;
   }
-  await keepItem(env, item, { externalId, entityType: "interaction", entityId, changeKey: item?.changeKey ?? null, origin: item?.origin ?? "created", pass: env.pass });
+  await keepItem(env, item, {
+    externalId,
+    entityType: "interaction",
+    entityId,
+    changeKey: item?.changeKey ?? null,
+    origin: item?.origin ?? "created",
+    pass: env.pass,
+  });
   return outcome;
 }
 

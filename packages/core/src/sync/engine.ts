@@ -92,7 +92,10 @@ export interface SyncEngine {
 
 /** Thrown inside a page transaction when one change is refused, so the page is redone without it. */
 class RefusedChange extends Error {
-  constructor(readonly index: number, readonly error: CrmError) {
+  constructor(
+    readonly index: number,
+    readonly error: CrmError,
+  ) {
     super(error.message);
   }
 }
@@ -130,8 +133,7 @@ export function createSyncEngine<R extends AttributeRegistry>(options: SyncEngin
   const now = () => scope.ctx.now();
   const later = (at: string) => new Date(Date.parse(at) + ttl).toISOString();
 
-  const inTx = <T>(fn: (tx: TenantCrm, sync: SyncStore) => Promise<T>): Promise<T> =>
-    tenant.transaction((tx) => fn(tx, scopeOf(tx).unit!.store.sync));
+  const inTx = <T>(fn: (tx: TenantCrm, sync: SyncStore) => Promise<T>): Promise<T> => tenant.transaction((tx) => fn(tx, scopeOf(tx).unit!.store.sync));
   const readState = (resource: string) => withStore(scope, (s) => s.sync.getState(account, resource), true);
   const put = async (sync: SyncStore, next: SyncStateRecord, expected: number) => {
     if (!(await sync.putState(next, expected === 0 ? null : expected))) {
@@ -141,7 +143,15 @@ export function createSyncEngine<R extends AttributeRegistry>(options: SyncEngin
 
   async function startFullPass(state: SyncStateRecord, cause: "first" | "cursor-expired" | "reset"): Promise<SyncStateRecord> {
     const at = now();
-    const next: SyncStateRecord = { ...state, stage: "full", cursor: null, pass: state.pass + 1, totals: ZERO_TOTALS, version: state.version + 1, updatedAt: at };
+    const next: SyncStateRecord = {
+      ...state,
+      stage: "full",
+      cursor: null,
+      pass: state.pass + 1,
+      totals: ZERO_TOTALS,
+      version: state.version + 1,
+      updatedAt: at,
+    };
     await inTx(async (_tx, sync) => put(sync, next, state.version));
     emit({ type: "full-pass", account, resource: state.resource, pass: next.pass, cause });
     return next;
@@ -258,7 +268,14 @@ export function createSyncEngine<R extends AttributeRegistry>(options: SyncEngin
     try {
       await inTx(async (_tx, sync) => {
         const state = (await sync.getState(account, resource)) ?? initialState(account, resource, failure.at);
-        const next = { ...state, lastError: failure, failureCount: state.failureCount + 1, lastAttemptAt: failure.at, version: state.version + 1, updatedAt: failure.at };
+        const next = {
+          ...state,
+          lastError: failure,
+          failureCount: state.failureCount + 1,
+          lastAttemptAt: failure.at,
+          version: state.version + 1,
+          updatedAt: failure.at,
+        };
         await put(sync, next, state.version);
       });
     } catch {

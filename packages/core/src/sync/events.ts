@@ -20,19 +20,60 @@ export type SyncEvent =
   /** Another runner holds the account's lease; this run did nothing. */
   | { readonly type: "busy"; readonly account: string }
   /** A full pass of a resource starts (first sync, reset, or an expired cursor). */
-  | { readonly type: "full-pass"; readonly account: string; readonly resource: string; readonly pass: number; readonly cause: "first" | "cursor-expired" | "reset" }
+  | {
+      readonly type: "full-pass";
+      readonly account: string;
+      readonly resource: string;
+      readonly pass: number;
+      readonly cause: "first" | "cursor-expired" | "reset";
+    }
   /** A page was applied and committed together with its cursor. */
-  | ({ readonly type: "page"; readonly account: string; readonly resource: string; readonly page: number; readonly items: number; readonly done: boolean } & PageCounts)
+  | ({
+      readonly type: "page";
+      readonly account: string;
+      readonly resource: string;
+      readonly page: number;
+      readonly items: number;
+      readonly done: boolean;
+    } & PageCounts)
   /** Items known locally but absent from a finished full pass were removed. */
   | { readonly type: "reconciled"; readonly account: string; readonly resource: string; readonly deleted: number }
   /** A remote item was not applied; it is also listed in the resource's state. */
-  | { readonly type: "skipped"; readonly account: string; readonly resource: string; readonly externalId: string; readonly reason: string; readonly message: string }
+  | {
+      readonly type: "skipped";
+      readonly account: string;
+      readonly resource: string;
+      readonly externalId: string;
+      readonly reason: string;
+      readonly message: string;
+    }
   /** A remote call failed with a retryable reason; the engine waits `waitMs` and tries again. */
-  | { readonly type: "retry"; readonly account: string; readonly resource: string; readonly reason: SyncErrorReason; readonly attempt: number; readonly waitMs: number }
+  | {
+      readonly type: "retry";
+      readonly account: string;
+      readonly resource: string;
+      readonly reason: SyncErrorReason;
+      readonly attempt: number;
+      readonly waitMs: number;
+    }
   /** A local change was pushed to the remote system. */
-  | { readonly type: "pushed"; readonly account: string; readonly resource: string; readonly op: "create" | "update" | "delete"; readonly entityId: string; readonly externalId: string }
+  | {
+      readonly type: "pushed";
+      readonly account: string;
+      readonly resource: string;
+      readonly op: "create" | "update" | "delete";
+      readonly entityId: string;
+      readonly externalId: string;
+    }
   /** A push met a remote change (stale change key) and was resolved by the conflict policy. */
-  | { readonly type: "conflict"; readonly account: string; readonly resource: string; readonly entityId: string; readonly externalId: string; readonly resolution: "local" | "remote" | "gone" }
+  | {
+      readonly type: "conflict";
+      readonly account: string;
+      readonly resource: string;
+      readonly entityId: string;
+      readonly externalId: string;
+      readonly resolution: "local" | "remote" | "gone";
+    }
   /** A resource (or the push phase, resource `push`) failed; recorded in its state. */
   | { readonly type: "failed"; readonly account: string; readonly resource: string; readonly reason: string; readonly message: string }
   /** The run ended; `ok` is false when any resource failed. */

@@ -28,8 +28,25 @@ export interface MatchOptions {
 
 /** Free-mail providers: an address there says nothing about an employer. */
 export const FREE_MAIL_DOMAINS: readonly string[] = [
-  "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "yahoo.com", "icloud.com", "me.com",
-  "aol.com", "proton.me", "protonmail.com", "gmx.com", "gmx.net", "web.de", "ziggo.nl", "kpnmail.nl", "xs4all.nl", "hetnet.nl",
+  "gmail.com",
+  "googlemail.com",
+  "outlook.com",
+  "hotmail.com",
+  "live.com",
+  "msn.com",
+  "yahoo.com",
+  "icloud.com",
+  "me.com",
+  "aol.com",
+  "proton.me",
+  "protonmail.com",
+  "gmx.com",
+  "gmx.net",
+  "web.de",
+  "ziggo.nl",
+  "kpnmail.nl",
+  "xs4all.nl",
+  "hetnet.nl",
 ];
 
 /** A participant ready for `interactions.log`. */
@@ -101,7 +118,12 @@ function displayName(address: string, name: string | null | undefined): string {
   const local = address.split("@")[0] ?? address;
   // A display name that is just the address or its local part says nothing; derive a readable one.
   if (trimmed && !trimmed.includes("@") && trimmed.toLowerCase() !== local.toLowerCase()) return trimmed.slice(0, 300);
-  return local.replace(/[._-]+/g, " ").replace(/\b\w/g, (c) => c.toUpperCase()).trim() || address;
+  return (
+    local
+      .replace(/[._-]+/g, " ")
+      .replace(/\b\w/g, (c) => c.toUpperCase())
+      .trim() || address
+  );
 }
 
 /**

@@ -152,8 +152,15 @@ export async function pushLocalChanges(env: PushEnv): Promise<number> {
         }
         const state = (await sync.getState(account, resource)) ?? initialState(account, resource, env.now());
         await sync.putItem({
-          account, resource, externalId: result.externalId, entityType: "relation", entityId: relation.id,
-          changeKey: result.changeKey, origin: "matched", pass: state.pass, updatedAt: env.now(),
+          account,
+          resource,
+          externalId: result.externalId,
+          entityType: "relation",
+          entityId: relation.id,
+          changeKey: result.changeKey,
+          origin: "matched",
+          pass: state.pass,
+          updatedAt: env.now(),
         });
       });
       emit({ type: "pushed", account, resource, op: "create", entityId: relation.id, externalId: result.externalId });
@@ -162,7 +169,9 @@ export async function pushLocalChanges(env: PushEnv): Promise<number> {
     for (const item of items) {
       if (relation.deletedAt) {
         try {
-          await remote(item.resource, () => push({ op: "delete", resource: item.resource, externalId: item.externalId, changeKey: item.changeKey }, env.signal));
+          await remote(item.resource, () =>
+            push({ op: "delete", resource: item.resource, externalId: item.externalId, changeKey: item.changeKey }, env.signal),
+          );
         } catch (error) {
           if (!isSyncError(error, "NOT_FOUND")) throw error;
         }

@@ -38,7 +38,10 @@ export function foundation(profile: DialectProfile): Migration {
       .execute();
     await index("kb_relations_name_key_idx", "kb_relations", ["tenant_id", "name_key"]);
 
-    for (const [name, value] of [["kb_relation_emails", "email"], ["kb_relation_phones", "phone"]] as const) {
+    for (const [name, value] of [
+      ["kb_relation_emails", "email"],
+      ["kb_relation_phones", "phone"],
+    ] as const) {
       await table(name)
         .addColumn("relation_id", key, required)
         .addColumn(value, key, required)

@@ -123,7 +123,11 @@ export function sales(profile: DialectProfile): Migration {
       .addColumn("left_at", timestamp)
       .addPrimaryKeyConstraint("kb_deal_stage_history_pk", ["tenant_id", "id"])
       .addForeignKeyConstraint("kb_deal_stage_history_deal_fk", ["tenant_id", "deal_id"], "kb_deals", byId, cascade)
-      .addForeignKeyConstraint("kb_deal_stage_history_stage_fk", ["tenant_id", "pipeline_id", "stage_id"], "kb_pipeline_stages", ["tenant_id", "pipeline_id", "id"])
+      .addForeignKeyConstraint("kb_deal_stage_history_stage_fk", ["tenant_id", "pipeline_id", "stage_id"], "kb_pipeline_stages", [
+        "tenant_id",
+        "pipeline_id",
+        "id",
+      ])
       .execute();
     await index("kb_deal_stage_history_deal_idx", "kb_deal_stage_history", ["tenant_id", "deal_id", "entered_at"]);
     // Funnel and velocity read one pipeline's stays by time.

@@ -6,7 +6,14 @@ const required = (col: ColumnDefinitionBuilder) => col.notNull();
 const cascade = (fk: ForeignKeyConstraintBuilder) => fk.onDelete("cascade");
 
 /** The segmentation tables, in creation order (dropped in reverse by `down`). */
-export const SEGMENT_TABLES = ["kb_segments", "kb_segment_members", "kb_consent_ledger", "kb_suppression_ledger", "kb_campaigns", "kb_campaign_members"] as const;
+export const SEGMENT_TABLES = [
+  "kb_segments",
+  "kb_segment_members",
+  "kb_consent_ledger",
+  "kb_suppression_ledger",
+  "kb_campaigns",
+  "kb_campaign_members",
+] as const;
 
 /**
  * Segments with their member lists, the consent and suppression ledgers, and campaigns with their
