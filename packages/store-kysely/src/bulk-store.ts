@@ -1,8 +1,8 @@
 import type { BulkStore } from "@kaartenbak/core/storage";
 import { insertRows } from "./insert-rows.js";
-import { relationStore } from "./relation-store.js";
+import { insertRelationsClaimingRefs, relationStore } from "./relation-store.js";
 import { chunks, inChunks, type StoreContext } from "./store-context.js";
-import { insertEventRows, insertHistoryRows, insertRelationRows } from "./write-rows.js";
+import { insertEventRows, insertHistoryRows } from "./write-rows.js";
 
 const INTERACTION_COLUMNS = [
   "tenant_id",
@@ -52,7 +52,9 @@ export function bulkStore(context: StoreContext): BulkStore {
       return new Set(rows.map((r) => r.id));
     },
 
-    insertRelations: (records) => insertRelationRows(context, records),
+    // All or nothing: a reference taken meanwhile removes every row of the call again and throws
+    // DUPLICATE `external_ref_taken` with the transaction still usable (see insertRelationsClaimingRefs).
+    insertRelations: (records) => insertRelationsClaimingRefs(context, records),
 
     async takenExternalKeys(keys) {
       const rows = await inChunks(keys, (chunk) =>

@@ -1,9 +1,10 @@
-import { nameKey, type RelationRecord, type RelationStore } from "@kaartenbak/core/storage";
+import { CrmError, nameKey, type RelationRecord, type RelationStore } from "@kaartenbak/core/storage";
 import { sql, type Selectable } from "kysely";
+import { insertRows } from "./insert-rows.js";
 import { relationColumns, relationFromRows } from "./rows.js";
 import type { RelationRow } from "./schema.js";
-import { affected, groupBy, inChunks, type StoreContext } from "./store-context.js";
-import { insertRelationChildRows, insertRelationRows } from "./write-rows.js";
+import { affected, chunks, groupBy, inChunks, type StoreContext } from "./store-context.js";
+import { insertRelationChildRows } from "./write-rows.js";
 
 /**
  * The largest code point. `name_key < prefix || U+10FFFF` bounds a prefix range: under binary
@@ -12,6 +13,64 @@ import { insertRelationChildRows, insertRelationRows } from "./write-rows.js";
  * `(tenant_id, name_key)` index serves the search directly.
  */
 const MAX_CODE_POINT = "\u{10FFFF}";
+
+const REF_COLUMNS = ["tenant_id", "relation_id", "system", "external_id"];
+const REF_KEY = ["tenant_id", "system", "external_id"];
+
+/**
+ * Inserts new relations with their child rows, claiming their external references with
+ * `insert … on conflict do nothing`. When any reference turns out to be taken (typically by a
+ * concurrent first-time upsert of the same reference that committed first), the rows this call
+ * wrote are deleted again and DUPLICATE `external_ref_taken` is thrown: no statement failed, so
+ * the transaction stays usable on Postgres (a unique violation would abort it) and the caller
+ * can re-read the winner and carry on in the same transaction, also inside a unit of work.
+ *
+ * References are claimed in one global order (system, then external id), so two transactions
+ * inserting overlapping sets wait for each other in the same order and cannot deadlock on them.
+ * On Postgres (read committed) the conflicting insert waits until the holder commits, so a read
+ * after this error sees the winner.
+ */
+export async function insertRelationsClaimingRefs(context: StoreContext, records: readonly RelationRecord[]): Promise<void> {
+  const { db, tenantId } = context;
+  if (records.length === 0) return;
+  const refs = records
+    .flatMap((r) => r.externalRefs.map((ref) => ({ tenant_id: tenantId, relation_id: r.id, system: ref.system, external_id: ref.externalId })))
+    .sort((a, b) => (a.system === b.system ? compare(a.external_id, b.external_id) : compare(a.system, b.system)));
+  for (let i = 1; i < refs.length; i++) {
+    if (refs[i]!.system === refs[i - 1]!.system && refs[i]!.external_id === refs[i - 1]!.external_id) {
+      throw refTaken(`External reference ${refs[i]!.system}:${refs[i]!.external_id} is given to more than one new relation`);
+    }
+  }
+  for (const part of chunks(records)) {
+    const rows = part.map((r) => ({ tenant_id: tenantId, id: r.id, ...relationColumns(r, nameKey(r.name)) }));
+    await insertRows(db, "kb_relations", Object.keys(rows[0]!), rows);
+  }
+  let claimed = 0;
+  for (const rows of chunks(refs)) {
+    claimed += (await insertRows(db, "kb_relation_refs", REF_COLUMNS, rows, { onConflictDoNothing: REF_KEY, returning: "external_id" })).length;
+  }
+  if (claimed < refs.length) {
+    const ids = records.map((r) => r.id);
+    await inChunks(ids, (chunk) => db.deleteFrom("kb_relation_refs").where("tenant_id", "=", tenantId).where("relation_id", "in", chunk).execute());
+    await inChunks(ids, (chunk) => db.deleteFrom("kb_relations").where("tenant_id", "=", tenantId).where("id", "in", chunk).execute());
+    throw refTaken(
+      records.length === 1
+        ? `An external reference of relation ${records[0]!.id} already belongs to another relation`
+        : `${refs.length - claimed} of ${refs.length} external references already belong to other relations`,
+    );
+  }
+  // The references are in; the e-mails, phones and tags follow.
+  await insertRelationChildRows(
+    context,
+    records.map((r) => ({ ...r, externalRefs: [] })),
+  );
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function refTaken(message: string): CrmError<"DUPLICATE"> {
+  return new CrmError("DUPLICATE", message, { entity: "relation", reason: "external_ref_taken" });
+}
 
 /** Relations and their child rows, for one tenant. */
 export function relationStore(context: StoreContext): RelationStore {
@@ -88,7 +147,7 @@ export function relationStore(context: StoreContext): RelationStore {
   const live = () => relations().where("deleted_at", "is", null);
 
   return {
-    insert: (record) => insertRelationRows(context, [record]),
+    insert: (record) => insertRelationsClaimingRefs(context, [record]),
 
     async update(record, expectedVersion) {
       const result = await db

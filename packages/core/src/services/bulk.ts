@@ -2,13 +2,13 @@ import type { AttributeValues } from "../attributes/registry.js";
 import type { CrmEventType } from "../model/events.js";
 import { diffFields } from "../diff.js";
 import { CrmError, validationError, type ValidationIssue } from "../errors.js";
-import { zodIssues } from "../model/common.js";
+import { isText, zodIssues } from "../model/common.js";
 import type { HistoryEntry } from "../model/journal.js";
 import type { InteractionInput } from "../model/interaction.js";
 import type { Relation, RelationInput } from "../model/relation.js";
 import type { InteractionRecord, NewOutboxEvent, TenantStore } from "../storage.js";
-import { ensureAttributeModel, withStore, type CommandOptions, type TenantScope } from "./command.js";
-import { buildRelation, RELATION_FIELDS } from "./relation-builder.js";
+import { ensureAttributeModel, resolveActor, withStore, type CommandOptions, type TenantScope } from "./command.js";
+import { buildRelation, externalRefRace, insertConflict, RELATION_FIELDS, settledByFreshTransaction, UPSERT_ROUNDS } from "./relation-builder.js";
 
 /** Options of the bulk operations. */
 export interface BulkOptions extends CommandOptions {
@@ -55,6 +55,9 @@ export interface BulkService<A = AttributeValues> {
 
 type Tally = { processed: number; created: number; updated: number; unchanged: number; rejected: { index: number; issues: ValidationIssue[] }[] };
 type Journal = { history: HistoryEntry[]; events: NewOutboxEvent[] };
+/** One relation of a planned chunk: stored state before (undefined when new), state after, the items producing it, their instant. */
+type Planned = { before: Relation | undefined; after: Relation; items: { index: number; item: RelationInput }[]; at: string };
+type Plan = { entries: Planned[]; invalid: { index: number; issues: ValidationIssue[] }[]; creates: Relation[] };
 
 async function* chunksOf<T>(items: Iterable<T> | AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
   let chunk: T[] = [];
@@ -80,6 +83,18 @@ export function bulkService(scope: TenantScope): BulkService {
     options: BulkOptions,
     apply: (store: TenantStore, chunk: T[], offset: number, tally: Tally) => Promise<void>,
   ): Promise<BulkResult> {
+    if (options === null || typeof options !== "object") {
+      throw validationError([{ path: ["options"], message: "Expected an options object", code: "invalid_type" }]);
+    }
+    const iterable = items as unknown as Record<symbol, unknown> | null;
+    if (
+      iterable === null ||
+      typeof iterable !== "object" ||
+      (typeof iterable[Symbol.iterator] !== "function" && typeof iterable[Symbol.asyncIterator] !== "function")
+    ) {
+      throw validationError([{ path: ["items"], message: "Expected an iterable or async iterable of items", code: "invalid_type" }]);
+    }
+    resolveActor(scope.actor, options);
     const size = options.chunkSize ?? 500;
     if (!Number.isInteger(size) || size < 1 || size > 5000) {
       throw validationError([{ path: ["chunkSize"], message: "Expected an integer from 1 to 5000", code: "invalid_limit" }]);
@@ -90,7 +105,15 @@ export function bulkService(scope: TenantScope): BulkService {
         const offset = tally.processed;
         const once = (s: TenantStore) => ensureAttributeModel(ctx, s).then(() => apply(s, chunk, offset, tally));
         if (store) await once(store);
-        else await withStore(scope, once);
+        else {
+          try {
+            await withStore(scope, once);
+          } catch (error) {
+            // A failed statement lost a race for a reference (see insertConflict): once more, in a fresh transaction.
+            if (scope.unit || !settledByFreshTransaction.has(error as object)) throw error;
+            await withStore(scope, once);
+          }
+        }
         tally.processed += chunk.length;
         options.onProgress?.({ ...tally, rejected: [...tally.rejected] });
       }
@@ -125,72 +148,124 @@ export function bulkService(scope: TenantScope): BulkService {
     if (journal.events.length > 0) await store.bulk.appendEvents(journal.events);
   }
 
-  return {
-    upsertRelations: (items, options = {}) =>
-      run(items, options, async (store, chunk, offset, tally) => {
-        const at = ctx.now();
-        const refs = chunk.flatMap((item) =>
-          Array.isArray(item?.externalRefs) ? item.externalRefs.filter((r) => r && typeof r.system === "string" && typeof r.externalId === "string") : [],
-        );
-        const byRef = new Map<string, Relation>();
-        for (const r of refs.length ? await store.bulk.relationsByExternalRefs(refs) : [])
-          for (const ref of r.externalRefs) byRef.set(refKey(ref.system, ref.externalId), r);
-        // Per relation id: the state before this chunk (undefined for a new one) and the state after.
-        const pending = new Map<string, { before: Relation | undefined; after: Relation }>();
-        const invalid: { index: number; issues: ValidationIssue[] }[] = [];
-        chunk.forEach((item, i) => {
-          const match = (item?.externalRefs ?? []).map((r) => byRef.get(refKey(r?.system, r?.externalId))).find(Boolean);
-          const base = match ? (pending.get(match.id)?.after ?? match) : undefined;
-          let built: { relation?: Relation; issues: ValidationIssue[] };
-          if (base) {
-            if (base.kind !== item.kind)
-              built = {
-                issues: [
-                  {
-                    path: ["kind"],
-                    message: `The relation holding this external reference is a ${base.kind}, not a ${String(item.kind)}`,
-                    code: "kind_mismatch",
-                  },
-                ],
-              };
-            else {
-              const { kind: _kind, ...patch } = item;
-              const keptRefs = base.externalRefs.filter((r) => !(item.externalRefs ?? []).some((n) => n.system === r.system && n.externalId === r.externalId));
-              built = buildRelation(ctx, { ...patch, externalRefs: [...keptRefs, ...(item.externalRefs ?? [])] }, base, { id: base.id, at });
-              if (built.relation) {
-                const before = pending.has(base.id) ? pending.get(base.id)!.before : base;
-                // Several items for one relation in a chunk make one change: one version step, one history entry.
-                built.relation = {
-                  ...built.relation,
-                  version: before ? before.version + 1 : 1,
-                  createdAt: before?.createdAt ?? built.relation.createdAt,
-                  deletedAt: null,
-                };
-              }
-            }
-          } else built = buildRelation(ctx, item, undefined, { id: ctx.newId(), at });
-          if (!built.relation) return void invalid.push({ index: offset + i, issues: built.issues });
-          const before = base ? (pending.has(base.id) ? pending.get(base.id)!.before : base) : undefined;
-          pending.set(built.relation.id, { before, after: built.relation });
-          for (const ref of built.relation.externalRefs) byRef.set(refKey(ref.system, ref.externalId), built.relation);
-        });
-        refuseOrRecord(invalid, options, tally);
+  /**
+   * Plans one chunk of relation upserts from what storage holds now: per relation touched, in the
+   * order the chunk first touches it, the state before the chunk (undefined for a new one), the
+   * state after, and the items that produce it. Reads only; nothing is written.
+   */
+  async function planRelations(store: TenantStore, chunk: RelationInput[], offset: number): Promise<Plan> {
+    const at = ctx.now();
+    const refs = chunk.flatMap((item) =>
+      Array.isArray(item?.externalRefs)
+        ? item.externalRefs.filter((r) => r && typeof r.system === "string" && isText(r.system) && typeof r.externalId === "string" && isText(r.externalId))
+        : [],
+    );
+    const byRef = new Map<string, Relation>();
+    for (const r of refs.length ? await store.bulk.relationsByExternalRefs(refs) : [])
+      for (const ref of r.externalRefs) byRef.set(refKey(ref.system, ref.externalId), r);
+    const pending = new Map<string, Planned>();
+    const invalid: { index: number; issues: ValidationIssue[] }[] = [];
+    chunk.forEach((item, i) => {
+      const match = (item?.externalRefs ?? []).map((r) => byRef.get(refKey(r?.system, r?.externalId))).find(Boolean);
+      const entry = match ? pending.get(match.id) : undefined;
+      // Several items for one relation in a chunk make one change: one version step, one history entry.
+      const before = entry ? entry.before : match;
+      const built = match ? applyItem(entry?.after ?? match, before, item, at) : buildRelation(ctx, item, undefined, { id: ctx.newId(), at });
+      if (!built.relation) return void invalid.push({ index: offset + i, issues: built.issues });
+      pending.set(built.relation.id, { before, after: built.relation, items: [...(entry?.items ?? []), { index: offset + i, item }], at });
+      for (const ref of built.relation.externalRefs) byRef.set(refKey(ref.system, ref.externalId), built.relation);
+    });
+    const entries = [...pending.values()];
+    return { entries, invalid, creates: entries.filter((e) => !e.before).map((e) => e.after) };
+  }
 
+  /** Applies one item to `base` like `upsertByExternalRef`; `before` is the stored state the chunk started from. */
+  function applyItem(base: Relation, before: Relation | undefined, item: RelationInput, at: string): { relation?: Relation; issues: ValidationIssue[] } {
+    if (base.kind !== item.kind) {
+      return {
+        issues: [
+          { path: ["kind"], message: `The relation holding this external reference is a ${base.kind}, not a ${String(item.kind)}`, code: "kind_mismatch" },
+        ],
+      };
+    }
+    const { kind: _kind, ...patch } = item;
+    const keptRefs = base.externalRefs.filter((r) => !(item.externalRefs ?? []).some((n) => n.system === r.system && n.externalId === r.externalId));
+    const built = buildRelation(ctx, { ...patch, externalRefs: [...keptRefs, ...(item.externalRefs ?? [])] }, base, { id: base.id, at });
+    if (built.relation) {
+      built.relation = {
+        ...built.relation,
+        version: before ? before.version + 1 : 1,
+        createdAt: before?.createdAt ?? built.relation.createdAt,
+        deletedAt: null,
+      };
+    }
+    return built;
+  }
+
+  /**
+   * Writes the change of an existing relation. When another writer changed it after the chunk read
+   * it (a concurrent import or upsert), its items are applied again to the stored state, with a
+   * new instant, and written against that version; a change that then changes nothing is dropped.
+   */
+  async function writeUpdate(store: TenantStore, entry: Planned): Promise<void> {
+    for (let round = 1; ; round++) {
+      if (Object.keys(diffFields(entry.before, entry.after, RELATION_FIELDS)).length === 0) return;
+      if (await store.relations.update(entry.after, entry.before!.version)) return;
+      if (round >= UPSERT_ROUNDS) throw externalRefRace(`relation ${entry.after.id}`);
+      const fresh = await store.relations.get(entry.after.id);
+      if (!fresh) {
+        throw new CrmError("STALE_VERSION", `relation ${entry.after.id} changed during the import`, {
+          entity: "relation",
+          id: entry.after.id,
+          reason: "stale_version",
+        });
+      }
+      const at = ctx.now();
+      let after = fresh;
+      for (const { index, item } of entry.items) {
+        const built = applyItem(after, fresh, item, at);
+        if (!built.relation) throw validationError(built.issues.map((i) => ({ ...i, path: [index, ...i.path] })));
+        after = built.relation;
+      }
+      Object.assign(entry, { before: fresh, after, at });
+    }
+  }
+
+  return {
+    upsertRelations: async (items, options = {}) =>
+      run(items, options, async (store, chunk, offset, tally) => {
+        // Concurrent imports (or upserts) of the same new references race to insert them. The new
+        // relations are inserted first, all or nothing: when the store finds a reference taken
+        // meanwhile it writes nothing, the transaction stays usable, and the chunk is planned again
+        // from what storage holds now, so the winners' relations are updated instead.
+        let plan: Plan;
+        for (let round = 1; ; round++) {
+          plan = await planRelations(store, chunk, offset);
+          if (!options.skipInvalid) refuseOrRecord(plan.invalid, options, tally);
+          try {
+            if (plan.creates.length > 0) await store.bulk.insertRelations(plan.creates);
+            break;
+          } catch (error) {
+            const conflict = insertConflict(error);
+            // The statement failed: on Postgres the transaction is aborted; `run` may retry the chunk in a fresh one.
+            if (conflict === "failed") throw externalRefRace(`A chunk of relations from item ${offset}`, error, true);
+            if (conflict !== "lost") throw error;
+            if (round >= UPSERT_ROUNDS) throw externalRefRace(`A chunk of relations from item ${offset}`, error);
+          }
+        }
+        // Existing relations in one order (by id), so concurrent imports lock their rows alike.
+        for (const entry of plan.entries.filter((e) => e.before).sort((a, b) => (a.after.id < b.after.id ? -1 : a.after.id > b.after.id ? 1 : 0))) {
+          await writeUpdate(store, entry);
+        }
         const journal: Journal = { history: [], events: [] };
-        const creates: Relation[] = [];
-        for (const { before, after } of pending.values()) {
+        let created = 0;
+        let updated = 0;
+        let unchanged = 0;
+        for (const { before, after, at } of plan.entries) {
           const changes = diffFields(before, after, RELATION_FIELDS);
           if (before && Object.keys(changes).length === 0) {
-            tally.unchanged++;
+            unchanged++;
             continue;
-          }
-          if (!before) creates.push(after);
-          else if (!(await store.relations.update(after, before.version))) {
-            throw new CrmError("STALE_VERSION", `relation ${after.id} changed during the import`, {
-              entity: "relation",
-              id: after.id,
-              reason: "stale_version",
-            });
           }
           const action = !before ? "create" : before.deletedAt ? "restore" : "update";
           journalFor(
@@ -201,14 +276,17 @@ export function bulkService(scope: TenantScope): BulkService {
             `relation.${action === "create" ? "created" : action === "update" ? "updated" : "restored"}`,
             after,
           );
-          if (before) tally.updated++;
-          else tally.created++;
+          if (before) updated++;
+          else created++;
         }
-        if (creates.length > 0) await store.bulk.insertRelations(creates);
         await writeJournal(store, journal);
+        if (options.skipInvalid) refuseOrRecord(plan.invalid, options, tally);
+        tally.created += created;
+        tally.updated += updated;
+        tally.unchanged += unchanged;
       }),
 
-    logInteractions: (items, options = {}) =>
+    logInteractions: async (items, options = {}) =>
       run(items, options, async (store, chunk, offset, tally) => {
         const at = ctx.now();
         const invalid: { index: number; issues: ValidationIssue[] }[] = [];

@@ -1,6 +1,6 @@
 import { validateAttributes } from "../attributes/validate.js";
 import type { CrmContext } from "../context.js";
-import type { ValidationIssue } from "../errors.js";
+import { CrmError, isCrmError, type ValidationIssue } from "../errors.js";
 import { zodIssues } from "../model/common.js";
 import type { EmailAddress, ExternalRef, PhoneNumber, Relation } from "../model/relation.js";
 import { RELATION_KINDS, type RelationKind } from "../model/relation-kind.js";
@@ -55,7 +55,8 @@ export function buildRelation(
   const kind = RELATION_KINDS.includes(rawKind as RelationKind) ? (rawKind as RelationKind) : undefined;
   const parsed: Parsed = result.success ? (result.data as Parsed) : {};
 
-  const rawAttributes = result.success ? parsed.attributes : (input as { attributes?: unknown } | null)?.attributes;
+  // The raw input, not zod's copy: z.record drops a `__proto__` key, which must be reported as unknown.
+  const rawAttributes = (input as { attributes?: unknown } | null)?.attributes;
   const attributes = kind ? validateAttributes(ctx.registry, kind, rawAttributes === undefined ? current?.attributes : rawAttributes) : undefined;
   if (attributes) issues.push(...attributes.issues);
   // Rules across fields run on the raw input too, so one error names them alongside schema problems.
@@ -130,6 +131,43 @@ export function buildRelation(
     deletedAt: current?.deletedAt ?? null,
   };
   return { relation, issues };
+}
+
+/**
+ * How many times an upsert (one call, or one chunk of a bulk import) reads again and re-applies
+ * its input after another writer of the same reference or relation committed first. Each lost
+ * round means another writer committed in between, so only a hot spot runs out of rounds.
+ */
+export const UPSERT_ROUNDS = 64;
+
+/**
+ * What a DUPLICATE from inserting new relations means for the transaction it happened in:
+ * - `lost`: the store found an external reference taken (reason `external_ref_taken`) and removed
+ *   what the insert had written, without a failed statement: read again in the same transaction.
+ * - `failed`: the database refused the statement (`unique_violation`); on Postgres the transaction
+ *   is aborted now, so only a fresh transaction can read the winner.
+ * Anything else is not an insert conflict (undefined).
+ */
+export function insertConflict(error: unknown): "lost" | "failed" | undefined {
+  if (!isCrmError(error, "DUPLICATE")) return undefined;
+  return error.details.reason === "external_ref_taken" ? "lost" : "failed";
+}
+
+/**
+ * Errors of a lost race that a fresh transaction can settle (see {@link insertConflict}); the
+ * services retry these once outside a unit of work.
+ */
+export const settledByFreshTransaction = new WeakSet<object>();
+
+/** BUSY `external_key_race`: concurrent writers of the same external reference kept winning; retry later. */
+export function externalRefRace(what: string, cause?: unknown, fresh = false): CrmError<"BUSY"> {
+  const error = new CrmError("BUSY", `${what} could not be written because concurrent writers of the same external reference won; try again`, {
+    entity: "relation",
+    reason: "external_key_race",
+    ...(cause === undefined ? {} : { cause }),
+  });
+  if (fresh) settledByFreshTransaction.add(error);
+  return error;
 }
 
 /** The name key stored for prefix search. */

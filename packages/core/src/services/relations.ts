@@ -1,13 +1,13 @@
 import type { AttributeValues } from "../attributes/registry.js";
-import { CrmError, notFound, staleVersion, validationError } from "../errors.js";
-import { expectId, expectVersion, parseOrThrow } from "../model/common.js";
+import { CrmError, isCrmError, notFound, staleVersion, validationError } from "../errors.js";
+import { expectId, expectText, expectVersion, parseOrThrow } from "../model/common.js";
 import type { ExternalRef, Relation, RelationInput, RelationPatch } from "../model/relation.js";
 import { externalRefSchema } from "../model/relation.js";
 import { nameKey, normaliseEmail, normalisePhone } from "../normalise.js";
 import type { TenantStore } from "../storage.js";
 import { diffFields } from "../diff.js";
 import { runCommand, runQuery, type CommandOptions, type CommandScope, type TenantScope } from "./command.js";
-import { buildRelation, RELATION_FIELDS } from "./relation-builder.js";
+import { buildRelation, externalRefRace, insertConflict, RELATION_FIELDS, settledByFreshTransaction, UPSERT_ROUNDS } from "./relation-builder.js";
 
 /** Options of a versioned write: the version the caller last read. */
 export interface VersionedOptions extends CommandOptions {
@@ -66,11 +66,32 @@ export function relationService(scope: TenantScope): RelationService {
     }
   }
 
-  async function insertNew(command: CommandScope, input: unknown): Promise<Relation> {
+  /**
+   * Inserts a new relation with its history entry and event. With `race` (the reference an upsert
+   * looked up and found free), losing the reference to a concurrent writer is not an error: it
+   * returns undefined, having written nothing, when the reference turned up in the pre-check or the
+   * store found one taken (the transaction is still usable then; see {@link insertConflict}), and
+   * throws BUSY `external_key_race` when the database refused the statement instead.
+   */
+  async function insertNew(command: CommandScope, input: unknown, race?: ExternalRef): Promise<Relation | undefined> {
     const { relation, issues } = buildRelation(ctx, input, undefined, { id: ctx.newId(), at: command.at });
     if (!relation) throw validationError(issues);
-    await assertRefsFree(command.store, relation);
-    await command.store.relations.insert(relation);
+    try {
+      await assertRefsFree(command.store, relation);
+    } catch (error) {
+      // Another writer may have inserted `race` since the caller looked for it: a lost race, not a taken reference.
+      if (race && isCrmError(error, "DUPLICATE") && (await command.store.relations.findByExternalRef(race.system, race.externalId))) return undefined;
+      throw error;
+    }
+    try {
+      await command.store.relations.insert(relation);
+    } catch (error) {
+      const conflict = race && insertConflict(error);
+      if (conflict === "lost") return undefined;
+      // The statement failed: on Postgres the transaction is aborted, so only a fresh one can read the winner.
+      if (conflict === "failed") throw externalRefRace(`Relation with external reference ${race!.system}:${race!.externalId}`, error, true);
+      throw error;
+    }
     await command.record({
       entityType: "relation",
       entityId: relation.id,
@@ -85,11 +106,18 @@ export function relationService(scope: TenantScope): RelationService {
 
   /** Writes `next` over `current` with history and event; returns `current` untouched when nothing differs. */
   async function write(command: CommandScope, current: Relation, next: Relation, action: "update" | "delete" | "restore"): Promise<Relation> {
+    const written = await tryWrite(command, current, next, action);
+    if (!written) throw staleVersion("relation", current.id, current.version);
+    return written;
+  }
+
+  /** Like {@link write}, but returns undefined (writing nothing) when the stored version moved on. */
+  async function tryWrite(command: CommandScope, current: Relation, next: Relation, action: "update" | "delete" | "restore"): Promise<Relation | undefined> {
     const changes = diffFields(current, next, RELATION_FIELDS);
     if (Object.keys(changes).length === 0) return current;
-    if (action === "update") await assertRefsFree(command.store, next);
+    if (action !== "delete") await assertRefsFree(command.store, next);
     const ok = await command.store.relations.update(next, current.version);
-    if (!ok) throw staleVersion("relation", current.id, current.version);
+    if (!ok) return undefined;
     await command.record({
       entityType: "relation",
       entityId: next.id,
@@ -120,10 +148,40 @@ export function relationService(scope: TenantScope): RelationService {
     return relation;
   }
 
+  /**
+   * One round of an upsert: creates the relation holding `ref`, or brings it up to `input`.
+   * Undefined when it lost a race and wrote nothing: another writer inserted the reference first,
+   * or changed the relation after it was read.
+   */
+  async function upsertRound(command: CommandScope, ref: ExternalRef, refs: ExternalRef[], input: RelationInput): Promise<UpsertResult | undefined> {
+    const existing = await command.store.relations.findByExternalRef(ref.system, ref.externalId);
+    if (!existing) {
+      const relation = await insertNew(command, { ...input, externalRefs: refs }, ref);
+      return relation && { relation, outcome: "created" };
+    }
+    if (existing.kind !== input.kind) {
+      throw validationError([
+        {
+          path: ["kind"],
+          message: `The relation holding ${ref.system}:${ref.externalId} is a ${existing.kind}, not a ${input.kind}`,
+          code: "kind_mismatch",
+        },
+      ]);
+    }
+    // Keep references the relation already has from other systems: the input speaks for its own system.
+    const keptRefs = existing.externalRefs.filter((r) => !refs.some((n) => n.system === r.system && n.externalId === r.externalId));
+    const { kind: _kind, ...patch } = { ...input, externalRefs: [...keptRefs, ...refs] };
+    const next = patchOnto(command, existing, patch);
+    const restored = existing.deletedAt ? { ...next, deletedAt: null } : next;
+    const written = await tryWrite(command, existing, restored, existing.deletedAt ? "restore" : "update");
+    if (!written) return undefined;
+    return { relation: written, outcome: written === existing ? "unchanged" : "updated" };
+  }
+
   const visible = (r: Relation | undefined, includeDeleted?: boolean) => (r && (includeDeleted || !r.deletedAt) ? r : undefined);
 
   return {
-    create: async (input, options) => runCommand(scope, options, (command) => insertNew(command, input)),
+    create: async (input, options) => runCommand(scope, options, async (command) => (await insertNew(command, input))!),
 
     async update(id, patch, options) {
       expectId(id);
@@ -158,19 +216,17 @@ export function relationService(scope: TenantScope): RelationService {
     },
 
     async findByEmail(email) {
-      if (typeof email !== "string") throw validationError([{ path: ["email"], message: "Expected a string", code: "invalid_type" }]);
-      return runQuery(scope, (store) => store.relations.findByEmail(normaliseEmail(email)));
+      return runQuery(scope, (store) => store.relations.findByEmail(normaliseEmail(expectText(email, "email"))));
     },
 
     async findByPhone(phone) {
-      if (typeof phone !== "string") throw validationError([{ path: ["phone"], message: "Expected a string", code: "invalid_type" }]);
-      const e164 = normalisePhone(phone, ctx.region);
+      const e164 = normalisePhone(expectText(phone, "phone"), ctx.region);
       if (!e164) return [];
       return runQuery(scope, (store) => store.relations.findByPhone(e164));
     },
 
     async search(query) {
-      const prefix = typeof query?.namePrefix === "string" ? nameKey(query.namePrefix) : "";
+      const prefix = typeof query?.namePrefix === "string" ? nameKey(expectText(query.namePrefix, "namePrefix")) : "";
       const limit = query?.limit ?? 20;
       if (!prefix || !Number.isInteger(limit) || limit < 1 || limit > 200) {
         throw validationError([
@@ -192,26 +248,24 @@ export function relationService(scope: TenantScope): RelationService {
       const ref = parseOrThrow(externalRefSchema, refInput);
       const refs = [...(input.externalRefs ?? [])];
       if (!refs.some((r) => r.system === ref.system && r.externalId === ref.externalId)) refs.push(ref);
-      return runCommand(scope, options, async (command) => {
-        const existing = await command.store.relations.findByExternalRef(ref.system, ref.externalId);
-        if (!existing) return { relation: await insertNew(command, { ...input, externalRefs: refs }), outcome: "created" as const };
-        if (existing.kind !== input.kind) {
-          throw validationError([
-            {
-              path: ["kind"],
-              message: `The relation holding ${ref.system}:${ref.externalId} is a ${existing.kind}, not a ${input.kind}`,
-              code: "kind_mismatch",
-            },
-          ]);
+      // Concurrent first-time upserts of one reference race to insert it. A round that loses (the
+      // store found the reference taken, or the relation's version moved on) writes nothing and
+      // ends its command; the next round is a new command (a fresh transaction, or the same unit
+      // of work) that reads the winner and applies the input to it, with its own, later instant.
+      let freshRetried = false;
+      for (let round = 1; ; round++) {
+        let result: UpsertResult | undefined;
+        try {
+          result = await runCommand(scope, options, (command) => upsertRound(command, ref, refs, input));
+        } catch (error) {
+          // A failed statement (a store without a clean conflict): outside a unit, once more in a fresh transaction.
+          if (scope.unit || freshRetried || !settledByFreshTransaction.has(error as object)) throw error;
+          freshRetried = true;
+          continue;
         }
-        // Keep references the relation already has from other systems: the input speaks for its own system.
-        const keptRefs = existing.externalRefs.filter((r) => !refs.some((n) => n.system === r.system && n.externalId === r.externalId));
-        const { kind: _kind, ...patch } = { ...input, externalRefs: [...keptRefs, ...refs] };
-        const next = patchOnto(command, existing, patch);
-        const restored = existing.deletedAt ? { ...next, deletedAt: null } : next;
-        const written = await write(command, existing, restored, existing.deletedAt ? "restore" : "update");
-        return { relation: written, outcome: written === existing ? ("unchanged" as const) : ("updated" as const) };
-      });
+        if (result) return result;
+        if (round >= UPSERT_ROUNDS) throw externalRefRace(`Relation with external reference ${ref.system}:${ref.externalId}`);
+      }
     },
   };
 }
