@@ -1,6 +1,6 @@
 import type { AttributeRegistry, DealAttributes, RelationAttributes } from "./attributes/registry.js";
 import { createContext, type CrmContext, type CrmOptions } from "./context.js";
-import { configurationError } from "./errors.js";
+import { configurationError, validationError } from "./errors.js";
 import { filterBuilder, type FilterBuilder } from "./filter/builder.js";
 import { assertTenantId } from "./ids.js";
 import type { MigrationReport, StorageAdapter } from "./storage.js";
@@ -8,7 +8,7 @@ import { interactionService, type InteractionService } from "./services/interact
 import { historyService, outboxService, type HistoryService, type OutboxService } from "./services/journal.js";
 import { linkService, type LinkService } from "./services/links.js";
 import { relationService, type RelationService } from "./services/relations.js";
-import { runUnit, type TenantScope } from "./services/command.js";
+import { resolveActor, runUnit, type TenantScope } from "./services/command.js";
 import { dealService, type DealService } from "./services/deals.js";
 import { lostReasonService, type LostReasonService } from "./services/lost-reasons.js";
 import { orderService, type OrderService } from "./services/orders.js";
@@ -164,7 +164,10 @@ function tenantCrm(scope: TenantScope): TenantCrm {
     consent: consentService(scope),
     campaigns: campaignService(scope),
     value: customerValueService(scope),
-    transaction: (fn) => runUnit(scope, (unit) => fn(unit === scope.unit ? tenantCrm(scope) : tenantCrm({ ...scope, unit }))),
+    async transaction(fn) {
+      if (typeof fn !== "function") throw validationError([{ path: ["fn"], message: "Expected a function that runs the commands", code: "invalid_type" }]);
+      return runUnit(scope, (unit) => fn(unit === scope.unit ? tenantCrm(scope) : tenantCrm({ ...scope, unit })));
+    },
   };
 }
 
@@ -172,11 +175,9 @@ function crmOn(ctx: CrmContext): Crm {
   const crm: Crm = {
     tenant(tenantId, tenantOptions = {}) {
       assertTenantId(tenantId);
-      return tenantCrm({
-        ctx,
-        tenantId,
-        actor: { actor: tenantOptions.actor ?? ctx.defaultActor, source: tenantOptions.source ?? ctx.defaultSource },
-      });
+      // The defaults are checked too: they are stored with every change made through the handle.
+      const actor = resolveActor({ actor: ctx.defaultActor, source: ctx.defaultSource }, tenantOptions);
+      return tenantCrm({ ctx, tenantId, actor });
     },
     attributes: ctx.registry,
     filters: filterBuilder(),

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import type { Money } from "../attributes/registry.js";
-import { instantSchema, type Instant } from "./common.js";
+import { idSchema, instantSchema, textSchema, type Instant } from "./common.js";
 import { CONSENT_CHANNELS, purposeSchema, type ConsentChannel } from "./consent.js";
 
 /**
@@ -74,14 +74,14 @@ export interface CampaignMember {
 /** A campaign member as stored. */
 export type CampaignMemberRecord = CampaignMember;
 
-const name = z.string().trim().min(1).max(200);
+const name = textSchema.trim().min(1).max(200);
 
 /** zod schema of {@link CampaignInput}. */
 export const campaignInputSchema = z
   .object({
     name,
-    description: z.string().max(2000).nullable().optional(),
-    segmentId: z.string().min(1).max(100),
+    description: textSchema.max(2000).nullable().optional(),
+    segmentId: idSchema,
     channel: z.enum(CONSENT_CHANNELS),
     purpose: purposeSchema,
   })
@@ -104,7 +104,7 @@ export type CampaignPatch = Partial<CampaignInput>;
 
 /** zod schema of {@link MemberUpdate}. */
 export const memberUpdateSchema = z
-  .object({ relationId: z.string().min(1).max(100), status: z.enum(MEMBER_STATUSES).exclude(["excluded", "targeted"]), at: instantSchema.optional() })
+  .object({ relationId: idSchema, status: z.enum(MEMBER_STATUSES).exclude(["excluded", "targeted"]), at: instantSchema.optional() })
   .strict();
 
 /** A status change reported by the host or an e-mail tool. */

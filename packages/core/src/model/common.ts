@@ -32,16 +32,70 @@ export const instantSchema = z.union([z.date(), z.iso.datetime({ offset: true })
   return date.toISOString();
 });
 
-/** A `YYYY-MM-DD` calendar date that exists (2026-02-30 is rejected). */
-export const calendarDateSchema = z.iso.date();
+/**
+ * A `YYYY-MM-DD` calendar date that exists (2026-02-30 is rejected), in the years 0001-9999 like
+ * every instant: Postgres `date` and `timestamptz` have no year 0, so `0000-…` is refused here
+ * rather than by one engine only.
+ */
+export const calendarDateSchema = z.iso
+  .date()
+  .refine((day) => !day.startsWith("0000"), { message: "Date must fall in the years 0001-9999", params: { code: "date_out_of_range" } });
 
 /** Canonical form of an instant read back from storage (drivers return Date or string). */
 export function toInstant(value: Date | string): Instant {
   return (value instanceof Date ? value : new Date(value)).toISOString();
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * The one text rule of the SDK (docs/design.md, "Text"): every string it stores or looks up must be
+ * well-formed Unicode (no lone UTF-16 surrogate, e.g. from a sync source that cut a string between the
+ * two halves of an emoji) and must not contain U+0000. Such a string is refused, never repaired: SQLite
+ * would store invalid UTF-8 and Postgres refuses it, and replacing the character would silently change
+ * customer data. Returns why `value` breaks the rule, or undefined when it keeps it.
+ */
+export function textProblem(value: string): string | undefined {
+  // isWellFormed is ES2024 (Node 20 has it); the lib of this package is ES2023.
+  if (!(value as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+    const at = LONE_SURROGATE.exec(value)?.index ?? 0;
+    const unit = value.charCodeAt(at).toString(16).toUpperCase();
+    return `Text must be well-formed Unicode: a lone UTF-16 surrogate (U+${unit}) is at index ${at}`;
+  }
+  const nul = value.indexOf("\u0000");
+  if (nul >= 0) return `Text must not contain U+0000 (NUL); one is at index ${nul}`;
+  return undefined;
+}
+
+/** Whether `value` keeps the text rule ({@link textProblem}). */
+export function isText(value: string): boolean {
+  return textProblem(value) === undefined;
+}
+
+/**
+ * The base of every string schema of stored data: a string that keeps the text rule, refused
+ * otherwise with the issue code `invalid_text`. Chain `.trim()`, `.min()`, `.max()` onto it.
+ */
+export const textSchema = z.string().refine(isText, { error: (issue) => textProblem(String(issue.input)), params: { code: "invalid_text" } });
+
+/** The issues of one string argument outside a zod schema (a lookup value, the actor): a string that keeps the text rule. */
+export function textIssues(value: unknown, name: string): ValidationIssue[] {
+  if (typeof value !== "string") return [{ path: [name], message: "Expected a string", code: "invalid_type" }];
+  const problem = textProblem(value);
+  return problem ? [{ path: [name], message: problem, code: "invalid_text" }] : [];
+}
+
+/** Validates a string argument of a lookup (e-mail, phone, external key) against the text rule. */
+export function expectText(value: unknown, name: string): string {
+  throwIfIssues(textIssues(value, name));
+  return value as string;
+}
+
+/** An entity id in input: 1–100 characters of text. */
+export const idSchema = textSchema.min(1).max(100);
+
 /** A short, trimmed, non-empty label such as a role or channel. */
-export const labelSchema = z.string().trim().min(1).max(100);
+export const labelSchema = textSchema.trim().min(1).max(100);
 
 /** Translates a zod error into Kaartenbak issues (paths as strings and numbers). */
 export function zodIssues(error: z.ZodError, prefix: ReadonlyArray<string | number> = []): ValidationIssue[] {
@@ -76,15 +130,31 @@ export function expectVersion(value: unknown): number {
   return parsed.data;
 }
 
-/** Validates an entity id argument (a non-empty string of at most 100 characters). */
+/**
+ * Validates an entity id argument: a non-empty string of at most 100 characters that keeps the text
+ * rule. An id that breaks the rule can never have been stored, and is refused like any other
+ * malformed id (VALIDATION), on every engine alike.
+ */
 export function expectId(value: unknown, name = "id"): string {
   if (typeof value !== "string" || value.length === 0 || value.length > 100) {
     throw validationError([{ path: [name], message: "Expected a non-empty id string", code: "invalid_type" }]);
   }
-  return value;
+  return expectText(value, name);
 }
 
 /** Raises a TENANT error: used when something would cross tenants. */
 export function crossTenant(message: string): CrmError {
   return new CrmError("TENANT", message, { reason: "cross_tenant" });
+}
+
+/**
+ * An optional options argument: `undefined` is no options; anything but a plain object (`null`, a
+ * string) is a VALIDATION error instead of a TypeError deep inside.
+ */
+export function optionsOf<T extends object>(value: T | undefined, path = "options"): T {
+  if (value === undefined) return {} as T;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw validationError([{ path: [path], message: "Expected an options object", code: "invalid_type" }]);
+  }
+  return value;
 }

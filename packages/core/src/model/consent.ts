@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { instantSchema, labelSchema, type Instant } from "./common.js";
+import { idSchema, instantSchema, labelSchema, textSchema, type Instant } from "./common.js";
 
 /**
  * Consent as an append-only ledger. Every opt-in or opt-out is a new entry (channel, purpose, legal
@@ -64,7 +64,7 @@ export interface SuppressionEntry {
   readonly actor: string;
 }
 
-const id = z.string().min(1).max(100);
+const id = idSchema;
 
 /** zod schema of {@link ConsentInput}. */
 export const consentInputSchema = z
@@ -75,7 +75,7 @@ export const consentInputSchema = z
     action: z.enum(CONSENT_ACTIONS),
     legalBasis: z.enum(LEGAL_BASES).nullable().optional(),
     source: labelSchema.optional(),
-    note: z.string().max(2000).nullable().optional(),
+    note: textSchema.max(2000).nullable().optional(),
     occurredAt: instantSchema.optional(),
   })
   .strict()

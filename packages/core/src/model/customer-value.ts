@@ -1,6 +1,6 @@
 import * as z from "zod";
 import type { Money } from "../attributes/registry.js";
-import { calendarDateSchema, type CalendarDate } from "./common.js";
+import { calendarDateSchema, idSchema, textSchema, type CalendarDate } from "./common.js";
 import { currencySchema } from "./money.js";
 
 /**
@@ -13,7 +13,7 @@ const period = { from: calendarDateSchema.optional(), to: calendarDateSchema.opt
 
 /** zod schema of {@link RfmQuery}. */
 export const rfmQuerySchema = z
-  .object({ currency: currencySchema, ...period, limit: z.number().int().min(1).max(10_000).default(1000), after: z.string().min(1).max(100).optional() })
+  .object({ currency: currencySchema, ...period, limit: z.number().int().min(1).max(10_000).default(1000), after: textSchema.min(1).max(100).optional() })
   .strict();
 /** Which orders RFM scores: one currency, an inclusive period; rows are paged in relation-id order. */
 export interface RfmQuery {
@@ -129,7 +129,7 @@ export interface CrossSellReport {
 }
 
 /** zod schema of {@link SegmentValueQuery}. */
-export const segmentValueQuerySchema = z.object({ segmentIds: z.array(z.string().min(1).max(100)).min(1).max(50), ...period }).strict();
+export const segmentValueQuerySchema = z.object({ segmentIds: z.array(idSchema).min(1).max(50), ...period }).strict();
 /** Segments to compare, and the order period. */
 export interface SegmentValueQuery {
   readonly segmentIds: readonly string[];

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import type { AttributeInput, AttributeValues } from "../attributes/registry.js";
-import { calendarDateSchema, labelSchema, type CalendarDate, type Instant } from "./common.js";
+import { calendarDateSchema, idSchema, labelSchema, textSchema, type CalendarDate, type Instant } from "./common.js";
 import { amountSchema, currencySchema } from "./money.js";
 
 /** Where a deal stands, following the kind of its stage. */
@@ -66,17 +66,17 @@ export interface LostReason {
   readonly updatedAt: Instant;
 }
 
-const id = z.string().min(1).max(100);
+const id = idSchema;
 /** A lost-reason code: letters, digits, `_`, `-`, `.` and `:`, 1–64 characters. */
 export const lostReasonCodeSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, "Expected a code of 1-64 letters, digits, '_', '-', '.' or ':'");
 
 /** zod schema of {@link LostReasonInput}. */
-export const lostReasonInputSchema = z.object({ code: lostReasonCodeSchema, label: z.string().trim().min(1).max(200) }).strict();
+export const lostReasonInputSchema = z.object({ code: lostReasonCodeSchema, label: textSchema.trim().min(1).max(200) }).strict();
 /** Input to define a lost reason. */
 export type LostReasonInput = z.input<typeof lostReasonInputSchema>;
 
 const dealFields = {
-  title: z.string().trim().min(1).max(300),
+  title: textSchema.trim().min(1).max(300),
   relationId: id,
   contactIds: z.array(id).max(50),
   ownerId: id.nullable(),

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { instantSchema, labelSchema, type Instant } from "./common.js";
+import { idSchema, instantSchema, labelSchema, textSchema, type Instant } from "./common.js";
 
 /** The built-in kinds of contact moment. Hosts may add their own through `createCrm({ interactionKinds })`. */
 export const INTERACTION_KINDS = ["call", "email", "meeting", "note", "call_report", "complaint", "purchase", "contract", "change", "task"] as const;
@@ -51,25 +51,24 @@ export interface Interaction {
   readonly deletedAt: Instant | null;
 }
 
-const id = z.string().min(1).max(100);
+const id = idSchema;
 const participantSchema = z
   .object({
     role: z.enum(PARTICIPANT_ROLES).default("participant"),
     relationId: id.nullable().optional(),
-    address: z
-      .string()
+    address: textSchema
       .trim()
       .min(1)
       .max(320)
       .transform((a) => (a.includes("@") ? a.toLowerCase() : a))
       .nullable()
       .optional(),
-    name: z.string().trim().min(1).max(300).nullable().optional(),
+    name: textSchema.trim().min(1).max(300).nullable().optional(),
   })
   .strict()
   .refine((p) => p.relationId || p.address, { message: "A participant needs a relationId or an address", path: ["address"] });
 
-const text = (max: number) => z.string().max(max).nullable().optional();
+const text = (max: number) => textSchema.max(max).nullable().optional();
 
 /** Builds the interaction schemas for the set of allowed kinds. */
 export function interactionSchemas(kinds: readonly string[]) {
@@ -89,7 +88,7 @@ export function interactionSchemas(kinds: readonly string[]) {
       relationIds: z.array(id).max(200).default([]),
       participants: z.array(participantSchema).max(500).default([]),
       dealIds: z.array(id).max(50).default([]),
-      externalKey: z.string().min(1).max(500).nullable().optional(),
+      externalKey: textSchema.min(1).max(500).nullable().optional(),
     })
     .strict()
     .refine((v) => v.relationIds.length > 0 || v.participants.some((p) => p.relationId), {

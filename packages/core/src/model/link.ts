@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { calendarDateSchema, labelSchema, type CalendarDate, type Instant } from "./common.js";
+import { calendarDateSchema, idSchema, labelSchema, type CalendarDate, type Instant } from "./common.js";
 
 /**
  * Links between relations. Each kind fixes which relation kinds sit at either end:
@@ -52,7 +52,7 @@ const common = {
   validFrom: calendarDateSchema.nullable().optional(),
   validTo: calendarDateSchema.nullable().optional(),
 };
-const id = z.string().min(1).max(100);
+const id = idSchema;
 
 /** zod schema of {@link LinkInput}. */
 export const linkInputSchema = z

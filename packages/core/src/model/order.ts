@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { calendarDateSchema, type CalendarDate, type Instant } from "./common.js";
+import { calendarDateSchema, idSchema, textSchema, type CalendarDate, type Instant } from "./common.js";
 import { amountSchema, currencySchema } from "./money.js";
 import { externalRefSchema, type ExternalRef } from "./relation.js";
 
@@ -32,7 +32,7 @@ export interface Order {
 /** An order as stored. */
 export type OrderRecord = Order;
 
-const id = z.string().min(1).max(100);
+const id = idSchema;
 
 /** zod schema of {@link OrderInput}. */
 export const orderInputSchema = z
@@ -43,7 +43,7 @@ export const orderInputSchema = z
     currency: currencySchema,
     netAmount: amountSchema,
     taxAmount: amountSchema.default(0),
-    description: z.string().max(5000).nullable().optional(),
+    description: textSchema.max(5000).nullable().optional(),
     externalRef: externalRefSchema.nullable().optional(),
   })
   .strict();

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import type { Instant } from "./common.js";
+import { textSchema, type Instant } from "./common.js";
 
 /**
  * What a stage means for a deal in it: still `open`, or closed as `won` or `lost`. Entering a won or
@@ -39,7 +39,7 @@ export interface Pipeline {
   readonly updatedAt: Instant;
 }
 
-const nameSchema = z.string().trim().min(1).max(200);
+const nameSchema = textSchema.trim().min(1).max(200);
 const probabilitySchema = z.number().int("Expected a whole percentage").min(0).max(100);
 
 /** The probability a kind implies: won stages are certain, lost stages hopeless. */

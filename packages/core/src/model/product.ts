@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { formatScaled, PERCENT_SCALE } from "../money.js";
-import type { Instant } from "./common.js";
+import { textSchema, type Instant } from "./common.js";
 import { amountSchema, currencySchema, percentSchema } from "./money.js";
 
 /** An item of the tenant's simple product catalogue. */
@@ -33,15 +33,12 @@ export function toProduct({ taxRatePpm, ...rest }: ProductRecord): Product {
 }
 
 /** A product code: letters, digits and `_ - . / :`, 1–64 characters. */
-const codeSchema = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_./:-]{0,63}$/, "Expected a code of 1-64 letters, digits, '_', '-', '.', '/' or ':'");
+const codeSchema = textSchema.trim().regex(/^[A-Za-z0-9][A-Za-z0-9_./:-]{0,63}$/, "Expected a code of 1-64 letters, digits, '_', '-', '.', '/' or ':'");
 
 const fields = {
   code: codeSchema,
-  name: z.string().trim().min(1).max(300),
-  description: z.string().max(5000).nullable(),
+  name: textSchema.trim().min(1).max(300),
+  description: textSchema.max(5000).nullable(),
   unitPrice: amountSchema,
   currency: currencySchema,
   taxRate: percentSchema,

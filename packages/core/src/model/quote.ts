@@ -1,7 +1,7 @@
 import * as z from "zod";
 import type { ValidationIssue } from "../errors.js";
 import { formatScaled, isSafeAmount, lineAmounts, PERCENT_SCALE, QUANTITY_SCALE, sumLines, type LineAmounts } from "../money.js";
-import { calendarDateSchema, type CalendarDate, type Instant } from "./common.js";
+import { calendarDateSchema, idSchema, textSchema, type CalendarDate, type Instant } from "./common.js";
 import { amountSchema, currencySchema, percentSchema, quantitySchema } from "./money.js";
 import type { ProductRecord } from "./product.js";
 
@@ -105,13 +105,13 @@ export function toQuote(record: QuoteRecord): Quote {
   return { ...record, lines: record.lines.map(toQuoteLine) };
 }
 
-const id = z.string().min(1).max(100);
+const id = idSchema;
 
 /** zod schema of {@link QuoteLineInput}. */
 export const quoteLineInputSchema = z
   .object({
     productId: id.optional(),
-    description: z.string().trim().min(1).max(1000).optional(),
+    description: textSchema.trim().min(1).max(1000).optional(),
     quantity: quantitySchema,
     unitPrice: amountSchema.optional(),
     discount: percentSchema.optional(),
@@ -134,9 +134,9 @@ export interface QuoteLineInput {
 }
 
 const editable = {
-  title: z.string().trim().min(1).max(300).nullable(),
+  title: textSchema.trim().min(1).max(300).nullable(),
   validUntil: calendarDateSchema.nullable(),
-  notes: z.string().max(10_000).nullable(),
+  notes: textSchema.max(10_000).nullable(),
   lines: z.array(quoteLineInputSchema).max(500),
 };
 

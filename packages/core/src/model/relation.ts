@@ -1,7 +1,7 @@
 import * as z from "zod";
 import type { AttributeInput, AttributeValues } from "../attributes/registry.js";
 import { normaliseEmail, normalisePhone, type PhoneRegion } from "../normalise.js";
-import { calendarDateSchema, labelSchema, type Instant } from "./common.js";
+import { calendarDateSchema, idSchema, labelSchema, textProblem, textSchema, type Instant } from "./common.js";
 import { lifecycleSchema, relationKindSchema, type Lifecycle, type RelationKind } from "./relation-kind.js";
 
 /** An e-mail address of a relation, stored lower-cased. */
@@ -79,10 +79,7 @@ const emailSchema = z
   .transform((v) => (typeof v === "string" ? { address: v } : v))
   .pipe(
     z.object({
-      address: z
-        .string()
-        .transform(normaliseEmail)
-        .pipe(z.email({ message: "Invalid e-mail address" }).max(254)),
+      address: textSchema.transform(normaliseEmail).pipe(z.email({ message: "Invalid e-mail address" }).max(254)),
       label: labelSchema.optional(),
       primary: z.boolean().optional(),
     }),
@@ -93,6 +90,11 @@ function phoneSchema(region: PhoneRegion | undefined) {
     .union([z.string(), z.object({ number: z.string(), label: labelSchema.optional(), primary: z.boolean().optional() }).strict()])
     .transform((v) => (typeof v === "string" ? { number: v } : v))
     .transform((v, ctx) => {
+      const problem = textProblem(v.number);
+      if (problem) {
+        ctx.addIssue({ code: "custom", path: ["number"], message: problem, params: { code: "invalid_text" } });
+        return z.NEVER;
+      }
       const number = normalisePhone(v.number, region);
       if (!number) {
         ctx.addIssue({
@@ -110,11 +112,11 @@ function phoneSchema(region: PhoneRegion | undefined) {
 const addressSchema = z
   .object({
     label: labelSchema.optional(),
-    street: z.string().trim().max(200).optional(),
-    houseNumber: z.string().trim().max(20).optional(),
-    postalCode: z.string().trim().max(20).optional(),
-    city: z.string().trim().max(100).optional(),
-    region: z.string().trim().max(100).optional(),
+    street: textSchema.trim().max(200).optional(),
+    houseNumber: textSchema.trim().max(20).optional(),
+    postalCode: textSchema.trim().max(20).optional(),
+    city: textSchema.trim().max(100).optional(),
+    region: textSchema.trim().max(100).optional(),
     country: z
       .string()
       .regex(/^[A-Z]{2}$/, "Expected an ISO 3166-1 alpha-2 code such as NL")
@@ -123,22 +125,22 @@ const addressSchema = z
   .strict();
 
 /** zod schema of an {@link ExternalRef}. */
-export const externalRefSchema = z.object({ system: z.string().trim().min(1).max(50), externalId: z.string().min(1).max(300) }).strict();
+export const externalRefSchema = z.object({ system: textSchema.trim().min(1).max(50), externalId: textSchema.min(1).max(300) }).strict();
 
-const nameSchema = z.string().trim().min(1).max(300);
+const nameSchema = textSchema.trim().min(1).max(300);
 
 /** Fields shared by create and update input; everything but `kind` may change after creation. */
 function mutableFields(region: PhoneRegion | undefined) {
   return {
     name: nameSchema.optional(),
-    givenName: z.string().trim().min(1).max(150).nullable().optional(),
-    familyName: z.string().trim().min(1).max(150).nullable().optional(),
+    givenName: textSchema.trim().min(1).max(150).nullable().optional(),
+    familyName: textSchema.trim().min(1).max(150).nullable().optional(),
     lifecycle: lifecycleSchema.optional(),
-    ownerId: z.string().min(1).max(100).nullable().optional(),
+    ownerId: idSchema.nullable().optional(),
     emails: z.array(emailSchema).max(50).optional(),
     phones: z.array(phoneSchema(region)).max(50).optional(),
     addresses: z.array(addressSchema).max(20).optional(),
-    tags: z.array(z.string().trim().min(1).max(64)).max(100).optional(),
+    tags: z.array(textSchema.trim().min(1).max(64)).max(100).optional(),
     /** Validated separately against the attribute registry. */
     attributes: z.record(z.string(), z.unknown()).optional(),
     externalRefs: z.array(externalRefSchema).max(20).optional(),

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import type { Money } from "../attributes/registry.js";
-import { calendarDateSchema, type CalendarDate } from "./common.js";
+import { calendarDateSchema, idSchema, textSchema, type CalendarDate } from "./common.js";
 import { currencyOptionsShape, type CurrencyOptions } from "./money.js";
 import type { StageKind } from "./pipeline.js";
 
@@ -10,7 +10,7 @@ import type { StageKind } from "./pipeline.js";
  * half-open: `from` is included, `to` is not; both are UTC calendar dates.
  */
 
-const id = z.string().min(1).max(100);
+const id = idSchema;
 
 /** Optional half-open date bounds. */
 const rangeShape = { from: calendarDateSchema.optional(), to: calendarDateSchema.optional() };
@@ -162,7 +162,7 @@ export type OrdersGroupBy = "customer" | "tag" | "lifecycle" | "owner" | { reado
 /** zod schema of {@link OrdersQuery}. */
 export const ordersQuerySchema = z
   .object({
-    groupBy: z.union([z.enum(["customer", "tag", "lifecycle", "owner"]), z.object({ attribute: z.string().min(1).max(63) }).strict()]),
+    groupBy: z.union([z.enum(["customer", "tag", "lifecycle", "owner"]), z.object({ attribute: textSchema.min(1).max(63) }).strict()]),
     ...rangeShape,
     ...currencyOptionsShape,
   })

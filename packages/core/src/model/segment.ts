@@ -1,6 +1,6 @@
 import * as z from "zod";
 import type { Filter } from "../filter/schema.js";
-import type { Instant } from "./common.js";
+import { idSchema, textSchema, type Instant } from "./common.js";
 
 /**
  * A segment: a named set of relations. `dynamic` segments are a filter evaluated whenever they are
@@ -33,9 +33,9 @@ export interface Segment {
 /** A segment as stored. */
 export type SegmentRecord = Segment;
 
-const id = z.string().min(1).max(100);
-const name = z.string().trim().min(1).max(200);
-const description = z.string().max(2000).nullable().optional();
+const id = idSchema;
+const name = textSchema.trim().min(1).max(200);
+const description = textSchema.max(2000).nullable().optional();
 /** A list of relation ids for a static segment's members. */
 export const relationIdsSchema = z.array(id).max(10_000);
 

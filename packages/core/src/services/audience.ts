@@ -4,7 +4,7 @@ import { resolveFilter, type ResolveEnvironment } from "../filter/resolve.js";
 import type { ResolvedCondition } from "../filter/resolved.js";
 import type { Filter } from "../filter/schema.js";
 import { validateFilter } from "../filter/validate.js";
-import { instantSchema, type Instant } from "../model/common.js";
+import { instantSchema, isText, type Instant } from "../model/common.js";
 import type { MemberPage, PageOptions, SegmentRecord } from "../model/segment.js";
 import type { TenantStore } from "../storage.js";
 import type { IdPage } from "../storage-segments.js";
@@ -75,7 +75,7 @@ export function idCursor(id: string): string {
 export function decodeIdCursor(cursor: string): string {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(value) && value.length === 2 && value[0] === "r" && typeof value[1] === "string") return value[1];
+    if (Array.isArray(value) && value.length === 2 && value[0] === "r" && typeof value[1] === "string" && isText(value[1])) return value[1];
   } catch {
     // fall through to the typed error
   }

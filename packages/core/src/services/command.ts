@@ -1,6 +1,6 @@
 import type { CrmContext } from "../context.js";
 import { CrmError } from "../errors.js";
-import type { Actor } from "../model/common.js";
+import { textIssues, throwIfIssues, type Actor } from "../model/common.js";
 import type { CrmEventPayloads, CrmEventType } from "../model/events.js";
 import type { EntityType, FieldChange, HistoryAction } from "../model/journal.js";
 import type { TenantStore } from "../storage.js";
@@ -11,6 +11,18 @@ export interface CommandOptions {
   readonly actor?: string;
   /** Overrides the tenant's default source for this call. */
   readonly source?: string;
+}
+
+/**
+ * The actor and source of a call: `options` over `base`, each a string that keeps the text rule
+ * (no lone surrogate, no U+0000), or a VALIDATION error naming `actor` or `source`. They are
+ * stored with every history entry and event, so they follow the rule of every stored string.
+ */
+export function resolveActor(base: Actor, options: { readonly actor?: unknown; readonly source?: unknown } | undefined): Actor {
+  const actor = options?.actor ?? base.actor;
+  const source = options?.source ?? base.source;
+  throwIfIssues([...textIssues(actor, "actor"), ...textIssues(source, "source")]);
+  return { actor: actor as string, source: source as string };
 }
 
 /** What a command records besides its row change: one history entry and one outbox event. */
@@ -96,10 +108,7 @@ export async function runUnit<T>(scope: TenantScope, fn: (unit: UnitOfWork) => P
  */
 export async function runCommand<T>(scope: TenantScope, options: CommandOptions | undefined, body: (command: CommandScope) => Promise<T>): Promise<T> {
   const { ctx } = scope;
-  const actor: Actor = {
-    actor: options?.actor ?? scope.actor.actor,
-    source: options?.source ?? scope.actor.source,
-  };
+  const actor = resolveActor(scope.actor, options);
   return withStore(scope, async (store) => {
     await ensureAttributeModel(ctx, store);
     const at = ctx.now();

@@ -1,7 +1,7 @@
 import { decodeCursor, encodeCursor } from "../cursor.js";
 import { diffFields } from "../diff.js";
 import { CrmError, notFound, staleVersion, validationError } from "../errors.js";
-import { expectId, expectVersion, parseOrThrow } from "../model/common.js";
+import { expectId, expectText, expectVersion, idSchema, parseOrThrow } from "../model/common.js";
 import type { Interaction, InteractionInput, InteractionPatch } from "../model/interaction.js";
 import type { InteractionRecord, TenantStore } from "../storage.js";
 import { runCommand, runQuery, type CommandOptions, type CommandScope, type TenantScope } from "./command.js";
@@ -217,7 +217,7 @@ export function interactionService(scope: TenantScope): InteractionService {
       if (typeof externalKey !== "string" || externalKey.length === 0 || externalKey.length > 500) {
         throw validationError([{ path: ["externalKey"], message: "Expected an external key of 1-500 characters", code: "invalid_type" }]);
       }
-      return runQuery(scope, (store) => store.interactions.getByExternalKey(externalKey));
+      return runQuery(scope, (store) => store.interactions.getByExternalKey(expectText(externalKey, "externalKey")));
     },
 
     async timeline(relationId, options = {}) {
@@ -227,6 +227,8 @@ export function interactionService(scope: TenantScope): InteractionService {
         throw validationError([{ path: ["limit"], message: "Expected an integer from 1 to 500", code: "invalid_limit" }]);
       }
       const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+      // A forged cursor may carry any id; one that breaks the text rule could never have been stored.
+      if (after) expectText(after.id, "cursor");
       return runQuery(scope, async (store) => {
         const relationIds = [relationId];
         if (options.rollUp) {
@@ -245,7 +247,7 @@ export function interactionService(scope: TenantScope): InteractionService {
     async linkDeals(id, dealIds, options) {
       expectId(id);
       const expected = expectVersion(options?.expectedVersion);
-      const parsed = parseOrThrow(z.array(z.string().min(1).max(100)).max(50), dealIds);
+      const parsed = parseOrThrow(z.array(idSchema).max(50), dealIds);
       return runCommand(scope, options, async (command) => {
         const current = await load(command.store, id, expected);
         const next: InteractionRecord = { ...current, dealIds: [...new Set(parsed)], version: current.version + 1, updatedAt: command.at };

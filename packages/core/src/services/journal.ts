@@ -1,5 +1,5 @@
 import { validationError } from "../errors.js";
-import { expectId } from "../model/common.js";
+import { expectId, optionsOf } from "../model/common.js";
 import type { CrmEvent } from "../model/events.js";
 import type { EntityType, HistoryEntry } from "../model/journal.js";
 import { runQuery, withStore, type TenantScope } from "./command.js";
@@ -83,14 +83,16 @@ export function historyService(scope: TenantScope): HistoryService {
 /** Builds the outbox service of a tenant. */
 export function outboxService(scope: TenantScope): OutboxService {
   return {
-    async read(options = {}) {
+    async read(input) {
+      const options = optionsOf(input);
       const after = sequenceOf(options.after ?? 0, "after");
       const limit = limitOf(options.limit, 100);
       // Only the services write events, each typed by CrmEventPayloads, so the stored ones are CrmEvents.
       return runQuery(scope, (store) => store.journal.readEvents(after, limit)) as Promise<CrmEvent[]>;
     },
 
-    async poll(consumer, options = {}) {
+    async poll(consumer, input) {
+      const options = optionsOf(input);
       const name = consumerOf(consumer);
       const limit = limitOf(options.limit, 100);
       return runQuery(scope, async (store) => store.journal.readEvents(await store.journal.getCheckpoint(name), limit)) as Promise<CrmEvent[]>;

@@ -2,7 +2,7 @@ import type { CrmEventType } from "../model/events.js";
 import * as z from "zod";
 import { diffFields } from "../diff.js";
 import { CrmError, notFound, staleVersion } from "../errors.js";
-import { expectVersion, parseOrThrow } from "../model/common.js";
+import { expectVersion, parseOrThrow, textSchema } from "../model/common.js";
 import { lostReasonCodeSchema, lostReasonInputSchema, type LostReason, type LostReasonInput } from "../model/deal.js";
 import type { TenantStore } from "../storage.js";
 import { runCommand, runQuery, type CommandOptions, type CommandScope, type TenantScope } from "./command.js";
@@ -78,7 +78,7 @@ export function lostReasonService(scope: TenantScope): LostReasonService {
     async update(code, patch, options) {
       const key = parseOrThrow(lostReasonCodeSchema, code);
       const expected = expectVersion(options?.expectedVersion);
-      const parsed = parseOrThrow(z.object({ label: z.string().trim().min(1).max(200).optional() }).strict(), patch);
+      const parsed = parseOrThrow(z.object({ label: textSchema.trim().min(1).max(200).optional() }).strict(), patch);
       return runCommand(scope, options, async (command) => {
         const current = await load(command.store, key, expected);
         const next = { ...current, label: parsed.label ?? current.label, version: current.version + 1, updatedAt: command.at };

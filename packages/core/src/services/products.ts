@@ -1,8 +1,7 @@
 import type { CrmEventType } from "../model/events.js";
-import * as z from "zod";
 import { diffFields } from "../diff.js";
 import { CrmError, notFound, staleVersion } from "../errors.js";
-import { expectId, expectVersion, parseOrThrow } from "../model/common.js";
+import { expectId, expectVersion, parseOrThrow, textSchema } from "../model/common.js";
 import { productInputSchema, productPatchSchema, toProduct, type Product, type ProductInput, type ProductPatch, type ProductRecord } from "../model/product.js";
 import type { TenantStore } from "../storage.js";
 import { runCommand, runQuery, type CommandOptions, type CommandScope, type TenantScope } from "./command.js";
@@ -129,7 +128,7 @@ export function productService(scope: TenantScope): ProductService {
     },
 
     async getByCode(code) {
-      const key = parseOrThrow(z.string().trim().min(1).max(64), code);
+      const key = parseOrThrow(textSchema.trim().min(1).max(64), code);
       const record = await runQuery(scope, (store) => store.products.getByCode(key));
       return record && toProduct(record);
     },
