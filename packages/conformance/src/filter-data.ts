@@ -63,7 +63,7 @@ const attributeValues = fc.record(
     score: fc.constantFrom(...NUMBERS),
     since: fc.constantFrom(...DATES),
     vip: fc.boolean(),
-    credit: fc.record({ amount: fc.integer({ min: -5, max: 200_000 }), currency: fc.constantFrom("EUR", "USD") }),
+    credit: fc.record({ amount: fc.integer({ min: 0, max: 200_000 }), currency: fc.constantFrom("EUR", "USD") }),
   },
   { requiredKeys: [] },
 );

@@ -31,6 +31,9 @@ import { segmentsSuite } from "./segments.js";
 import { consentSuite } from "./consent.js";
 import { campaignsSuite } from "./campaigns.js";
 import { customerValueSuite } from "./customer-value.js";
+import { textSuite } from "./text.js";
+import { invalidInputSuite } from "./invalid-input.js";
+import { hostileNamesSuite } from "./hostile-names.js";
 
 /** The feature suites, by name. */
 export const FEATURE_SUITES = {
@@ -56,6 +59,9 @@ export const FEATURE_SUITES = {
   consent: consentSuite,
   campaigns: campaignsSuite,
   customerValue: customerValueSuite,
+  text: textSuite,
+  invalidInput: invalidInputSuite,
+  hostileNames: hostileNamesSuite,
 } as const satisfies Record<string, (ctx: SuiteContext) => void>;
 
 /** The name of a feature suite. */

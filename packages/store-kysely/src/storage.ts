@@ -74,7 +74,6 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
   const hostTransaction = root.isTransaction;
   let savepoints = 0;
   let queue: Promise<unknown> = Promise.resolve();
-  let closed = false;
 
   function tenantStore(trx: Kysely<KyselyDatabase>, tenantId: string): TenantStore {
     const context = { db: trx, tenantId };
@@ -144,7 +143,9 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
     return result;
   }
 
-  return {
+  // drainOnClose refuses calls after close() and lets the started ones finish before the
+  // database is destroyed, whatever the engine queues them on (SQLite's one connection, a pool).
+  return drainOnClose({
     id: options.id ?? profile.name,
     capabilities: { ...profile.capabilities, hostTransaction },
 
@@ -158,7 +159,6 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
 
     async transaction<T>(tenantId: string, fn: (store: TenantStore) => Promise<T>, txOptions?: TransactionOptions): Promise<T> {
       assertTenantId(tenantId);
-      if (closed) throw configurationError("The storage adapter is closed", "closed");
       // Errors thrown by `fn` are the caller's (repository calls map their own database errors), so
       // they pass through untouched; only what begin, commit or savepoints throw is mapped here.
       let fromCaller: { error: unknown } | undefined;
@@ -194,9 +194,58 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
     },
 
     async close() {
-      if (closed) return;
-      closed = true;
       if (ownsDb && !hostTransaction) await db.destroy();
+    },
+  });
+}
+
+/** The CONFIGURATION error of a call made after `close()`. */
+function closedError() {
+  return configurationError("The storage adapter is closed: close() was called; make a new adapter to continue", "closed");
+}
+
+/**
+ * The close() behaviour of every Kaartenbak adapter, around any adapter: `close()` drains. Calls
+ * made before it (running, or still queued for a connection) finish; calls made after it are
+ * refused with CONFIGURATION (`closed`); once the last started call settled, the inner adapter's
+ * `close()` runs. Every `close()` returns the same promise. A call is "started" when its
+ * `transaction()` or `migrate()` was called, so a wrapper that does work of its own first (a
+ * pragma check, a first migration) must be inside this one. Never await `close()` inside a
+ * transaction of the same adapter: it would wait for that very transaction.
+ */
+export function drainOnClose<Tx>(storage: StorageAdapter<Tx>): StorageAdapter<Tx> {
+  let active = 0;
+  let idle: (() => void) | undefined;
+  let closing: Promise<void> | undefined;
+  function admit<T>(task: () => Promise<T>): Promise<T> {
+    if (closing) return Promise.reject(closedError());
+    active += 1;
+    let result: Promise<T>;
+    try {
+      result = task();
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    return result.finally(() => {
+      active -= 1;
+      if (active === 0) idle?.();
+    });
+  }
+  return {
+    id: storage.id,
+    capabilities: storage.capabilities,
+    migrate: () => admit(() => storage.migrate()),
+    transaction: (tenantId, fn, transactionOptions) => admit(() => storage.transaction(tenantId, fn, transactionOptions)),
+    bind(transaction) {
+      if (closing) throw closedError();
+      return drainOnClose(storage.bind(transaction));
+    },
+    close() {
+      closing ??= (async () => {
+        if (active > 0) await new Promise<void>((resolve) => (idle = resolve));
+        await storage.close();
+      })();
+      return closing;
     },
   };
 }
@@ -242,7 +291,8 @@ export function migrateOnFirstUse<Tx>(storage: StorageAdapter<Tx>): StorageAdapt
     await storage.migrate();
     migrated = true;
   });
-  return {
+  // Draining from here: a call waiting for the first migration has started, so close() lets it finish.
+  return drainOnClose({
     id: storage.id,
     capabilities: storage.capabilities,
     async migrate(): Promise<MigrationReport> {
@@ -256,5 +306,5 @@ export function migrateOnFirstUse<Tx>(storage: StorageAdapter<Tx>): StorageAdapt
     },
     bind: (transaction) => storage.bind(transaction),
     close: () => storage.close(),
-  };
+  });
 }

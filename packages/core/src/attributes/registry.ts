@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import * as z from "zod";
 import { CrmError, type ValidationIssue } from "../errors.js";
+import { calendarDateSchema, textSchema } from "../model/common.js";
+import { amountSchema, currencySchema } from "../model/money.js";
 import type { RelationKind } from "../model/relation-kind.js";
 
 /**
@@ -124,17 +126,28 @@ export type InferAttributes<R extends AttributeRegistry> = {
 export interface AttributeRegistry<A extends Readonly<Record<string, AttributeDefinition>> = Readonly<Record<string, AttributeDefinition>>> {
   /** The model version; raise it whenever `attributes` changes. */
   readonly version: number;
-  /** The definitions by attribute name. */
+  /**
+   * The definitions by attribute name. From {@link defineAttributes} this is an object without a
+   * prototype, so `attributes["constructor"]` is a definition or undefined, never
+   * `Object.prototype.constructor` (use `Object.keys`, `Object.entries` or `in`; it has no
+   * `hasOwnProperty` method of its own).
+   */
   readonly attributes: A;
   /** A SHA-256 over the canonical definitions, used to detect a changed model under an old version. */
   readonly fingerprint: string;
 }
 
 const NAME = /^[a-z][a-zA-Z0-9_]{0,62}$/;
+const TYPES: readonly AttributeDefinition["type"][] = ["string", "number", "boolean", "date", "enum", "money"];
 
 /**
  * Defines the attribute registry. Names are camelCase or snake_case identifiers; the version is a
  * positive integer.
+ *
+ * Names of `Object.prototype` members (`constructor`, `toString`, `valueOf`, `hasOwnProperty`, …)
+ * are ordinary names: the SDK looks attributes up as own keys only ({@link attributeDefinition}),
+ * so they work like any other, and an input naming one that the registry lacks is an unknown
+ * attribute. `__proto__` can never be a name (a name starts with a lower-case letter).
  *
  * @example
  * const attributes = defineAttributes({ version: 1, attributes: {
@@ -151,15 +164,25 @@ export function defineAttributes<const A extends Readonly<Record<string, Attribu
   if (!Number.isInteger(definition.version) || definition.version < 1) {
     issues.push({ path: ["version"], message: `Expected a positive integer, got ${definition.version}`, code: "invalid_version" });
   }
-  for (const [name, def] of Object.entries(definition.attributes)) {
-    if (!NAME.test(name))
-      issues.push({
-        path: ["attributes", name],
-        message: `Invalid attribute name ${JSON.stringify(name)}: use a camelCase or snake_case identifier`,
-        code: "invalid_name",
-      });
-    else if (def.type === "enum" && def.values.length === 0)
-      issues.push({ path: ["attributes", name, "values"], message: `Enum attribute ${name} has no values`, code: "empty_enum" });
+  // A registry built at run time (e.g. from JSON) may hold anything: every entry is checked as
+  // unknown, so a malformed one is a CONFIGURATION error, never a TypeError.
+  const attributes: unknown = definition.attributes;
+  if (typeof attributes !== "object" || attributes === null || Array.isArray(attributes)) {
+    issues.push({ path: ["attributes"], message: "Expected an object of attribute definitions by name", code: "invalid_type" });
+  } else {
+    for (const [name, def] of Object.entries(attributes as Record<string, unknown>)) {
+      const type = typeof def === "object" && def !== null ? (def as { type?: unknown }).type : undefined;
+      if (!NAME.test(name))
+        issues.push({
+          path: ["attributes", name],
+          message: `Invalid attribute name ${JSON.stringify(name)}: use a camelCase or snake_case identifier`,
+          code: "invalid_name",
+        });
+      else if (!TYPES.includes(type as AttributeDefinition["type"]))
+        issues.push({ path: ["attributes", name, "type"], message: `Attribute ${name} needs a type: one of ${TYPES.join(", ")}`, code: "invalid_type" });
+      else if (type === "enum" && !isNonEmptyTextList((def as { values?: unknown }).values))
+        issues.push({ path: ["attributes", name, "values"], message: `Enum attribute ${name} has no values`, code: "empty_enum" });
+    }
   }
   if (issues.length > 0) {
     throw new CrmError("CONFIGURATION", `Invalid attribute registry: ${issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, {
@@ -169,9 +192,24 @@ export function defineAttributes<const A extends Readonly<Record<string, Attribu
   }
   return {
     version: definition.version,
-    attributes: definition.attributes,
+    // A copy without a prototype, so even a plain `attributes[name]` lookup finds no `constructor`.
+    attributes: Object.assign(Object.create(null) as A, definition.attributes),
     fingerprint: fingerprintOf(definition.attributes),
   };
+}
+
+/** Whether `value` is a non-empty array of strings (the values of an enum attribute). */
+function isNonEmptyTextList(value: unknown): boolean {
+  return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "string");
+}
+
+/**
+ * The definition of attribute `name`, looked up as an own key of the registry only, so an input
+ * naming `constructor`, `toString` or `__proto__` never reaches `Object.prototype`: it is the
+ * registry's attribute of that name, or undefined (an unknown attribute).
+ */
+export function attributeDefinition(registry: AttributeRegistry, name: string): AttributeDefinition | undefined {
+  return Object.hasOwn(registry.attributes, name) ? registry.attributes[name] : undefined;
 }
 
 /** The empty registry: no custom attributes. */
@@ -199,7 +237,7 @@ function fingerprintOf(attributes: Readonly<Record<string, AttributeDefinition>>
 export function attributeValueSchema(def: AttributeDefinition): z.ZodType<AttributeValue> {
   switch (def.type) {
     case "string":
-      return z.string().max(def.maxLength ?? 1000);
+      return textSchema.max(def.maxLength ?? 1000);
     case "number": {
       let s = z.number().refine(Number.isFinite, "Expected a finite number");
       if (def.integer) s = s.refine(Number.isInteger, "Expected an integer");
@@ -210,7 +248,7 @@ export function attributeValueSchema(def: AttributeDefinition): z.ZodType<Attrib
     case "boolean":
       return z.boolean();
     case "date":
-      return z.iso.date();
+      return calendarDateSchema;
     case "enum":
       return z.enum(def.values as [string, ...string[]]);
     case "money":
@@ -218,11 +256,12 @@ export function attributeValueSchema(def: AttributeDefinition): z.ZodType<Attrib
   }
 }
 
-/** The zod schema for {@link Money}, optionally restricted to some currencies. */
+/**
+ * The zod schema for {@link Money}, optionally restricted to some currencies. The amount follows
+ * the SDK's one money rule (docs/design.md, "Money and rounding"), shared with deals, products,
+ * quotes and orders: integer minor units, never negative, at most `Number.MAX_SAFE_INTEGER`.
+ */
 export function moneySchema(currencies?: readonly string[]): z.ZodType<Money> {
-  const currency = z
-    .string()
-    .regex(/^[A-Z]{3}$/, "Expected an ISO 4217 currency code such as EUR")
-    .refine((c) => !currencies || currencies.includes(c), `Currency must be one of ${currencies?.join(", ")}`);
-  return z.object({ amount: z.number().int().refine(Number.isSafeInteger, "Amount is too large"), currency }).strict();
+  const currency = currencySchema.refine((c) => !currencies || currencies.includes(c), `Currency must be one of ${currencies?.join(", ")}`);
+  return z.object({ amount: amountSchema, currency }).strict();
 }

@@ -1,11 +1,12 @@
-import type { AttributeDefinition } from "../attributes/registry.js";
+import { attributeDefinition, type AttributeDefinition } from "../attributes/registry.js";
 import { validationError } from "../errors.js";
 import type { Instant } from "../model/common.js";
 import type { LinkKind } from "../model/link.js";
 import { nameKey, normaliseEmail } from "../normalise.js";
 import type { Operand, RelationTextColumn, ResolvedCondition, ResolvedComparison, TextMatch } from "./resolved.js";
 import type { Condition, CountComparison, Filter, FilterOperator, FilterScalar, FilterValue, LinkPath, MoneyComparison } from "./schema.js";
-import { dayOf, dayOfPoint, dayWindow, instantOf, instantWindow } from "./time.js";
+import { FILTER_LIMITS, LIMIT_MESSAGES, listValueCount, SEGMENT_NOTE } from "./limits.js";
+import { dayOf, dayOfPoint, dayWindow, inSupportedRange, instantOf, instantWindow } from "./time.js";
 import { FIELD_TYPES, attributeValueType, validateFilter, type FilterEnvironment, type ValueType } from "./validate.js";
 
 /** A segment as a filter sees it: a dynamic segment's own filter, or a member list. */
@@ -101,13 +102,33 @@ function moneyCondition(name: string, op: FilterOperator, value: FilterValue | u
   return op === "neq" ? not(holds) : holds;
 }
 
-/** Converts scalars of a value type into what storage compares. */
-function converter(type: ValueType, now: Instant): (v: FilterScalar) => string | number {
+/** A VALIDATION error for a relative time that lands outside the years 0001-9999. */
+function outOfRange(path: Path): Error {
+  return validationError([
+    { path, message: "This time, measured from now, falls outside the years 0001-9999 that dates and instants can hold", code: "date_out_of_range" },
+  ]);
+}
+
+/** `point` when it lies in the years 0001-9999 (or is an open bound); VALIDATION at `path` otherwise. */
+function inRange<T extends string | null>(point: T, path: Path): T {
+  if (point !== null && !inSupportedRange(point)) throw outOfRange(path);
+  return point;
+}
+
+/** Both bounds of a window, each checked to lie in the supported years. */
+function windowInRange<W extends { from: string | null; to: string | null }>(window: W, path: Path): W {
+  inRange(window.from, [...path, "from"]);
+  inRange(window.to, [...path, "to"]);
+  return window;
+}
+
+/** Converts scalars of a value type into what storage compares (times checked to lie in the supported years, named by `path`). */
+function converter(type: ValueType, now: Instant, path: Path): (v: FilterScalar) => string | number {
   switch (type) {
     case "date":
-      return (v) => dayOfPoint(v as string, now);
+      return (v) => inRange(dayOfPoint(v as string, now), path);
     case "instant":
-      return (v) => instantOf(v as string, now);
+      return (v) => inRange(instantOf(v as string, now), path);
     case "boolean":
       return (v) => (v === true ? 1 : 0);
     default:
@@ -144,18 +165,40 @@ function comparison(count: CountComparison | undefined, sum: MoneyComparison | u
   return count ?? { op: "gte", value: 1 };
 }
 
-function attributeCondition(name: string, def: AttributeDefinition, op: FilterOperator, value: FilterValue | undefined, now: Instant): ResolvedCondition {
+function attributeCondition(
+  name: string,
+  def: AttributeDefinition,
+  op: FilterOperator,
+  value: FilterValue | undefined,
+  now: Instant,
+  path: Path,
+): ResolvedCondition {
   const type = attributeValueType(def);
   if (type === "money") return moneyCondition(name, op, value);
   const operand: Operand =
     type === "number" ? { kind: "attrNumber", path: [name] } : type === "boolean" ? { kind: "attrBoolean", path: [name] } : { kind: "attrText", path: [name] };
-  return operandCondition(operand, op, value, converter(type, now));
+  return operandCondition(operand, op, value, converter(type, now, [...path, "value"]));
+}
+
+/** What one resolution has used of the limits, across the segments it inlines. */
+interface Budget {
+  conditions: number;
+  values: number;
+}
+
+/** A VALIDATION error for a limit that the filter breaks once its segments are inlined. */
+function limitError(limit: "conditions" | "values" | "depth", path: Path): Error {
+  const code = limit === "conditions" ? "too_large" : limit === "values" ? "too_many_values" : "too_deep";
+  return validationError([{ path, message: `${LIMIT_MESSAGES[limit]}${SEGMENT_NOTE}`, code }]);
 }
 
 /**
  * Resolves a validated filter against a time and the tenant's segments. Throws VALIDATION naming
- * the path of a missing segment, a cycle of segments, or a referenced dynamic segment whose filter
- * no longer fits the data model.
+ * the path of a missing segment, a cycle of segments, a referenced dynamic segment whose filter
+ * no longer fits the data model, a relative time that lands outside the years 0001-9999, or a
+ * limit of `FILTER_LIMITS` (conditions, depth, list values) broken once the dynamic segments the
+ * filter refers to are inlined: each is checked per filter by `validateFilter`, and again here
+ * over the whole, which is what the database runs.
  */
 export async function resolveFilter(
   filter: Filter,
@@ -163,16 +206,35 @@ export async function resolveFilter(
   prefix: Path = [],
   visiting: ReadonlySet<string> = new Set(),
 ): Promise<ResolvedCondition> {
+  return resolveWithin(filter, env, prefix, visiting, { conditions: 0, values: 0 }, 0);
+}
+
+async function resolveWithin(
+  filter: Filter,
+  env: ResolveEnvironment,
+  prefix: Path,
+  visiting: ReadonlySet<string>,
+  budget: Budget,
+  baseDepth: number,
+): Promise<ResolvedCondition> {
   const { now } = env;
 
-  async function walk(node: Condition, path: Path): Promise<ResolvedCondition> {
+  async function walk(node: Condition, path: Path, depth: number): Promise<ResolvedCondition> {
+    // Filters reach here validated; one that did not (a caller's bug) still fails typed, and the
+    // budget below keeps even an unchecked one from recursing without end.
+    if (typeof node !== "object" || node === null) throw validationError([{ path, message: "Expected a filter condition", code: "invalid_type" }]);
+    budget.conditions += 1;
+    budget.values += listValueCount(node);
+    if (budget.conditions > FILTER_LIMITS.conditions) throw limitError("conditions", path);
+    if (budget.values > FILTER_LIMITS.values) throw limitError("values", path);
+    if (depth > FILTER_LIMITS.depth) throw limitError("depth", path);
     switch (node.type) {
       case "and":
       case "or":
         if (node.of.length === 0) return { t: "const", value: node.type === "and" };
-        return { t: node.type, of: await Promise.all(node.of.map((c, i) => walk(c, [...path, "of", i]))) };
+        return { t: node.type, of: await Promise.all(node.of.map((c, i) => walk(c, [...path, "of", i], depth + 1))) };
       case "not":
-        return not(await walk(node.of, [...path, "of"]));
+        return not(await walk(node.of, [...path, "of"], depth + 1));
       case "field": {
         if (node.field === "email") return emailCondition(node.op, node.value);
         const type = FIELD_TYPES[node.field];
@@ -181,14 +243,18 @@ export async function resolveFilter(
             { kind: "instant", column: node.field === "createdAt" ? "created_at" : "updated_at" },
             node.op,
             node.value,
-            converter(type, now),
+            converter(type, now, [...path, "value"]),
           );
         const folded = node.field === "name" && node.ignoreCase === true;
         const column = folded ? "name_key" : FIELD_COLUMNS[node.field]!;
         return operandCondition({ kind: "column", column }, node.op, node.value, (v) => (folded ? nameKey(v as string) : (v as string)));
       }
-      case "attribute":
-        return attributeCondition(node.name, env.registry.attributes[node.name]!, node.op, node.value, now);
+      case "attribute": {
+        const def = attributeDefinition(env.registry, node.name);
+        // validateFilter refused unknown names; a resolver given an unchecked filter still fails typed.
+        if (!def) throw validationError([{ path: [...path, "name"], message: `Unknown attribute ${node.name}`, code: "unknown_attribute" }]);
+        return attributeCondition(node.name, def, node.op, node.value, now, path);
+      }
       case "tags":
         switch (node.op) {
           case "any":
@@ -205,11 +271,11 @@ export async function resolveFilter(
       // eslint-disable-next-line no-fallthrough
       case "link": {
         const { kind, self } = LINK_PATHS[node.via];
-        const where = node.where ? await walk(node.where, [...path, "where"]) : { t: "const" as const, value: true };
+        const where = node.where ? await walk(node.where, [...path, "where"], depth + 1) : { t: "const" as const, value: true };
         return { t: "link", kind, self, role: node.role ?? null, activeOn: node.current === false ? null : dayOf(now), where };
       }
       case "interactions": {
-        const { from, to } = instantWindow(node.within, now);
+        const { from, to } = windowInRange(instantWindow(node.within, now), [...path, "within"]);
         return {
           t: "interactions",
           kinds: node.kinds ?? null,
@@ -221,8 +287,8 @@ export async function resolveFilter(
         };
       }
       case "deals": {
-        const created = instantWindow(node.createdWithin, now);
-        const closed = instantWindow(node.closedWithin, now);
+        const created = windowInRange(instantWindow(node.createdWithin, now), [...path, "createdWithin"]);
+        const closed = windowInRange(instantWindow(node.closedWithin, now), [...path, "closedWithin"]);
         return {
           t: "deals",
           statuses: node.statuses ?? null,
@@ -238,7 +304,7 @@ export async function resolveFilter(
         };
       }
       case "orders": {
-        const { from, to } = dayWindow(node.within, now);
+        const { from, to } = windowInRange(dayWindow(node.within, now), [...path, "within"]);
         return {
           t: "orders",
           productCodes: node.products ?? null,
@@ -250,19 +316,23 @@ export async function resolveFilter(
         };
       }
       case "segment":
-        return segment(node.segmentId, [...path, "segmentId"]);
+        return segment(node.segmentId, [...path, "segmentId"], depth);
+      default:
+        throw validationError([{ path: [...path, "type"], message: "Unknown condition type", code: "invalid_type" }]);
     }
   }
 
-  async function segment(id: string, path: Path): Promise<ResolvedCondition> {
+  /** A segment reference: a member-list test, or the dynamic segment's filter inlined at the reference's depth. */
+  async function segment(id: string, path: Path, depth: number): Promise<ResolvedCondition> {
     if (visiting.has(id)) throw validationError([{ path, message: `Segment ${id} refers to itself through its filter`, code: "segment_cycle" }]);
     const found = await env.loadSegment(id);
     if (!found) throw validationError([{ path, message: `Segment ${id} does not exist`, code: "unknown_segment" }]);
     if (found.kind !== "dynamic") return { t: "members", segmentId: id };
     const checked = validateFilter(found.filter, env, path);
     if (!checked.filter) throw validationError(checked.issues);
-    return resolveFilter(checked.filter, env, path, new Set([...visiting, id]));
+    return resolveWithin(checked.filter, env, path, new Set([...visiting, id]), budget, depth);
   }
 
-  return walk(filter.where, [...prefix, "where"]);
+  const where = typeof filter === "object" && filter !== null ? filter.where : undefined;
+  return walk(where as Condition, [...prefix, "where"], baseDepth);
 }

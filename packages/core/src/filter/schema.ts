@@ -1,7 +1,9 @@
 import * as z from "zod";
 import type { Money } from "../attributes/registry.js";
+import { idSchema, textSchema } from "../model/common.js";
 import { DEAL_STATUSES, type DealStatus } from "../model/deal.js";
 import { DIRECTIONS, type Direction } from "../model/interaction.js";
+import { FILTER_LIMITS, LIMIT_MESSAGES } from "./limits.js";
 
 /**
  * The filter language: a serialisable JSON expression over relations, versioned so a stored filter
@@ -182,42 +184,91 @@ export interface Filter {
   readonly where: Condition;
 }
 
-// Postgres text cannot hold U+0000, so such a value could never match and would fail there.
-const text = z
-  .string()
-  .max(1000)
-  .refine((s) => !s.includes("\u0000"), "Text must not contain U+0000");
-const id = z.string().min(1).max(100);
-const list = <T extends z.ZodType>(item: T) => z.array(item).min(1).max(500);
+// Text keeps the SDK's text rule (no U+0000, no lone surrogate: such a value could never match,
+// and Postgres refuses it).
+const text = textSchema.max(FILTER_LIMITS.textLength, LIMIT_MESSAGES.textLength);
+const id = idSchema;
+const list = <T extends z.ZodType>(item: T) => z.array(item).min(1).max(FILTER_LIMITS.listValues, LIMIT_MESSAGES.listValues);
 const money = z
   .object({
-    amount: z.number().int().refine(Number.isSafeInteger, "Amount is too large"),
+    amount: z.number().int().refine(Number.isSafeInteger, "Amount is too large (more than Number.MAX_SAFE_INTEGER minor units)"),
     currency: z.string().regex(/^[A-Z]{3}$/, "Expected an ISO 4217 currency code such as EUR"),
   })
   .strict();
-const relative = z.object({ daysFromNow: z.number().int().min(-36_500).max(36_500) }).strict();
-const scalar = z.union([text, z.number().refine(Number.isFinite, "Expected a finite number"), z.boolean(), money, relative]);
-const timePoint = z.union([text, relative]);
-const window = z.union([
-  z.object({ lastDays: z.number().int().min(0).max(36_500) }).strict(),
-  z.object({ lastMonths: z.number().int().min(0).max(1200) }).strict(),
-  z.object({ from: timePoint.optional(), to: timePoint.optional() }).strict(),
-]);
+const days = z.number().int().min(-FILTER_LIMITS.days, LIMIT_MESSAGES.days).max(FILTER_LIMITS.days, LIMIT_MESSAGES.days);
+const relative = z.object({ daysFromNow: days }).strict();
+const finite = z.number().refine(Number.isFinite, "Expected a finite number");
+
+/**
+ * A schema that picks one of `options` by the input's shape and reports that option's issues, so a
+ * too-long text or list is reported with its limit, not as a union's bare "Invalid input".
+ */
+function dispatch(pick: (value: unknown) => z.ZodType | undefined, expected: string): z.ZodType {
+  return z.unknown().superRefine((value, ctx) => {
+    const schema = pick(value);
+    if (!schema) {
+      ctx.addIssue({ code: "custom", message: `Expected ${expected}`, params: { code: "invalid_type" } });
+      return;
+    }
+    const result = schema.safeParse(value);
+    if (!result.success) for (const issue of result.error.issues) ctx.addIssue({ ...issue });
+  });
+}
+
+const isObject = (value: unknown): value is object => typeof value === "object" && value !== null && !Array.isArray(value);
+const scalarOf = (value: unknown): z.ZodType | undefined => {
+  switch (typeof value) {
+    case "string":
+      return text;
+    case "number":
+      return finite;
+    case "boolean":
+      return z.boolean();
+    default:
+      return isObject(value) ? (Object.hasOwn(value, "daysFromNow") ? relative : money) : undefined;
+  }
+};
+const SCALARS = "text, a number, true or false, money ({ amount, currency }) or { daysFromNow }";
+const scalar = dispatch(scalarOf, SCALARS);
+/** A condition's value: one scalar, or a list of at most `listValues` scalars. */
+const operandValue = dispatch(
+  (value) => (Array.isArray(value) ? z.array(scalar).max(FILTER_LIMITS.listValues, LIMIT_MESSAGES.listValues) : scalarOf(value)),
+  `${SCALARS}, or a list of them`,
+);
+const timePoint = dispatch(
+  (value) => (typeof value === "string" ? text : isObject(value) ? relative : undefined),
+  "an ISO-8601 instant, a YYYY-MM-DD day or { daysFromNow }",
+);
+const window = dispatch(
+  (value) =>
+    !isObject(value)
+      ? undefined
+      : Object.hasOwn(value, "lastDays")
+        ? z.object({ lastDays: z.number().int().min(0).max(FILTER_LIMITS.days, LIMIT_MESSAGES.days) }).strict()
+        : Object.hasOwn(value, "lastMonths")
+          ? z.object({ lastMonths: z.number().int().min(0).max(FILTER_LIMITS.months, LIMIT_MESSAGES.months) }).strict()
+          : z.object({ from: timePoint.optional(), to: timePoint.optional() }).strict(),
+  "{ lastDays }, { lastMonths } or { from, to }",
+);
 const comparison = z.object({ op: z.enum(COMPARISON_OPERATORS), value: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict();
 const moneyComparison = z.object({ op: z.enum(COMPARISON_OPERATORS), value: money }).strict();
+const conditions = () => z.array(conditionSchema).max(FILTER_LIMITS.children, LIMIT_MESSAGES.children);
 
-/** zod schema of {@link Condition} (structure only; see `validateFilter` for names and types). */
+/**
+ * zod schema of {@link Condition} (structure only; see `validateFilter` for names and types). It
+ * recurses: parse only what `structureIssues` (limits.ts) passed, as `validateFilter` does.
+ */
 export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
   z.discriminatedUnion("type", [
-    z.object({ type: z.literal("and"), of: z.array(conditionSchema).max(100) }).strict(),
-    z.object({ type: z.literal("or"), of: z.array(conditionSchema).max(100) }).strict(),
+    z.object({ type: z.literal("and"), of: conditions() }).strict(),
+    z.object({ type: z.literal("or"), of: conditions() }).strict(),
     z.object({ type: z.literal("not"), of: conditionSchema }).strict(),
     z
       .object({
         type: z.literal("field"),
         field: z.enum(FILTER_FIELDS),
         op: z.enum(FILTER_OPERATORS),
-        value: z.union([scalar, z.array(scalar).max(500)]).optional(),
+        value: operandValue.optional(),
         ignoreCase: z.boolean().optional(),
       })
       .strict(),
@@ -226,7 +277,7 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
         type: z.literal("attribute"),
         name: z.string().min(1).max(63),
         op: z.enum(FILTER_OPERATORS),
-        value: z.union([scalar, z.array(scalar).max(500)]).optional(),
+        value: operandValue.optional(),
       })
       .strict(),
     z.object({ type: z.literal("tags"), op: z.enum(["any", "all", "none", "isEmpty", "isNotEmpty"]), values: list(text).optional() }).strict(),

@@ -21,10 +21,21 @@ export function addMonths(instant: Instant, months: number): Instant {
   const total = date.getUTCFullYear() * 12 + date.getUTCMonth() + months;
   const year = Math.floor(total / 12);
   const month = total - year * 12;
-  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  // setUTCFullYear, not Date.UTC, which reads the years 0-99 as 1900-1999.
+  const end = new Date(0);
+  end.setUTCFullYear(year, month + 1, 0);
+  const lastDay = end.getUTCDate();
   const target = new Date(date);
   target.setUTCFullYear(year, month, Math.min(date.getUTCDate(), lastDay));
   return target.toISOString();
+}
+
+/**
+ * Whether an instant or day computed from a relative time lies in the years 0001-9999, the range
+ * of every stored date and instant (Postgres has no year 0; outside it ISO strings take a sign).
+ */
+export function inSupportedRange(point: Instant | CalendarDate): boolean {
+  return /^\d{4}-/.test(point) && !point.startsWith("0000");
 }
 
 /** The UTC calendar day of an instant. */

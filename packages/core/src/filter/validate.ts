@@ -1,14 +1,15 @@
-import * as z from "zod";
-import type { AttributeDefinition, AttributeRegistry } from "../attributes/registry.js";
+import { attributeDefinition, type AttributeDefinition, type AttributeRegistry } from "../attributes/registry.js";
 import type { ValidationIssue } from "../errors.js";
-import { zodIssues } from "../model/common.js";
+import { calendarDateSchema, instantSchema, zodIssues } from "../model/common.js";
 import { LIFECYCLES, RELATION_KINDS } from "../model/relation-kind.js";
+import { structureIssues } from "./limits.js";
 import { filterSchema, type Condition, type Filter, type FilterField, type FilterOperator, type FilterValue, type TimeWindow } from "./schema.js";
 
 /**
  * Checks a filter against the language and the tenant's data model, naming the path of every
  * problem (e.g. `where.of.2.value`): unknown attributes, operators that do not fit a value type,
- * values of the wrong type, unknown interaction kinds, mismatched currencies.
+ * values of the wrong type, unknown interaction kinds, mismatched currencies, and every limit of
+ * `FILTER_LIMITS` (limits.ts; checked first, without recursion).
  */
 
 /** What a filter is checked against. */
@@ -51,12 +52,11 @@ const OPERATORS: Readonly<Record<ValueType, readonly FilterOperator[]>> = {
   money: ["eq", "neq", "gt", "gte", "lt", "lte", "between", "isEmpty", "isNotEmpty"],
 };
 
-const MAX_DEPTH = 16;
-const MAX_NODES = 1000;
 type Path = ReadonlyArray<string | number>;
 
-const isoInstant = z.iso.datetime({ offset: true });
-const isoDate = z.iso.date();
+// The shared schemas: days and instants in the years 0001-9999, as everywhere in the SDK.
+const isInstant = (value: unknown) => typeof value === "string" && instantSchema.safeParse(value).success;
+const isDay = (value: unknown) => calendarDateSchema.safeParse(value).success;
 const isRelative = (v: unknown): v is { daysFromNow: number } => typeof v === "object" && v !== null && "daysFromNow" in v;
 const isMoney = (v: unknown): v is { amount: number; currency: string } => typeof v === "object" && v !== null && "amount" in v;
 
@@ -74,9 +74,9 @@ function scalarFits(type: ValueType, value: unknown, allowed: readonly string[] 
     case "money":
       return isMoney(value);
     case "date":
-      return isRelative(value) || (typeof value === "string" && isoDate.safeParse(value).success);
+      return isRelative(value) || isDay(value);
     case "instant":
-      return isRelative(value) || (typeof value === "string" && isoInstant.safeParse(value).success);
+      return isRelative(value) || isInstant(value);
   }
 }
 
@@ -87,9 +87,9 @@ function describe(type: ValueType, allowed: readonly string[] | undefined): stri
     case "money":
       return "money ({ amount, currency })";
     case "date":
-      return "a YYYY-MM-DD date or { daysFromNow }";
+      return "a YYYY-MM-DD date in the years 0001-9999 or { daysFromNow }";
     case "instant":
-      return "an ISO-8601 instant with offset or { daysFromNow }";
+      return "an ISO-8601 instant with offset in the years 0001-9999 or { daysFromNow }";
     default:
       return `a ${type} value`;
   }
@@ -140,32 +140,34 @@ function checkWindow(window: TimeWindow | undefined, path: Path, issues: Validat
   if (!window || !("from" in window || "to" in window)) return;
   for (const key of ["from", "to"] as const) {
     const point = window[key];
-    if (typeof point === "string" && !isoInstant.safeParse(point).success && !isoDate.safeParse(point).success) {
-      issues.push({ path: [...path, key], message: "Expected an ISO-8601 instant with offset, a YYYY-MM-DD day or { daysFromNow }", code: "invalid_time" });
+    if (typeof point === "string" && !isInstant(point) && !isDay(point)) {
+      issues.push({
+        path: [...path, key],
+        message: "Expected an ISO-8601 instant with offset, a YYYY-MM-DD day (both in the years 0001-9999) or { daysFromNow }",
+        code: "invalid_time",
+      });
     }
   }
 }
 
-/** Walks a parsed condition and collects every problem. */
-function checkCondition(node: Condition, path: Path, env: FilterEnvironment, issues: ValidationIssue[], state: { nodes: number }, depth: number): void {
-  state.nodes += 1;
-  if (depth > MAX_DEPTH) {
-    issues.push({ path, message: `Filters nest at most ${MAX_DEPTH} levels deep`, code: "too_deep" });
-    return;
-  }
+/**
+ * Walks a parsed condition and collects every problem. It recurses, but only over a filter that
+ * passed {@link structureIssues}, so never deeper than `FILTER_LIMITS.depth`.
+ */
+function checkCondition(node: Condition, path: Path, env: FilterEnvironment, issues: ValidationIssue[]): void {
   switch (node.type) {
     case "and":
     case "or":
-      node.of.forEach((child, i) => checkCondition(child, [...path, "of", i], env, issues, state, depth + 1));
+      node.of.forEach((child, i) => checkCondition(child, [...path, "of", i], env, issues));
       return;
     case "not":
-      return checkCondition(node.of, [...path, "of"], env, issues, state, depth + 1);
+      return checkCondition(node.of, [...path, "of"], env, issues);
     case "field":
       if (node.ignoreCase && node.field !== "name")
         issues.push({ path: [...path, "ignoreCase"], message: "ignoreCase applies to the name field only", code: "invalid_option" });
       return checkOperand(FIELD_TYPES[node.field], node.op, node.value, path, issues, FIELD_ENUMS[node.field]);
     case "attribute": {
-      const def = env.registry.attributes[node.name];
+      const def = attributeDefinition(env.registry, node.name);
       if (!def) {
         issues.push({
           path: [...path, "name"],
@@ -192,7 +194,7 @@ function checkCondition(node: Condition, path: Path, env: FilterEnvironment, iss
       return;
     }
     case "link":
-      if (node.where) checkCondition(node.where, [...path, "where"], env, issues, state, depth + 1);
+      if (node.where) checkCondition(node.where, [...path, "where"], env, issues);
       return;
     case "interactions":
       node.kinds?.forEach((kind, i) => {
@@ -226,14 +228,15 @@ function checkCondition(node: Condition, path: Path, env: FilterEnvironment, iss
 
 /**
  * Parses and checks a filter. Returns the typed filter, or every issue found (paths relative to
- * the filter, prefixed with `prefix`).
+ * the filter, prefixed with `prefix`). Never throws: the size limits are checked first, without
+ * recursion, and a filter beyond one is reported by those issues alone.
  */
 export function validateFilter(input: unknown, env: FilterEnvironment, prefix: Path = []): { filter: Filter | undefined; issues: ValidationIssue[] } {
+  const limits = structureIssues(input, prefix);
+  if (limits.length > 0) return { filter: undefined, issues: limits };
   const parsed = filterSchema.safeParse(input);
   if (!parsed.success) return { filter: undefined, issues: zodIssues(parsed.error, prefix) };
   const issues: ValidationIssue[] = [];
-  const state = { nodes: 0 };
-  checkCondition(parsed.data.where, [...prefix, "where"], env, issues, state, 0);
-  if (state.nodes > MAX_NODES) issues.push({ path: [...prefix, "where"], message: `A filter has at most ${MAX_NODES} conditions`, code: "too_large" });
+  checkCondition(parsed.data.where, [...prefix, "where"], env, issues);
   return issues.length > 0 ? { filter: undefined, issues } : { filter: parsed.data, issues };
 }
