@@ -1,17 +1,7 @@
 import Database from "better-sqlite3";
-import { testStorageAdapter, type RawAccess } from "@kaartenbak/conformance";
+import { testStorageAdapter } from "@kaartenbak/conformance";
 import { sqliteAdapter } from "../src/index.js";
-
-/** The raw side channel: prepared statements on the same better-sqlite3 database, not the store. */
-function rawAccess(db: Database.Database): RawAccess {
-  return {
-    async rows(table, where) {
-      const keys = Object.keys(where);
-      const clause = keys.length ? ` where ${keys.map((k) => `${k} = ?`).join(" and ")}` : "";
-      return db.prepare(`select * from ${table}${clause}`).all(...keys.map((k) => where[k])) as Record<string, unknown>[];
-    },
-  };
-}
+import { rawAccess } from "./fixtures.js";
 
 testStorageAdapter({
   name: "sqlite",

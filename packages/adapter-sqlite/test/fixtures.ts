@@ -1,3 +1,4 @@
+import type { RawAccess } from "@kaartenbak/conformance";
 import type { InteractionRecord, LinkRecord, NewOutboxEvent, RelationRecord } from "@kaartenbak/core/storage";
 import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -98,4 +99,15 @@ export function scratchDir(): string {
 /** Row count of a table for a tenant, read straight from the driver. */
 export function count(db: Database.Database, table: string, tenantId: string): number {
   return (db.prepare(`select count(*) as n from ${table} where tenant_id = ?`).get(tenantId) as { n: number }).n;
+}
+
+/** The raw side channel: prepared statements on the same better-sqlite3 database, not the store. */
+export function rawAccess(db: Database.Database): RawAccess {
+  return {
+    async rows(table, where) {
+      const keys = Object.keys(where);
+      const clause = keys.length ? ` where ${keys.map((k) => `${k} = ?`).join(" and ")}` : "";
+      return db.prepare(`select * from ${table}${clause}`).all(...keys.map((k) => where[k])) as Record<string, unknown>[];
+    },
+  };
 }

@@ -1,10 +1,11 @@
 import Database from "better-sqlite3";
-import { testStorageAdapter, type RawAccess } from "@kaartenbak/conformance";
+import { testStorageAdapter } from "@kaartenbak/conformance";
 import { CrmError } from "@kaartenbak/core/storage";
 import { createKyselyStorage, type DialectProfile } from "@kaartenbak/store-kysely";
 import { Kysely, SqliteDialect } from "kysely";
 import { afterAll, expect, it } from "vitest";
 import { sqliteProfile } from "../src/index.js";
+import { rawAccess } from "./fixtures.js";
 
 // DialectProfile is the seam for a third engine: a profile built outside store-kysely, with a
 // name of its own, its own error mapping and transaction hook, on Kysely's stock SQLite dialect
@@ -30,16 +31,6 @@ const thirdEngine: DialectProfile = {
   },
   capabilities: { dialect: "embedded-sql", concurrentWriters: false, hostTransaction: false, rowLevelSecurity: false },
 };
-
-function rawAccess(db: Database.Database): RawAccess {
-  return {
-    async rows(table, where) {
-      const keys = Object.keys(where);
-      const clause = keys.length ? ` where ${keys.map((k) => `${k} = ?`).join(" and ")}` : "";
-      return db.prepare(`select * from ${table}${clause}`).all(...keys.map((k) => where[k])) as Record<string, unknown>[];
-    },
-  };
-}
 
 testStorageAdapter({
   name: "a third engine's profile",
