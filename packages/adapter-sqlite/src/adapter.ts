@@ -1,5 +1,14 @@
 import { configurationError, type MigrationReport, type StorageAdapter } from "@kaartenbak/core/storage";
-import { createKyselyStorage, mapError, migrateMode, migrateOnFirstUse, once, type KyselyDatabase, type MigrateMode } from "@kaartenbak/store-kysely";
+import {
+  createKyselyStorage,
+  drainOnClose,
+  mapError,
+  migrateMode,
+  migrateOnFirstUse,
+  once,
+  type KyselyDatabase,
+  type MigrateMode,
+} from "@kaartenbak/store-kysely";
 import { Kysely, type SqliteDatabase, type Transaction } from "kysely";
 import { applyPragmas, ensureForeignKeys } from "./pragmas.js";
 import { KaartenbakSqliteDialect } from "./sqlite-dialect.js";
@@ -112,10 +121,8 @@ function checkOptions(options: SqliteAdapterOptions): void {
  * Checks `foreign_keys` once on `connection` (a host's Kysely instance or transaction) before the
  * first migrate or transaction; `undefined` when the adapter set the pragmas itself. Adapters from
  * `bind(trx)` check the host's transaction, since it may be on a connection the adapter never saw.
- *
- * `close()` drains like the store's own: a call still waiting for the check has started, so it
- * goes on to the store (which finishes it) before the store is closed; calls after `close()` are
- * refused with CONFIGURATION (`closed`).
+ * The caller wraps the result in `drainOnClose`, so a call still waiting for the check counts as
+ * started and finishes before the store is closed.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function withForeignKeyCheck(storage: StorageAdapter<Transaction<any>>, connection: Kysely<any> | undefined): StorageAdapter<Transaction<any>> {
@@ -128,44 +135,14 @@ function withForeignKeyCheck(storage: StorageAdapter<Transaction<any>>, connecti
         }
       })
     : async () => undefined;
-  let preparing = 0;
-  let wake: (() => void) | undefined;
-  let closing: Promise<void> | undefined;
-  const closedError = () => configurationError("The storage adapter is closed: close() was called; make a new adapter to continue", "closed");
-  /** Runs `task` after the check; it reaches the store before close() below goes on to close it. */
-  async function afterCheck<T>(task: () => Promise<T>): Promise<T> {
-    if (closing) throw closedError();
-    preparing += 1;
-    try {
-      await prepare();
-    } catch (error) {
-      preparing -= 1;
-      if (preparing === 0) wake?.();
-      throw error;
-    }
-    preparing -= 1;
-    const started = task();
-    if (preparing === 0) wake?.();
-    return started;
-  }
   return {
     id: storage.id,
     capabilities: storage.capabilities,
-    migrate: (): Promise<MigrationReport> => afterCheck(() => storage.migrate()),
-    transaction: (tenantId, fn, transactionOptions) => afterCheck(() => storage.transaction(tenantId, fn, transactionOptions)),
-    bind(transaction) {
-      if (closing) throw closedError();
-      // The store refuses anything but a Kysely transaction before it is used here.
-      const bound = storage.bind(transaction);
-      return withForeignKeyCheck(bound, transaction);
-    },
-    close() {
-      closing ??= (async () => {
-        if (preparing > 0) await new Promise<void>((resolve) => (wake = resolve));
-        await storage.close();
-      })();
-      return closing;
-    },
+    migrate: async (): Promise<MigrationReport> => (await prepare(), storage.migrate()),
+    transaction: async (tenantId, fn, transactionOptions) => (await prepare(), storage.transaction(tenantId, fn, transactionOptions)),
+    // The store refuses anything but a Kysely transaction before it is used here.
+    bind: (transaction) => drainOnClose(withForeignKeyCheck(storage.bind(transaction), transaction)),
+    close: () => storage.close(),
   };
 }
 
@@ -189,5 +166,5 @@ export function sqliteAdapter(options: SqliteAdapterOptions): StorageAdapter<Tra
   const { kysely, owns, checkPragmas } = connect(options);
   const storage = createKyselyStorage({ db: kysely, profile: sqliteProfile, ownsDb: owns, id: ADAPTER_ID });
   // Foreign keys are checked before the first migration runs, as the migrations rely on them.
-  return withForeignKeyCheck(mode === "on-first-use" ? migrateOnFirstUse(storage) : storage, checkPragmas ? kysely : undefined);
+  return drainOnClose(withForeignKeyCheck(mode === "on-first-use" ? migrateOnFirstUse(storage) : storage, checkPragmas ? kysely : undefined));
 }

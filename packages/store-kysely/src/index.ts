@@ -5,7 +5,7 @@
  * native-error mapping, a per-transaction hook and capabilities. Queries are written once with
  * Kysely builders that run on SQLite and Postgres alike.
  */
-export { createKyselyStorage, migrateMode, migrateOnFirstUse, once, type KyselyStorageOptions, type MigrateMode } from "./storage.js";
+export { createKyselyStorage, drainOnClose, migrateMode, migrateOnFirstUse, once, type KyselyStorageOptions, type MigrateMode } from "./storage.js";
 export type { ColumnTypeSpec, DialectColumnTypes, DialectFunctions, DialectProfile, FilterFunctions } from "./dialect-profile.js";
 export { mapError, notMigratedError } from "./map-error.js";
 export { migrateSchema, type MigrateOptions } from "./migrate.js";

@@ -1,6 +1,6 @@
-import { nameKey, type NewOutboxEvent, type RelationRecord } from "@kaartenbak/core/storage";
+import { type NewOutboxEvent, type RelationRecord } from "@kaartenbak/core/storage";
 import { type HistoryEntry } from "@kaartenbak/core";
-import { relationColumns, toJson, toNumber } from "./rows.js";
+import { toJson, toNumber } from "./rows.js";
 import { insertRows } from "./insert-rows.js";
 import { chunks, type StoreContext } from "./store-context.js";
 
@@ -17,16 +17,6 @@ const EMAIL_COLUMNS = ["tenant_id", "relation_id", "email", "label", "is_primary
 const PHONE_COLUMNS = ["tenant_id", "relation_id", "phone", "label", "is_primary", "position"];
 const HISTORY_COLUMNS = ["tenant_id", "id", "entity_type", "entity_id", "action", "version", "changes", "actor", "source", "at"];
 const OUTBOX_COLUMNS = ["tenant_id", "sequence", "id", "type", "entity_type", "entity_id", "payload", "actor", "source", "occurred_at"];
-
-/** Inserts relations and their e-mails, phones, tags and external references. */
-export async function insertRelationRows(context: StoreContext, records: readonly RelationRecord[]): Promise<void> {
-  const { db, tenantId } = context;
-  for (const part of chunks(records)) {
-    const rows = part.map((r) => ({ tenant_id: tenantId, id: r.id, ...relationColumns(r, nameKey(r.name)) }));
-    await insertRows(db, "kb_relations", Object.keys(rows[0]!), rows);
-  }
-  await insertRelationChildRows(context, records);
-}
 
 /** Inserts the e-mails, phones, tags and external references of relations whose row exists. */
 export async function insertRelationChildRows({ db, tenantId }: StoreContext, records: readonly RelationRecord[]): Promise<void> {
