@@ -156,6 +156,7 @@ export async function populated(w: SuiteWorld) {
     consent: [contact.id, "email"],
     campaigns: [campaign.id, contact.id],
     value: [dynamic.id],
+    privacy: [contact.id],
     reports: [],
     bulk: [],
     tenant: [],

@@ -59,7 +59,7 @@ export const CRM_ERROR_CODES = [
  * listed here, so a `switch` over `error.details.reason` after narrowing the code is exhaustive.
  */
 export interface CrmErrorReasons {
-  VALIDATION: "invalid_input" | "attribute_model_outdated" | "attribute_model_changed" | "unknown_change";
+  VALIDATION: "invalid_input" | "attribute_model_outdated" | "attribute_model_changed" | "unknown_change" | "erased_identity";
   NOT_FOUND: "not_found";
   STALE_VERSION: "stale_version";
   INVALID_STATE: "invalid_transition" | "not_deleted" | "not_dynamic" | "not_static" | "not_launched" | "already_launched" | "quote_expired";
@@ -180,9 +180,13 @@ export function isCrmError<C extends CrmErrorCode = CrmErrorCode>(error: unknown
 }
 
 /** A VALIDATION error listing every issue; the message names each path so logs are useful on their own. */
-export function validationError(issues: readonly ValidationIssue[], cause?: unknown): CrmError<"VALIDATION"> {
+export function validationError(
+  issues: readonly ValidationIssue[],
+  cause?: unknown,
+  reason: CrmErrorReason<"VALIDATION"> = "invalid_input",
+): CrmError<"VALIDATION"> {
   const summary = issues.map((i) => `${i.path.length ? i.path.join(".") : "(input)"}: ${i.message}`).join("; ");
-  return new CrmError("VALIDATION", `Invalid input: ${summary}`, { issues, cause, reason: "invalid_input" });
+  return new CrmError("VALIDATION", `Invalid input: ${summary}`, { issues, cause, reason });
 }
 
 /** A NOT_FOUND error for an entity id. */

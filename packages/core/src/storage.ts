@@ -23,6 +23,7 @@ import type { Relation } from "./model/relation.js";
 import type { DealStore, LostReasonStore, OrderStore, PipelineStore, ProductStore, QuoteStore, ReportStore } from "./storage-sales.js";
 import type { BulkStore } from "./storage-bulk.js";
 import type { SyncStore } from "./storage-sync.js";
+import type { PrivacyStore } from "./storage-privacy.js";
 import type { CampaignStore, ConsentStore, SegmentStore, ValueReportStore } from "./storage-segments.js";
 
 /** What an adapter can do, as data. Core and the conformance suite read these instead of probing. */
@@ -114,6 +115,8 @@ export interface TenantStore {
   readonly campaigns: CampaignStore;
   /** Customer-value aggregates (RFM, lifetime value, cross-sell, value per segment). */
   readonly valueReports: ValueReportStore;
+  /** Access requests and erasure (see storage-privacy.ts). */
+  readonly privacy: PrivacyStore;
 }
 
 /** A relation as stored: the domain {@link Relation}, complete. */

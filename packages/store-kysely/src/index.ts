@@ -55,3 +55,4 @@ export type {
 export { SEGMENT_TABLES } from "./migrations/004-segments.js";
 export type { CampaignMemberRow, CampaignRow, ConsentLedgerRow, SegmentMemberRow, SegmentRow, SuppressionLedgerRow } from "./schema-segments.js";
 export { filterCompiler, matchingRelations, type CompileCondition } from "./filter-compiler.js";
+export { PERSONAL_DATA_COLUMNS, type ColumnTreatment, type TableTreatment } from "./privacy-columns.js";

@@ -275,6 +275,16 @@ export interface KyselyDatabase {
   kb_suppression_ledger: SuppressionLedgerRow;
   kb_campaigns: CampaignRow;
   kb_campaign_members: CampaignMemberRow;
+  kb_erasure_keys: ErasureKeyRow;
+}
+
+/** `kb_erasure_keys`: digests of erased identifiers (see the 012-privacy migration). */
+export interface ErasureKeyRow {
+  tenant_id: string;
+  key: string;
+  kind: string;
+  relation_id: string;
+  erased_at: InstantColumn;
 }
 
 /** Every Kaartenbak table, in creation order (drop in reverse). */
@@ -313,6 +323,7 @@ export const KB_TABLES = [
   "kb_suppression_ledger",
   "kb_campaigns",
   "kb_campaign_members",
+  "kb_erasure_keys",
 ] as const satisfies ReadonlyArray<keyof KyselyDatabase>;
 
 /** Kysely's bookkeeping tables for our migrations, named so they cannot clash with a host's own. */

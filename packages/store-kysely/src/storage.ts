@@ -26,6 +26,7 @@ import { reportStore } from "./report-store.js";
 import { syncStore } from "./sync-store.js";
 import { segmentStore } from "./segment-store.js";
 import { consentStore } from "./consent-store.js";
+import { privacyStore } from "./privacy-store.js";
 import { campaignStore } from "./campaign-store.js";
 import { valueStore } from "./value-store.js";
 import type { KyselyDatabase } from "./schema.js";
@@ -97,6 +98,7 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
       consent: withMappedErrors(profile, consentStore(context)),
       campaigns: withMappedErrors(profile, campaignStore(context, profile)),
       valueReports: withMappedErrors(profile, valueStore(context, profile)),
+      privacy: withMappedErrors(profile, privacyStore(context)),
     };
   }
 

@@ -28,6 +28,7 @@ export type {
   TransactionOptions,
 } from "../storage.js";
 export type { BulkStore } from "../storage-bulk.js";
+export type { ErasureCounts, ErasureKeyRecord, ErasurePlan, PersonalRecords, PrivacyStore } from "../storage-privacy.js";
 export type {
   AggregateRange,
   DealListQuery,

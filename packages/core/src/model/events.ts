@@ -22,6 +22,8 @@ export interface CrmEventPayloads {
   "relation.updated": Relation;
   "relation.deleted": Relation;
   "relation.restored": Relation;
+  /** A relation's personal data was erased; the payload carries none of it. */
+  "relation.erased": RelationErased;
   "link.created": Link;
   "link.updated": Link;
   "link.removed": Link;
@@ -86,6 +88,15 @@ export interface CrmEventPayloads {
   "campaign.member_excluded": CampaignMember;
 }
 
+/** The payload of `relation.erased`: which relation, when, and how many erasure keys now block its identifiers. */
+export interface RelationErased {
+  readonly relationId: string;
+  readonly erasedAt: Instant;
+  readonly keys: number;
+  /** The host's note on the request (e.g. a ticket number), when given. */
+  readonly note?: string;
+}
+
 /** The type of an outbox event, e.g. `deal.won`. */
 export type CrmEventType = keyof CrmEventPayloads;
 
@@ -95,6 +106,7 @@ export const CRM_EVENT_TYPES = [
   "relation.updated",
   "relation.deleted",
   "relation.restored",
+  "relation.erased",
   "link.created",
   "link.updated",
   "link.removed",

@@ -8,6 +8,7 @@ import type { InteractionInput } from "../model/interaction.js";
 import type { Relation, RelationInput } from "../model/relation.js";
 import type { InteractionRecord, NewOutboxEvent, TenantStore } from "../storage.js";
 import { ensureAttributeModel, resolveActor, withStore, type CommandOptions, type TenantScope } from "./command.js";
+import { identityKeys, issuesFor } from "./erasure-keys.js";
 import { buildRelation, externalRefRace, insertConflict, RELATION_FIELDS, settledByFreshTransaction, UPSERT_ROUNDS } from "./relation-builder.js";
 
 /** Options of the bulk operations. */
@@ -175,7 +176,18 @@ export function bulkService(scope: TenantScope): BulkService {
       pending.set(built.relation.id, { before, after: built.relation, items: [...(entry?.items ?? []), { index: offset + i, item }], at });
       for (const ref of built.relation.externalRefs) byRef.set(refKey(ref.system, ref.externalId), built.relation);
     });
-    const entries = [...pending.values()];
+    // An item that would bring back an erased e-mail, phone or reference is invalid, like any other refused input.
+    const planned = [...pending.values()];
+    const keyed = planned.map((e) => ({ e, keys: identityKeys(store.tenantId, e.after, e.before) }));
+    const all = keyed.flatMap((k) => k.keys.map((x) => x.key));
+    const erased = all.length ? await store.privacy.erasedKeys(all) : new Set<string>();
+    const entries: Planned[] = [];
+    for (const { e, keys } of keyed) {
+      const issues = erased.size ? issuesFor(keys, erased) : [];
+      if (issues.length === 0) entries.push(e);
+      else for (const { index } of e.items) invalid.push({ index, issues });
+    }
+    invalid.sort((a, b) => a.index - b.index);
     return { entries, invalid, creates: entries.filter((e) => !e.before).map((e) => e.after) };
   }
 

@@ -7,6 +7,7 @@ import { nameKey, normaliseEmail, normalisePhone } from "../normalise.js";
 import type { TenantStore } from "../storage.js";
 import { diffFields } from "../diff.js";
 import { runCommand, runQuery, type CommandOptions, type CommandScope, type TenantScope } from "./command.js";
+import { assertNotErased } from "./erasure-keys.js";
 import { buildRelation, externalRefRace, insertConflict, RELATION_FIELDS, settledByFreshTransaction, UPSERT_ROUNDS } from "./relation-builder.js";
 
 /** Options of a versioned write: the version the caller last read. */
@@ -76,6 +77,7 @@ export function relationService(scope: TenantScope): RelationService {
   async function insertNew(command: CommandScope, input: unknown, race?: ExternalRef): Promise<Relation | undefined> {
     const { relation, issues } = buildRelation(ctx, input, undefined, { id: ctx.newId(), at: command.at });
     if (!relation) throw validationError(issues);
+    await assertNotErased(command.store, relation);
     try {
       await assertRefsFree(command.store, relation);
     } catch (error) {
@@ -115,7 +117,10 @@ export function relationService(scope: TenantScope): RelationService {
   async function tryWrite(command: CommandScope, current: Relation, next: Relation, action: "update" | "delete" | "restore"): Promise<Relation | undefined> {
     const changes = diffFields(current, next, RELATION_FIELDS);
     if (Object.keys(changes).length === 0) return current;
-    if (action !== "delete") await assertRefsFree(command.store, next);
+    if (action !== "delete") {
+      await assertNotErased(command.store, next, current);
+      await assertRefsFree(command.store, next);
+    }
     const ok = await command.store.relations.update(next, current.version);
     if (!ok) return undefined;
     await command.record({
