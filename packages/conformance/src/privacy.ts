@@ -4,6 +4,8 @@ import { filterBuilder, isCrmError, type TenantCrm } from "@kaartenbak/core";
 import { expectCrmError, KB_TABLES, type KbTable, type RawRow, type SuiteWorld } from "./harness.js";
 import { faultyStorage } from "./faults.js";
 import { customer, salesWorld, standardPipeline } from "./sales-fixtures.js";
+import { createSyncEngine } from "@kaartenbak/core/sync";
+import { MemoryRemote } from "./sync-fake.js";
 
 const f = filterBuilder();
 const RUNS = Number(process.env.KAARTENBAK_PRIVACY_RUNS ?? 8);
@@ -41,8 +43,21 @@ async function seedPerson(t: TenantCrm, name = { given: "Zebedeus", family: "Qua
   await t.interactions.log({ kind: "note", occurredAt: "2026-03-02T10:00:00Z", subject: `Met ${full} at the fair`, relationIds: [org.id] });
   const { pipeline } = await standardPipeline(t);
   const deal = await t.deals.create({ title: `Renewal for ${full}`, relationId: person.id, pipelineId: pipeline.id, currency: "EUR", amount: 120_000 });
-  const quote = await t.quotes.create({ relationId: person.id, dealId: deal.id, currency: "EUR", title: `Offer for ${full}`, lines: [{ description: "Service", quantity: 1, unitPrice: 10_000, taxRate: 21 }] });
-  const order = await t.orders.record({ relationId: person.id, orderDate: "2026-03-05", currency: "EUR", netAmount: 10_000, taxAmount: 2_100, externalRef: { system: "erp", externalId: "ORD-1" } });
+  const quote = await t.quotes.create({
+    relationId: person.id,
+    dealId: deal.id,
+    currency: "EUR",
+    title: `Offer for ${full}`,
+    lines: [{ description: "Service", quantity: 1, unitPrice: 10_000, taxRate: 21 }],
+  });
+  const order = await t.orders.record({
+    relationId: person.id,
+    orderDate: "2026-03-05",
+    currency: "EUR",
+    netAmount: 10_000,
+    taxAmount: 2_100,
+    externalRef: { system: "erp", externalId: "ORD-1" },
+  });
   await t.consent.optIn({ relationId: person.id, channel: "email", purpose: "newsletter", legalBasis: "consent", note: `Signed up by ${full} at the fair` });
   const segment = await t.segments.create({ kind: "static", name: "Fair visitors", relationIds: [person.id] });
   const list = await t.segments.create({ kind: "dynamic", name: "Newsletter", filter: f.filter(f.tags.any("newsletter")) });
@@ -64,7 +79,7 @@ function findings(all: Record<KbTable, RawRow[]>, needles: readonly string[]): s
   for (const [table, rows] of Object.entries(all)) {
     for (const row of rows) {
       for (const [column, value] of Object.entries(row)) {
-        const text = (typeof value === "string" ? value : JSON.stringify(value) ?? "").toLowerCase();
+        const text = (typeof value === "string" ? value : (JSON.stringify(value) ?? "")).toLowerCase();
         for (const n of needles) if (text.includes(n.toLowerCase())) hits.push(`${table}.${column} contains ${n}`);
       }
     }
@@ -101,7 +116,13 @@ export function privacySuite(ctx: Parameters<typeof salesWorld>[0]): void {
       const w = salesWorld(ctx);
       const s = await seedPerson(w.t);
       const bystander = await w.t.relations.create({ kind: "person", name: "Bob Bystander", emails: ["bob@example.org"] });
-      await w.t.interactions.log({ kind: "call", occurredAt: "2026-03-03T10:00:00Z", subject: "Bob called", body: "About his invoice", relationIds: [bystander.id] });
+      await w.t.interactions.log({
+        kind: "call",
+        occurredAt: "2026-03-03T10:00:00Z",
+        subject: "Bob called",
+        body: "About his invoice",
+        relationIds: [bystander.id],
+      });
       const bobBefore = await w.rows("kb_interactions");
       const ordersBefore = await w.rows("kb_orders");
       const linesBefore = await w.rows("kb_quote_lines");
@@ -135,7 +156,13 @@ export function privacySuite(ctx: Parameters<typeof salesWorld>[0]): void {
 
     it("refuses to bring an erased person back through create, upsert or import, until the host re-admits them", async () => {
       const w = ctx.world();
-      const p = await w.t.relations.create({ kind: "person", name: "Erin Erased", emails: ["erin@example.org"], phones: ["+31201234567"], externalRefs: [{ system: "outlook", externalId: "AAMk-1" }] });
+      const p = await w.t.relations.create({
+        kind: "person",
+        name: "Erin Erased",
+        emails: ["erin@example.org"],
+        phones: ["+31201234567"],
+        externalRefs: [{ system: "outlook", externalId: "AAMk-1" }],
+      });
       await w.t.privacy.erase(p.id);
       const refused = await w.t.relations.create({ kind: "person", name: "Erin", emails: ["Erin@Example.org"] }).catch((e: unknown) => e);
       expect(isCrmError(refused, "VALIDATION") && refused.details.reason).toBe("erased_identity");
@@ -160,6 +187,24 @@ export function privacySuite(ctx: Parameters<typeof salesWorld>[0]): void {
       // The phone and the reference are still blocked.
       await expectCrmError(w.t.relations.create({ kind: "person", name: "Someone", phones: ["+31201234567"] }), "VALIDATION");
       expect(await w.t.privacy.readmit({ phones: ["+31201234567"], externalRefs: [{ system: "outlook", externalId: "AAMk-1" }] })).toEqual({ released: 2 });
+    });
+
+    it("a sync page that carries an erased contact again skips it instead of bringing the person back", async () => {
+      const w = ctx.world();
+      const remote = new MemoryRemote([{ id: "contacts", entity: "relation", writable: false }]);
+      const engine = () =>
+        createSyncEngine({ tenant: w.t, connector: remote.connector(), account: "mailbox@example.com", retry: { sleep: async () => undefined } });
+      const remoteId = remote.putRelation("contacts", { input: { kind: "person", name: "Sam Synced", emails: ["sam@example.org"] } });
+      expect((await engine().run()).status).toBe("ok");
+      const [sam] = await w.t.relations.findByEmail("sam@example.org");
+      const result = await w.t.privacy.erase(sam!.id);
+      expect(result.keys).toBe(3); // the e-mail address, the connector's external reference and the remote item
+      // The contact changes in the mailbox: the next page carries it again.
+      remote.putRelation("contacts", { input: { kind: "person", name: "Sam Synced", emails: ["sam@example.org"], phones: ["+31201234567"] } }, remoteId);
+      const report = await engine().run();
+      expect(report.status).toBe("ok");
+      expect(await w.t.relations.findByEmail("sam@example.org")).toEqual([]);
+      expect(findings(await everything(w), ["Sam Synced", "sam@example.org"])).toEqual([]);
     });
 
     it("keeps no readable identifier in the erasure keys, and one tenant's erasure does not block another", async () => {
@@ -214,13 +259,19 @@ export function privacySuite(ctx: Parameters<typeof salesWorld>[0]): void {
     it("property: whatever the name, e-mail and phone, none of them is left anywhere after erasure", async () => {
       const word = fc.stringMatching(/^[A-Z][a-zà-öø-ÿ]{3,9}$/);
       await fc.assert(
-        fc.asyncProperty(word, word, fc.stringMatching(/^[a-z]{4,10}$/), fc.integer({ min: 1_000_000, max: 9_999_999 }), async (given, family, local, digits) => {
-          const w = salesWorld(ctx);
-          const email = `${local}@mail-${local}.example`;
-          const s = await seedPerson(w.t, { given, family }, email, `+3161${digits}`);
-          await w.t.privacy.erase(s.person.id);
-          expect(findings(await everything(w), [`${given} ${family}`, email, `+3161${digits}`, `061${digits}`])).toEqual([]);
-        }),
+        fc.asyncProperty(
+          word,
+          word,
+          fc.stringMatching(/^[a-z]{4,10}$/),
+          fc.integer({ min: 1_000_000, max: 9_999_999 }),
+          async (given, family, local, digits) => {
+            const w = salesWorld(ctx);
+            const email = `${local}@mail-${local}.example`;
+            const s = await seedPerson(w.t, { given, family }, email, `+3161${digits}`);
+            await w.t.privacy.erase(s.person.id);
+            expect(findings(await everything(w), [`${given} ${family}`, email, `+3161${digits}`, `061${digits}`])).toEqual([]);
+          },
+        ),
         { numRuns: RUNS },
       );
     });

@@ -94,5 +94,5 @@ export {
   type MemberUpdate,
 } from "./model/campaign.js";
 export type { CrossSellReport, LifetimeValueReport, RfmReport, SegmentValueReport } from "./model/customer-value.js";
-export type { ErasureOptions, ErasureResult, PersonalDataExport, ReadmitInput } from "./model/privacy.js";
+export type { ErasureResult, PersonalDataExport } from "./model/privacy.js";
 export type { RelationErased } from "./model/events.js";

@@ -48,6 +48,9 @@ const MAIN = [
   "CrmErrorReason",
   "CrmErrorReasons",
   "CrmEvent",
+  "ErasureResult",
+  "PersonalDataExport",
+  "RelationErased",
   "CrmEventPayloads",
   "CrmEventType",
   "CrmOptions",
@@ -145,10 +148,12 @@ const MAIN = [
 ];
 
 describe("the public surface", () => {
-  it("@kaartenbak/core exports exactly the reviewed list, under 120 names", () => {
+  // The bound keeps the app entry small on purpose; the data half of the CRM (privacy, data
+  // quality, search, targets) raised it from 120 with the result types apps name in their code.
+  it("@kaartenbak/core exports exactly the reviewed list, under 160 names", () => {
     const actual = exportsOf("src/index.ts");
     expect(actual).toEqual([...MAIN].sort());
-    expect(actual.length).toBeLessThan(120);
+    expect(actual.length).toBeLessThan(160);
   });
 
   it("keeps adapter-author and reference material out of the app entry", () => {

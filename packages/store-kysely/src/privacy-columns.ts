@@ -23,7 +23,16 @@ export interface TableTreatment {
 export const PERSONAL_DATA_COLUMNS: Readonly<Record<string, TableTreatment>> = {
   kb_relations: {
     key: ["id"],
-    columns: { kind: "kept", lifecycle: "kept", name: "scrub", name_key: "scrub", given_name: "scrub", family_name: "scrub", addresses: "scrub-json", attributes: "scrub-json" },
+    columns: {
+      kind: "kept",
+      lifecycle: "kept",
+      name: "scrub",
+      name_key: "scrub",
+      given_name: "scrub",
+      family_name: "scrub",
+      addresses: "scrub-json",
+      attributes: "scrub-json",
+    },
   },
   kb_relation_emails: { key: ["relation_id", "position"], columns: { email: "relation-rows", label: "relation-rows" } },
   kb_relation_phones: { key: ["relation_id", "position"], columns: { phone: "relation-rows", label: "relation-rows" } },
@@ -60,7 +69,14 @@ export const PERSONAL_DATA_COLUMNS: Readonly<Record<string, TableTreatment>> = {
   kb_sync_leases: { key: ["account"], columns: { account: "kept", holder: "kept" } },
   kb_sync_items: {
     key: ["account", "resource", "external_id"],
-    columns: { account: "relation-rows", resource: "relation-rows", external_id: "relation-rows", entity_type: "kept", change_key: "relation-rows", origin: "kept" },
+    columns: {
+      account: "relation-rows",
+      resource: "relation-rows",
+      external_id: "relation-rows",
+      entity_type: "kept",
+      change_key: "relation-rows",
+      origin: "kept",
+    },
   },
   kb_segments: { key: ["id"], columns: { name: "scrub", description: "scrub", kind: "kept", filter: "scrub-json" } },
   kb_consent_ledger: {

@@ -127,8 +127,20 @@ export function privacyStore({ db, tenantId }: StoreContext): PrivacyStore {
       const customerOf = db.selectFrom("kb_deals").select("id").where("tenant_id", "=", tenantId).where("relation_id", "=", relationId);
       const contactOn = db.selectFrom("kb_deal_contacts").select("deal_id as id").where("tenant_id", "=", tenantId).where("relation_id", "=", relationId);
       const deals = await customerOf.union(contactOn).orderBy("id").execute();
-      const quotes = await db.selectFrom("kb_quotes").select("id").where("tenant_id", "=", tenantId).where("relation_id", "=", relationId).orderBy("id").execute();
-      const orders = await db.selectFrom("kb_orders").select("id").where("tenant_id", "=", tenantId).where("relation_id", "=", relationId).orderBy("id").execute();
+      const quotes = await db
+        .selectFrom("kb_quotes")
+        .select("id")
+        .where("tenant_id", "=", tenantId)
+        .where("relation_id", "=", relationId)
+        .orderBy("id")
+        .execute();
+      const orders = await db
+        .selectFrom("kb_orders")
+        .select("id")
+        .where("tenant_id", "=", tenantId)
+        .where("relation_id", "=", relationId)
+        .orderBy("id")
+        .execute();
       const campaigns = await db
         .selectFrom("kb_campaign_members")
         .select(["campaign_id", "status", "reason", "address", "status_at"])
@@ -166,7 +178,13 @@ export function privacyStore({ db, tenantId }: StoreContext): PrivacyStore {
         dealIds: deals.map((d) => d.id),
         quoteIds: quotes.map((q) => q.id),
         orderIds: orders.map((o) => o.id),
-        campaignMemberships: campaigns.map((c) => ({ campaignId: c.campaign_id, status: c.status, reason: c.reason, address: c.address, statusAt: instant(c.status_at) })),
+        campaignMemberships: campaigns.map((c) => ({
+          campaignId: c.campaign_id,
+          status: c.status,
+          reason: c.reason,
+          address: c.address,
+          statusAt: instant(c.status_at),
+        })),
         segmentMemberships: segments.map((s) => ({ segmentId: s.segment_id, addedAt: instant(s.added_at) })),
         syncItems: await remoteItemsOf(relationId),
         history: history.map(historyFromRow),
@@ -236,17 +254,25 @@ export function privacyStore({ db, tenantId }: StoreContext): PrivacyStore {
             .set({ body: null })
             .where("tenant_id", "=", tenantId)
             .where("body", "is not", null)
-            .where("id", "in", db.selectFrom("kb_interaction_relations").select("interaction_id").where("tenant_id", "=", tenantId).where("relation_id", "=", id))
+            .where(
+              "id",
+              "in",
+              db.selectFrom("kb_interaction_relations").select("interaction_id").where("tenant_id", "=", tenantId).where("relation_id", "=", id),
+            )
             .executeTakeFirst(),
         ),
       );
       count(
         "kb_campaign_members",
-        affected(await db.updateTable("kb_campaign_members").set({ address: null }).where("tenant_id", "=", tenantId).where("relation_id", "=", id).executeTakeFirst()),
+        affected(
+          await db.updateTable("kb_campaign_members").set({ address: null }).where("tenant_id", "=", tenantId).where("relation_id", "=", id).executeTakeFirst(),
+        ),
       );
       count(
         "kb_links",
-        affected(await db.updateTable("kb_links").set({ role: null, job_title: null }).where("tenant_id", "=", tenantId).where("from_id", "=", id).executeTakeFirst()),
+        affected(
+          await db.updateTable("kb_links").set({ role: null, job_title: null }).where("tenant_id", "=", tenantId).where("from_id", "=", id).executeTakeFirst(),
+        ),
       );
       // The relation's own history and events, and those of its links as a person, hold every value
       // they ever had (addresses, job titles): kept as a record that something changed, values replaced.
@@ -266,10 +292,21 @@ export function privacyStore({ db, tenantId }: StoreContext): PrivacyStore {
         for (const row of history) {
           const changes = fromJson(row.changes) as Record<string, unknown> | null;
           const redacted = Object.fromEntries(Object.keys(changes ?? {}).map((k) => [k, { from: plan.replacement, to: plan.replacement }]));
-          await db.updateTable("kb_history").set({ changes: toJson(redacted) }).where("tenant_id", "=", tenantId).where("id", "=", row.id).execute();
+          await db
+            .updateTable("kb_history")
+            .set({ changes: toJson(redacted) })
+            .where("tenant_id", "=", tenantId)
+            .where("id", "=", row.id)
+            .execute();
         }
         count("kb_history", history.length);
-        const events = await db.selectFrom("kb_outbox").select(["sequence", "entity_id"]).where("tenant_id", "=", tenantId).where("entity_type", "=", type).where("entity_id", "in", ids).execute();
+        const events = await db
+          .selectFrom("kb_outbox")
+          .select(["sequence", "entity_id"])
+          .where("tenant_id", "=", tenantId)
+          .where("entity_type", "=", type)
+          .where("entity_id", "in", ids)
+          .execute();
         for (const e of events) {
           await db
             .updateTable("kb_outbox")

@@ -1,7 +1,15 @@
 import { notFound } from "../errors.js";
 import { expectId, optionsOf, parseOrThrow } from "../model/common.js";
 import type { Interaction } from "../model/interaction.js";
-import { ACCESS_EXPORT_FORMAT, erasureOptionsSchema, readmitInputSchema, type ErasureOptions, type ErasureResult, type PersonalDataExport, type ReadmitInput } from "../model/privacy.js";
+import {
+  ACCESS_EXPORT_FORMAT,
+  erasureOptionsSchema,
+  readmitInputSchema,
+  type ErasureOptions,
+  type ErasureResult,
+  type PersonalDataExport,
+  type ReadmitInput,
+} from "../model/privacy.js";
 import type { Relation } from "../model/relation.js";
 import { toQuoteLine } from "../model/quote.js";
 import { nameKey, normaliseEmail, normalisePhone } from "../normalise.js";
@@ -32,7 +40,7 @@ export interface PrivacyService {
    * one `relation.erased` event that carries no personal data.
    *
    * @example
-   * const done = await acme.privacy.erase(anna.id, { note: "request #2026-113" });
+   * const done = await acme.privacy.erase(id, { note: "request #2026-113" });
    * console.log(done.rows.kb_history); // history entries that no longer mention her
    */
   erase(relationId: string, options?: ErasureOptions & CommandOptions): Promise<ErasureResult>;
@@ -49,7 +57,11 @@ async function allInteractions(store: TenantStore, relationId: string): Promise<
   const out: Interaction[] = [];
   for (;;) {
     const last = out.at(-1);
-    const page = await store.interactions.timeline({ relationIds: [relationId], limit: TIMELINE_PAGE, ...(last ? { after: { occurredAt: last.occurredAt, id: last.id } } : {}) });
+    const page = await store.interactions.timeline({
+      relationIds: [relationId],
+      limit: TIMELINE_PAGE,
+      ...(last ? { after: { occurredAt: last.occurredAt, id: last.id } } : {}),
+    });
     out.push(...page);
     if (page.length < TIMELINE_PAGE) return out;
   }
