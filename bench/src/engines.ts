@@ -17,6 +17,11 @@ export interface Engine {
   readonly version: string;
   readonly storage: StorageAdapter;
   readonly raw: RawDriver;
+  /**
+   * Statements sent to the database so far (every SQL statement, BEGIN and COMMIT included),
+   * counted at the driver, so a workload can report queries per item as a difference.
+   */
+  queries(): number;
   close(): Promise<void>;
 }
 
@@ -24,6 +29,10 @@ export interface Engine {
 export async function openSqlite(): Promise<Engine> {
   const dir = mkdtempSync(join(tmpdir(), "kaartenbak-bench-"));
   const db = new Database(join(dir, "bench.db"));
+  // Kysely's SQLite driver prepares every statement it runs: counting prepare() counts statements.
+  let queries = 0;
+  const prepare = db.prepare.bind(db);
+  db.prepare = ((sql: string) => (queries++, prepare(sql))) as typeof db.prepare;
   const storage = sqliteAdapter({ database: db });
   await storage.migrate();
   const version = (db.prepare("select sqlite_version() as v").get() as { v: string }).v;
@@ -32,6 +41,7 @@ export async function openSqlite(): Promise<Engine> {
     version: `SQLite ${version} (better-sqlite3)`,
     storage,
     raw: rawSqlite(db),
+    queries: () => queries,
     async close() {
       await storage.close();
       db.close();
@@ -43,6 +53,12 @@ export async function openSqlite(): Promise<Engine> {
 /** A fresh schema on the server at `url`, dropped on close. */
 export async function openPostgres(url: string): Promise<Engine> {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // Every client the pool opens counts the statements sent through it.
+  let queries = 0;
+  pool.on("connect", (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => (queries++, query(...args));
+  });
   const schema = `kb_bench_${randomBytes(4).toString("hex")}`;
   const storage = postgresAdapter({ pool, schema });
   await storage.migrate();
@@ -52,6 +68,7 @@ export async function openPostgres(url: string): Promise<Engine> {
     version: `PostgreSQL ${rows[0].server_version} (pg)`,
     storage,
     raw: rawPostgres(pool, schema),
+    queries: () => queries,
     async close() {
       await storage.close();
       await pool.query(`drop schema if exists ${schema} cascade`);

@@ -15,6 +15,13 @@ describe("bench smoke run", () => {
       expect(new Set(workloads)).toEqual(new Set(["W1", "W2", "W3", "W4", "W5", "W6"]));
       const resync = figures.find((f) => f.engine === engine && f.workload.startsWith("W6 resync"));
       expect(resync?.sdk).toBe(0);
+      // Both runs' reports are recorded, and the initial sync's statements per item are counted.
+      expect(resync?.note).toMatch(/report: ok: contacts ok/);
+      expect(figures.find((f) => f.engine === engine && /^W6 initial sync: [\d,]+ contacts/.test(f.workload))?.note).toMatch(
+        /report: ok: contacts ok \(\d+ pages; created \d+/,
+      );
+      const perItem = figures.find((f) => f.engine === engine && f.workload === "W6 initial sync: database statements per item");
+      expect(perItem && Number.isFinite(perItem.sdk) && perItem.sdk > 0).toBe(true);
     }
     for (const f of figures) {
       if (f.kind !== "absolute") expect(Number.isFinite(f.sdk) && f.sdk > 0, f.workload).toBe(true);

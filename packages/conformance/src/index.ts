@@ -121,3 +121,4 @@ export {
   type SuiteContext,
   type SuiteWorld,
 } from "./harness.js";
+export { testConnector, type ConnectorFake, type ConnectorSuiteOptions, type ConnectorSuiteStorage, type FakeContact } from "./connector-suite.js";

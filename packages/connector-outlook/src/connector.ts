@@ -1,12 +1,15 @@
 /**
  * The Outlook connector: Microsoft Graph delta queries for contacts (two-way), mail folders and the
  * calendar view, behind the core connector contract. Cursors are Graph's own `@odata.nextLink` /
- * `@odata.deltaLink` URLs, stored whole and never parsed.
+ * `@odata.deltaLink` URLs, stored whole and never parsed (contacts: one per folder, see
+ * contact-folders.ts), and followed on the host they name when the allow-list permits it.
  */
 import type { Client, GraphRequest } from "@microsoft/microsoft-graph-client";
 import { SyncError, type Connector, type PushChange, type PushResult, type SyncChange, type SyncPage, type SyncResource } from "@kaartenbak/core/sync";
 import { toSyncError } from "./errors.js";
+import { contactFolders, type FolderScope } from "./contact-folders.js";
 import { createGraphClient, type AccessTokenProvider } from "./graph-client.js";
+import { followLink, linkPolicy } from "./links.js";
 import { arr, obj, str, type GraphJson } from "./graph-json.js";
 import { CONTACT_FIELDS, contactChange, contactFromRelation } from "./map-contact.js";
 import { eventChange, type CancelledMeetingPolicy } from "./map-event.js";
@@ -24,8 +27,19 @@ export interface OutlookConnectorOptions {
   readonly user?: string;
   /** The mailbox's own address, for direction and to never turn it into a relation. Default: read from Graph. */
   readonly mailboxAddress?: string;
-  /** Contact folders to sync two-way; `contacts` is the default folder. Default `["contacts"]`; `[]` for none. */
-  readonly contactFolders?: readonly string[];
+  /**
+   * Contact folders to sync two-way. `"all"` (default): one resource `contacts` over the default
+   * Contacts folder and every folder beneath it, enumerated each round. A list: one resource per
+   * entry, `contacts` for the default folder alone, `contacts:<id>` for the folder with that id;
+   * `[]` for none.
+   */
+  readonly contactFolders?: "all" | readonly string[];
+  /**
+   * Hosts (`host` or `host:port`) whose `@odata.nextLink` / `@odata.deltaLink` are followed; a link
+   * to any other host fails the resource (INVALID) without sending the token. Default: the host of
+   * `endpoint` (graph.microsoft.com without one).
+   */
+  readonly allowedHosts?: readonly string[];
   /** Mail folders (well-known names or ids). Default `["inbox", "sentitems"]`; `[]` for none. */
   readonly mailFolders?: readonly string[];
   /** The calendar window; `false` for no calendar. Default 30 days back to 90 days ahead, fixed at creation. */
@@ -49,7 +63,15 @@ export function outlookConnector(options: OutlookConnectorOptions): Connector {
   const base = options.user ? `/users/${encodeURIComponent(options.user)}` : "/me";
   const pageSize = options.pageSize ?? 100;
   const cancelled = options.cancelledMeetings ?? "mark";
-  const folders = options.contactFolders ?? ["contacts"];
+  const folderSetting = options.contactFolders ?? "all";
+  const folders = folderSetting === "all" ? ["contacts"] : folderSetting;
+  const links = linkPolicy(options.client ? undefined : options.endpoint, options.allowedHosts, !options.client);
+  const follow = (link: string) => followLink(client, links, link);
+  const scopeOf = (resource: string): FolderScope => {
+    const folder = folderOf(resource);
+    if (folder !== "contacts") return { kind: "folder", id: folder };
+    return folderSetting === "all" ? { kind: "all" } : { kind: "default" };
+  };
   const mailFolders = options.mailFolders ?? ["inbox", "sentitems"];
   const now = Date.now();
   const window =
@@ -85,15 +107,24 @@ export function outlookConnector(options: OutlookConnectorOptions): Connector {
     return own;
   }
 
+  const prefer = (request: GraphRequest) => request.header("Prefer", `odata.maxpagesize=${pageSize}, IdType="ImmutableId", outlook.timezone="UTC"`);
+
   function firstRequest(resource: string): GraphRequest {
     if (resource.startsWith("mail:")) {
       return client.api(`${base}/mailFolders/${encodeURIComponent(resource.slice(5))}/messages/delta`).select([...MESSAGE_FIELDS]);
     }
     if (resource === "calendar" && window) return client.api(`${base}/calendarView/delta`).query({ startDateTime: window.start, endDateTime: window.end });
-    if (resources.some((r) => r.id === resource && r.entity === "relation"))
-      return client.api(`${contactsPath(folderOf(resource))}/delta`).select([...CONTACT_FIELDS]);
     throw new SyncError("NOT_FOUND", `The Outlook connector has no resource ${resource}`);
   }
+
+  const contactsDelta = contactFolders({
+    base,
+    api: (path) => client.api(path),
+    follow,
+    get: (what, request, signal) => call(what, prefer(request), (r) => r.get() as Promise<GraphJson>, signal),
+    firstDelta: (id) => client.api(`${base}/contactFolders/${encodeURIComponent(id)}/contacts/delta`).select([...CONTACT_FIELDS]),
+    map: (items) => items.map((i) => contactChange(obj(i) ?? {})),
+  });
 
   async function mapItems(resource: string, items: readonly unknown[], signal?: AbortSignal): Promise<SyncChange[]> {
     if (resource.startsWith("contacts")) return items.map((i) => contactChange(obj(i) ?? {}));
@@ -125,10 +156,8 @@ export function outlookConnector(options: OutlookConnectorOptions): Connector {
     resources,
 
     async pull(resource, cursor, signal): Promise<SyncPage> {
-      const request = (cursor ? client.api(cursor) : firstRequest(resource)).header(
-        "Prefer",
-        `odata.maxpagesize=${pageSize}, IdType="ImmutableId", outlook.timezone="UTC"`,
-      );
+      if (resources.some((r) => r.id === resource && r.entity === "relation")) return contactsDelta.pull(scopeOf(resource), cursor, signal);
+      const request = prefer(cursor ? follow(cursor) : firstRequest(resource));
       const body = await call(`delta of ${resource}`, request, (r) => r.get() as Promise<GraphJson>, signal);
       const next = str(body["@odata.nextLink"]);
       const deltaLink = str(body["@odata.deltaLink"]);

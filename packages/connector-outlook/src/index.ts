@@ -8,7 +8,8 @@
  * await engine.run();
  */
 export { outlookConnector, contactResource, type OutlookConnectorOptions } from "./connector.js";
-export { createGraphClient, type AccessTokenProvider } from "./graph-client.js";
+export { createGraphClient, GRAPH_ORIGIN, LinkOrigin, type AccessTokenProvider } from "./graph-client.js";
+export { followLink, linkPolicy, type LinkPolicy } from "./links.js";
 export { toSyncError, retryAfterMs } from "./errors.js";
 export { CONTACT_FIELDS, contactChange, contactFromRelation } from "./map-contact.js";
 export { MESSAGE_FIELDS, isBulk, messageChange } from "./map-message.js";

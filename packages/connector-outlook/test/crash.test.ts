@@ -119,6 +119,6 @@ for (const engine of ENGINES) {
         }
         await graph.close();
       }
-    }, 240_000);
+    }, 480_000); // 20 worker processes on a shared machine: generous, never a speed assertion
   });
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GraphError, type Client } from "@microsoft/microsoft-graph-client";
-import { createGraphClient } from "../src/index.js";
+import { createGraphClient, followLink, linkPolicy } from "../src/index.js";
 import { startFakeGraph, type FakeGraph } from "../src/testing/index.js";
 
 /** The real Graph client against the fake: delta paging, removals, replays, expiry, faults, change keys. */
@@ -16,14 +16,17 @@ describe("fake Graph server with the real Graph client", () => {
   });
   afterAll(() => graph.close());
 
-  const get = (url: string, pageSize = 2) => client.api(url).header("Prefer", `odata.maxpagesize=${pageSize}`).get() as Promise<Record<string, unknown>>;
+  // Links are absolute and name the fake's own host: followed through the allow-list, as the connector does.
+  const api = (url: string) => (/^https?:/.test(url) ? followLink(client, linkPolicy(graph.url, undefined, true), url) : client.api(url));
+  const get = (url: string, pageSize = 2) => api(url).header("Prefer", `odata.maxpagesize=${pageSize}`).get() as Promise<Record<string, unknown>>;
 
   it("pages a delta round with nextLinks, ends with a deltaLink, reports removals, and replays", async () => {
     const ids = ["A", "B", "C", "D", "E"].map((n) => graph.mailboxes.createContact(address, { displayName: n }).id);
-    const pages: Record<string, unknown>[] = [await get("/me/contacts/delta?$select=displayName")];
+    const root = graph.mailboxes.folderId(address, "contacts");
+    const pages: Record<string, unknown>[] = [await get(`/me/contactFolders/${root}/contacts/delta?$select=displayName`)];
     while (pages.at(-1)!["@odata.nextLink"]) pages.push(await get(pages.at(-1)!["@odata.nextLink"] as string));
     expect(pages.map((p) => (p.value as unknown[]).length)).toEqual([2, 2, 1]);
-    expect(String(pages[0]!["@odata.nextLink"])).toMatch(/^https:\/\/graph\.microsoft\.com\/v1\.0\/me\/contacts\/delta\?\$skiptoken=/);
+    expect(String(pages[0]!["@odata.nextLink"])).toMatch(new RegExp(`^${graph.url}/v1\\.0/me/contactFolders/${root}/contacts/delta\\?\\$skiptoken=`));
     const deltaLink = pages.at(-1)!["@odata.deltaLink"] as string;
     expect(deltaLink).toMatch(/\$deltatoken=/);
     expect(pages.flatMap((p) => p.value as { displayName: string; changeKey?: string }[])[0]).toEqual({

@@ -55,9 +55,16 @@ export function deltaPage(
   visible: (item: StoredItem) => boolean = () => true,
 ): DeltaPage {
   const upto = token.u ?? state.position;
+  // The initial round lists every current item and, as Graph does, may report items deleted
+  // before it as `@removed`: a client must merge removals of items it never saw.
   const ids =
     token.m === "full"
-      ? [...collection.items.values()].filter(visible).map((i) => i.id)
+      ? [
+          ...new Set([
+            ...[...collection.items.values()].filter(visible).map((i) => i.id),
+            ...collection.log.filter((e) => e.seq <= upto && !collection.items.has(e.id)).map((e) => e.id),
+          ]),
+        ]
       : [...new Set(collection.log.filter((e) => e.seq > token.f && e.seq <= upto).map((e) => e.id))];
   const pending = ids.sort().filter((id) => token.a === undefined || id > token.a);
   const page = pending.slice(0, pageSize);

@@ -7,7 +7,7 @@ import { FaultQueue } from "./faults.js";
 import { GraphState, keys, type Collection, type GraphObject, type Mailbox, type StoredItem } from "./state.js";
 import { FakeMailboxes } from "./world.js";
 
-/** The public origin the fake writes into its links; clients rewrite it to the fake's address. */
+/** Graph's public origin; pass it as `linkOrigin` to make the fake write production-looking links. */
 export const GRAPH_ORIGIN = "https://graph.microsoft.com";
 
 /** Options of {@link startFakeGraph}. */
@@ -18,6 +18,11 @@ export interface FakeGraphOptions {
   readonly defaultPageSize?: number;
   /** Delay before every answer, in milliseconds, to make a sync take long enough to interrupt. Default 0. */
   readonly latencyMs?: number;
+  /**
+   * The origin written into `@odata.nextLink`, `@odata.deltaLink` and `Location` links. Default:
+   * the fake's own `http://127.0.0.1:<port>`, as a proxy or national cloud names its own host.
+   */
+  readonly linkOrigin?: string;
 }
 
 /** A request the fake answered, for assertions (never with headers, so no token is kept). */
@@ -39,11 +44,14 @@ export interface FakeGraph {
   readonly state: GraphState;
   /** Every request answered so far. */
   readonly requests: RequestRecord[];
+  /** The origin the fake writes into its links (see {@link FakeGraphOptions.linkOrigin}); settable. */
+  linkOrigin: string;
   /**
    * Expires every delta and skip token of a mailbox (all mailboxes when absent): the next request
-   * with one is answered 410 Gone, or 400 `syncStateNotFound` with `as: "syncStateNotFound"`.
+   * with one is answered 410 Gone with an error body and a `Location` to restart from, 410 with
+   * neither (`"410-bare"`), or 400 `syncStateNotFound`.
    */
-  expire(mailbox?: string, as?: "410" | "syncStateNotFound"): void;
+  expire(mailbox?: string, as?: "410" | "410-bare" | "syncStateNotFound"): void;
   /** Stops the server. */
   close(): Promise<void>;
 }
@@ -58,6 +66,9 @@ class HttpError extends Error {
     super(message);
   }
 }
+
+/** The entity type a collection holds, for `@odata.context`. */
+const entityOf = (key: string) => (key.includes("|contacts|") ? "contact" : key.includes("|mail|") ? "message" : "event");
 
 const etag = (item: StoredItem) => `W/"${item.changeKey}"`;
 
@@ -93,6 +104,25 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
   const requests: RequestRecord[] = [];
   const defaultPageSize = options.defaultPageSize ?? 10;
 
+  let linkOrigin = options.linkOrigin ?? "";
+
+  /** A list (not delta) of `all`, paged with `$top`/`$skip` and an absolute `@odata.nextLink`. */
+  function list(url: URL, path: string, all: GraphObject[], fallback = defaultPageSize): GraphObject {
+    const top = Math.min(1000, Math.max(1, Number(url.searchParams.get("$top") ?? fallback) || fallback));
+    const skip = Math.max(0, Number(url.searchParams.get("$skip") ?? 0) || 0);
+    const select = url.searchParams.get("$select") ?? undefined;
+    const wanted = select ? new Set(["id", "@odata.etag", ...select.split(",").map((x) => x.trim())]) : undefined;
+    const value = all.slice(skip, skip + top).map((o) => (wanted ? Object.fromEntries(Object.entries(o).filter(([k]) => wanted.has(k))) : o));
+    const next = new URLSearchParams(url.searchParams);
+    next.set("$top", String(top));
+    next.set("$skip", String(skip + top));
+    return {
+      "@odata.context": `${linkOrigin}/v1.0/$metadata#Collection`,
+      value,
+      ...(skip + top < all.length ? { "@odata.nextLink": `${linkOrigin}/v1.0${path}?${next.toString()}` } : {}),
+    };
+  }
+
   function delta(req: IncomingMessage, url: URL, collection: Collection, path: string, visible?: (t: DeltaToken) => (i: StoredItem) => boolean): GraphObject {
     const raw = url.searchParams.get("$skiptoken") ?? url.searchParams.get("$deltatoken");
     let token: DeltaToken;
@@ -108,13 +138,18 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     }
     if (token.e !== collection.epoch) {
       if (collection.expiredAs === "syncStateNotFound") throw new HttpError(400, "syncStateNotFound", "The sync state generation is not found.");
+      if (collection.expiredAs === "410-bare") throw new HttpError(410, "", "");
       throw new HttpError(410, "resyncRequired", "Resync required. Replace any local cache with the server's version and restart the sync.", {
-        Location: `${GRAPH_ORIGIN}/v1.0${path}?$deltatoken=`,
+        Location: `${linkOrigin}/v1.0${path}?$deltatoken=`,
       });
     }
     const page = deltaPage(state, collection, token, pageSizeOf(req, defaultPageSize), (item) => render(item, token.sel), visible?.(token));
-    const link = `${GRAPH_ORIGIN}/v1.0${path}?${page.done ? "$deltatoken" : "$skiptoken"}=${encodeToken(page.next)}`;
-    return { "@odata.context": `${GRAPH_ORIGIN}/v1.0/$metadata#Collection`, value: page.value, [page.done ? "@odata.deltaLink" : "@odata.nextLink"]: link };
+    const link = `${linkOrigin}/v1.0${path}?${page.done ? "$deltatoken" : "$skiptoken"}=${encodeToken(page.next)}`;
+    return {
+      "@odata.context": `${linkOrigin}/v1.0/$metadata#Collection(${entityOf(collection.key)})`,
+      value: page.value,
+      [page.done ? "@odata.deltaLink" : "@odata.nextLink"]: link,
+    };
   }
 
   function findContact(mb: Mailbox, id: string): { key: string; item: StoredItem } {
@@ -125,22 +160,66 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     }
   }
 
+  /** A contact folder as Graph's contactFolder resource: id, displayName, parentFolderId. */
+  const folderJson = (mb: Mailbox, id: string): GraphObject => {
+    const f = mb.contactFolders.get(id)!;
+    // The default folder's parent is the mailbox's (hidden) root; Graph names an id there too.
+    return { id, displayName: f.displayName, parentFolderId: f.parentFolderId ?? `${mb.rootContactFolderId}-parent` };
+  };
+  const childFolders = (mb: Mailbox, parent: string) => [...mb.contactFolders.keys()].filter((id) => mb.contactFolders.get(id)!.parentFolderId === parent);
+  const folderOr404 = (mb: Mailbox, id: string) => {
+    if (!mb.contactFolders.has(id)) throw new HttpError(404, "ErrorItemNotFound", "The specified object was not found in the store.");
+    return id;
+  };
+
   async function route(req: IncomingMessage, url: URL, mb: Mailbox, rest: string, path: string): Promise<{ status: number; body?: GraphObject }> {
     const method = req.method ?? "GET";
     let m: RegExpMatchArray | null;
     if (rest === "" && method === "GET")
       return { status: 200, body: { id: mb.id, displayName: mb.displayName, mail: mb.address, userPrincipalName: mb.address } };
+    // GET /me/contactFolders: "the contact folder collection in the default Contacts folder".
     if (rest === "/contactFolders" && method === "GET") {
-      return { status: 200, body: { value: [...mb.contactFolders].filter(([id]) => id !== "contacts").map(([id, displayName]) => ({ id, displayName })) } };
+      return {
+        status: 200,
+        body: list(
+          url,
+          path,
+          childFolders(mb, mb.rootContactFolderId).map((id) => folderJson(mb, id)),
+        ),
+      };
     }
-    if ((m = rest.match(/^(?:\/contactFolders\/([^/]+))?\/contacts\/delta$/)) && method === "GET") {
-      const folder = m[1] ?? "contacts";
-      if (!mb.contactFolders.has(folder)) throw new HttpError(404, "ErrorItemNotFound", "The specified folder was not found.");
+    if ((m = rest.match(/^\/contactFolders\/([^/]+)\/childFolders$/)) && method === "GET") {
+      return {
+        status: 200,
+        body: list(
+          url,
+          path,
+          childFolders(mb, folderOr404(mb, m[1]!)).map((id) => folderJson(mb, id)),
+        ),
+      };
+    }
+    if ((m = rest.match(/^\/contactFolders\/([^/]+)$/)) && method === "GET") {
+      return { status: 200, body: folderJson(mb, folderOr404(mb, m[1]!)) };
+    }
+    // Only the documented per-folder delta; `/me/contacts/delta` is not in Graph v1.0's reference.
+    if ((m = rest.match(/^\/contactFolders\/([^/]+)\/contacts\/delta$/)) && method === "GET") {
+      const folder = folderOr404(mb, m[1]!);
       return { status: 200, body: delta(req, url, state.collection(keys.contacts(mb.address, folder)), path) };
     }
+    // GET /me/contacts lists the default Contacts folder.
+    if (rest === "/contacts" && method === "GET") {
+      const items = [...state.collection(keys.contacts(mb.address, mb.rootContactFolderId)).items.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+      return {
+        status: 200,
+        body: list(
+          url,
+          path,
+          items.map((i) => render(i)),
+        ),
+      };
+    }
     if ((m = rest.match(/^(?:\/contactFolders\/([^/]+))?\/contacts$/)) && method === "POST") {
-      const folder = m[1] ?? "contacts";
-      if (!mb.contactFolders.has(folder)) throw new HttpError(404, "ErrorItemNotFound", "The specified folder was not found.");
+      const folder = folderOr404(mb, m[1] ?? mb.rootContactFolderId);
       const { id: _id, changeKey: _ck, ...contact } = await bodyOf(req);
       return { status: 201, body: render(mailboxes.createContact(mb.address, contact, folder)) };
     }
@@ -227,7 +306,8 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       const { status, body } = await route(req, url, mb, m[2] ?? "", path);
       send(status, body);
     } catch (error) {
-      if (error instanceof HttpError) send(error.status, { error: { code: error.code, message: error.message } }, error.headers);
+      if (error instanceof HttpError)
+        send(error.status, error.code === "" ? undefined : { error: { code: error.code, message: error.message } }, error.headers);
       else send(500, { error: { code: "InternalServerError", message: error instanceof Error ? error.message : String(error) } });
     }
   }
@@ -235,6 +315,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
   const server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
+  if (!linkOrigin) linkOrigin = `http://127.0.0.1:${port}`;
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -242,6 +323,12 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     faults,
     state,
     requests,
+    get linkOrigin() {
+      return linkOrigin;
+    },
+    set linkOrigin(origin: string) {
+      linkOrigin = origin.replace(/\/+$/, "");
+    },
     expire(mailbox, as = "410") {
       const prefix = mailbox ? `${mailbox.toLowerCase()}|` : "";
       for (const c of state.collections.values()) {

@@ -22,8 +22,8 @@ export interface Collection {
   readonly log: { seq: number; id: string }[];
   /** Raised by `expire`: tokens of an older epoch are refused. */
   epoch: number;
-  /** How an expired token is refused: 410 Gone, or 400 syncStateNotFound. */
-  expiredAs: "410" | "syncStateNotFound";
+  /** How an expired token is refused: 410 Gone (with or without body and Location), or 400 syncStateNotFound. */
+  expiredAs: "410" | "410-bare" | "syncStateNotFound";
 }
 
 /** A mailbox of the fake tenant. */
@@ -33,8 +33,10 @@ export interface Mailbox {
   /** The bearer token that opens this mailbox as `/me`. */
   readonly token: string;
   readonly id: string;
-  /** Contact folder ids; `contacts` is the default folder. */
-  readonly contactFolders: Map<string, string>;
+  /** The id of the default Contacts folder (opaque, as in Graph; `contacts` in the content API is an alias). */
+  readonly rootContactFolderId: string;
+  /** Contact folders by id, the default one included, with their parent (null for the default folder). */
+  readonly contactFolders: Map<string, { readonly displayName: string; readonly parentFolderId: string | null }>;
 }
 
 /** The whole fake tenant: mailboxes and their collections, with one global change sequence. */
@@ -57,12 +59,14 @@ export class GraphState {
     const key = address.toLowerCase();
     const existing = this.mailboxes.get(key);
     if (existing) return existing;
+    const root = this.newId("Root");
     const mailbox: Mailbox = {
       address: key,
+      rootContactFolderId: root,
       displayName: options.displayName ?? address.split("@")[0]!,
       token: options.token ?? `token-${randomBytes(12).toString("hex")}`,
       id: createHash("sha1").update(key).digest("hex").slice(0, 12),
-      contactFolders: new Map([["contacts", "Contacts"]]),
+      contactFolders: new Map([[root, { displayName: "Contacts", parentFolderId: null }]]),
     };
     this.mailboxes.set(key, mailbox);
     this.events.set(key, new Map());

@@ -42,19 +42,43 @@ export class FakeMailboxes {
     return this.state.addMailbox(address, options);
   }
 
-  /** Adds a contact folder and returns its id. */
-  addContactFolder(mailbox: string, displayName: string): string {
+  /**
+   * Adds a contact folder under `parent` (default: the default Contacts folder; `contacts` names it
+   * too) and returns its id.
+   */
+  addContactFolder(mailbox: string, displayName: string, parent = "contacts"): string {
+    const mb = this.state.mailbox(mailbox);
+    const parentFolderId = this.folderId(mailbox, parent);
     const id = this.state.newId("Fld");
-    this.state.mailbox(mailbox).contactFolders.set(id, displayName);
+    mb.contactFolders.set(id, { displayName, parentFolderId });
+    return id;
+  }
+
+  /** Deletes a contact folder with its child folders and their contacts (logged as removals). */
+  deleteContactFolder(mailbox: string, folder: string): void {
+    const mb = this.state.mailbox(mailbox);
+    const id = this.folderId(mailbox, folder);
+    if (id === mb.rootContactFolderId) throw new Error("fake Graph: the default Contacts folder cannot be deleted");
+    for (const [child, f] of [...mb.contactFolders]) if (f.parentFolderId === id) this.deleteContactFolder(mailbox, child);
+    for (const item of this.contacts(mailbox, id)) this.state.remove(keys.contacts(mb.address, id), item.id);
+    mb.contactFolders.delete(id);
+  }
+
+  /** The id of a contact folder: `contacts` is the default folder, anything else an id that must exist. */
+  folderId(mailbox: string, folder: string): string {
+    const mb = this.state.mailbox(mailbox);
+    const id = folder === "contacts" ? mb.rootContactFolderId : folder;
+    if (!mb.contactFolders.has(id)) throw new Error(`fake Graph: no contact folder ${folder} in ${mailbox}`);
     return id;
   }
 
   /** Creates a contact from Graph contact JSON; returns the stored item (id and change key). */
   createContact(mailbox: string, contact: GraphObject, folder = "contacts"): StoredItem {
     const mb = this.state.mailbox(mailbox);
+    const parentFolderId = this.folderId(mailbox, folder);
     const id = this.state.newId("Cnt");
     const now = new Date().toISOString();
-    return this.state.put(keys.contacts(mb.address, folder), id, { createdDateTime: now, lastModifiedDateTime: now, parentFolderId: folder, ...contact });
+    return this.state.put(keys.contacts(mb.address, parentFolderId), id, { createdDateTime: now, lastModifiedDateTime: now, parentFolderId, ...contact });
   }
 
   /** Changes fields of a contact (arrays replace, like Graph's PATCH). */
@@ -67,6 +91,15 @@ export class FakeMailboxes {
   deleteContact(mailbox: string, id: string): void {
     const { key } = this.findContact(mailbox, id);
     this.state.remove(key, id);
+  }
+
+  /** Moves a contact to another folder; its (immutable) id stays, as with `Prefer: IdType="ImmutableId"`. */
+  moveContact(mailbox: string, id: string, folder: string): StoredItem {
+    const mb = this.state.mailbox(mailbox);
+    const parentFolderId = this.folderId(mailbox, folder);
+    const { key, item } = this.findContact(mailbox, id);
+    this.state.remove(key, id);
+    return this.state.put(keys.contacts(mb.address, parentFolderId), id, { ...item.data, parentFolderId, lastModifiedDateTime: new Date().toISOString() });
   }
 
   /** Finds a contact in any folder of the mailbox. */
@@ -82,7 +115,7 @@ export class FakeMailboxes {
 
   /** Every contact of a folder as stored (data plus id and change key). */
   contacts(mailbox: string, folder = "contacts"): StoredItem[] {
-    return [...this.state.collection(keys.contacts(this.state.mailbox(mailbox).address, folder)).items.values()];
+    return [...this.state.collection(keys.contacts(this.state.mailbox(mailbox).address, this.folderId(mailbox, folder))).items.values()];
   }
 
   /** Delivers a message; returns its internetMessageId and the ids of its copies by mailbox. */
