@@ -42,6 +42,7 @@ export const KB_TABLES = [
   "kb_suppression_ledger",
   "kb_campaigns",
   "kb_campaign_members",
+  "kb_targets",
 ] as const;
 
 /** A Kaartenbak table name. */

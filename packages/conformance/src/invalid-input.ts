@@ -159,6 +159,7 @@ export async function populated(w: SuiteWorld) {
     reports: [],
     bulk: [],
     tenant: [],
+    targets: [],
   };
   return plausible;
 }

@@ -24,6 +24,7 @@ import type { DealStore, LostReasonStore, OrderStore, PipelineStore, ProductStor
 import type { BulkStore } from "./storage-bulk.js";
 import type { SyncStore } from "./storage-sync.js";
 import type { CampaignStore, ConsentStore, SegmentStore, ValueReportStore } from "./storage-segments.js";
+import type { TargetStore } from "./storage-targets.js";
 
 /** What an adapter can do, as data. Core and the conformance suite read these instead of probing. */
 export interface StorageCapabilities {
@@ -114,6 +115,8 @@ export interface TenantStore {
   readonly campaigns: CampaignStore;
   /** Customer-value aggregates (RFM, lifetime value, cross-sell, value per segment). */
   readonly valueReports: ValueReportStore;
+  /** Sales targets and the results they are measured against (see storage-targets.ts). */
+  readonly targets: TargetStore;
 }
 
 /** A relation as stored: the domain {@link Relation}, complete. */

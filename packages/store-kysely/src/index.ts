@@ -53,5 +53,7 @@ export type {
   StageRow,
 } from "./schema-sales.js";
 export { SEGMENT_TABLES } from "./migrations/004-segments.js";
+export { TARGET_TABLES } from "./migrations/007-targets.js";
+export type { TargetRow } from "./schema-targets.js";
 export type { CampaignMemberRow, CampaignRow, ConsentLedgerRow, SegmentMemberRow, SegmentRow, SuppressionLedgerRow } from "./schema-segments.js";
 export { filterCompiler, matchingRelations, type CompileCondition } from "./filter-compiler.js";
