@@ -42,6 +42,7 @@ export const KB_TABLES = [
   "kb_suppression_ledger",
   "kb_campaigns",
   "kb_campaign_members",
+  "kb_targets",
   "kb_erasure_keys",
 ] as const;
 

@@ -35,6 +35,7 @@ import { textSuite } from "./text.js";
 import { invalidInputSuite } from "./invalid-input.js";
 import { hostileNamesSuite } from "./hostile-names.js";
 import { privacySuite } from "./privacy.js";
+import { targetsSuite } from "./targets.js";
 
 /** The feature suites, by name. */
 export const FEATURE_SUITES = {
@@ -64,6 +65,7 @@ export const FEATURE_SUITES = {
   invalidInput: invalidInputSuite,
   hostileNames: hostileNamesSuite,
   privacy: privacySuite,
+  targets: targetsSuite,
 } as const satisfies Record<string, (ctx: SuiteContext) => void>;
 
 /** The name of a feature suite. */

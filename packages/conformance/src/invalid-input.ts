@@ -160,6 +160,7 @@ export async function populated(w: SuiteWorld) {
     reports: [],
     bulk: [],
     tenant: [],
+    targets: [],
   };
   return plausible;
 }

@@ -23,6 +23,7 @@ import { consentService, type ConsentService } from "./services/consent.js";
 import { campaignService, type CampaignService } from "./services/campaigns.js";
 import { customerValueService, type CustomerValueService } from "./services/customer-value.js";
 import { privacyService, type PrivacyService } from "./services/privacy.js";
+import { targetService, type TargetService } from "./services/targets.js";
 
 /** Defaults for every call made through one tenant handle. */
 export interface TenantOptions {
@@ -76,6 +77,8 @@ export interface TenantCrm<R extends AttributeRegistry = AttributeRegistry> {
   readonly value: CustomerValueService;
   /** Privacy requests: access export, erasure that keeps financial records, and re-admitting erased identifiers. */
   readonly privacy: PrivacyService;
+  /** Sales targets per owner (or tenant) and period, and their attainment, computed in the database. */
+  readonly targets: TargetService;
   /**
    * Runs several commands in one transaction. `fn` gets a tenant handle whose every call joins the
    * transaction: all changes, history entries and events commit together when `fn` resolves, and
@@ -168,6 +171,7 @@ function tenantCrm(scope: TenantScope): TenantCrm {
     campaigns: campaignService(scope),
     value: customerValueService(scope),
     privacy: privacyService(scope),
+    targets: targetService(scope),
     async transaction(fn) {
       if (typeof fn !== "function") throw validationError([{ path: ["fn"], message: "Expected a function that runs the commands", code: "invalid_type" }]);
       return runUnit(scope, (unit) => fn(unit === scope.unit ? tenantCrm(scope) : tenantCrm({ ...scope, unit })));

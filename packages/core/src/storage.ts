@@ -25,6 +25,7 @@ import type { BulkStore } from "./storage-bulk.js";
 import type { SyncStore } from "./storage-sync.js";
 import type { PrivacyStore } from "./storage-privacy.js";
 import type { CampaignStore, ConsentStore, SegmentStore, ValueReportStore } from "./storage-segments.js";
+import type { TargetStore } from "./storage-targets.js";
 
 /** What an adapter can do, as data. Core and the conformance suite read these instead of probing. */
 export interface StorageCapabilities {
@@ -117,6 +118,8 @@ export interface TenantStore {
   readonly valueReports: ValueReportStore;
   /** Access requests and erasure (see storage-privacy.ts). */
   readonly privacy: PrivacyStore;
+  /** Sales targets and the results they are measured against (see storage-targets.ts). */
+  readonly targets: TargetStore;
 }
 
 /** A relation as stored: the domain {@link Relation}, complete. */

@@ -13,6 +13,7 @@ import type {
   StageRow,
 } from "./schema-sales.js";
 import type { CampaignMemberRow, CampaignRow, ConsentLedgerRow, SegmentMemberRow, SegmentRow, SuppressionLedgerRow } from "./schema-segments.js";
+import type { TargetRow } from "./schema-targets.js";
 
 /**
  * The Kaartenbak tables as Kysely sees them. Names are part of the public contract: the
@@ -275,6 +276,7 @@ export interface KyselyDatabase {
   kb_suppression_ledger: SuppressionLedgerRow;
   kb_campaigns: CampaignRow;
   kb_campaign_members: CampaignMemberRow;
+  kb_targets: TargetRow;
   kb_erasure_keys: ErasureKeyRow;
 }
 
@@ -323,6 +325,7 @@ export const KB_TABLES = [
   "kb_suppression_ledger",
   "kb_campaigns",
   "kb_campaign_members",
+  "kb_targets",
   "kb_erasure_keys",
 ] as const satisfies ReadonlyArray<keyof KyselyDatabase>;
 

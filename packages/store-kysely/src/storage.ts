@@ -29,6 +29,7 @@ import { consentStore } from "./consent-store.js";
 import { privacyStore } from "./privacy-store.js";
 import { campaignStore } from "./campaign-store.js";
 import { valueStore } from "./value-store.js";
+import { targetStore } from "./target-store.js";
 import type { KyselyDatabase } from "./schema.js";
 
 /** Options of {@link createKyselyStorage}. */
@@ -99,6 +100,7 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
       campaigns: withMappedErrors(profile, campaignStore(context, profile)),
       valueReports: withMappedErrors(profile, valueStore(context, profile)),
       privacy: withMappedErrors(profile, privacyStore(context)),
+      targets: withMappedErrors(profile, targetStore(context, profile.functions)),
     };
   }
 

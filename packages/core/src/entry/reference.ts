@@ -13,3 +13,4 @@ export { contactBlock, deriveConsent, ledgerOrder } from "../model/consent.js";
 export { FILTER_VERSION, type ComparisonOperator, type FilterOperator, type FilterValue, type TimeWindow } from "../filter/schema.js";
 export type { ForecastQuery, FunnelQuery, OrdersGroup, OrdersGroupBy, OrdersQuery, OwnerResultsQuery, VelocityQuery } from "../model/report.js";
 export { csvField, csvRecord, parseCsv } from "../csv.js";
+export type { AttainmentQuery, TargetListQuery } from "../model/target.js";

@@ -56,6 +56,7 @@ export type {
 export type { ProductRecord } from "../model/product.js";
 export type { QuoteLineRecord, QuoteRecord } from "../model/quote.js";
 export type { OrderRecord } from "../model/order.js";
+export type { AttainmentAggregate, AttainmentAggregateRow, TargetKey, TargetRangeQuery, TargetRecord, TargetStore } from "../storage-targets.js";
 export type { CampaignMemberRecord, CampaignRecord } from "../model/campaign.js";
 export type { SegmentRecord } from "../model/segment.js";
 export type {

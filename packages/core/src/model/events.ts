@@ -11,6 +11,7 @@ import type { Product } from "./product.js";
 import type { Quote } from "./quote.js";
 import type { Relation } from "./relation.js";
 import type { Segment } from "./segment.js";
+import type { Target } from "./target.js";
 
 /**
  * The outbox's events, by type: the payload each one carries. Every event the SDK writes is one of
@@ -86,6 +87,7 @@ export interface CrmEventPayloads {
   "campaign.member_bounced": CampaignMember;
   "campaign.member_opted_out": CampaignMember;
   "campaign.member_excluded": CampaignMember;
+  "target.set": Target;
 }
 
 /** The payload of `relation.erased`: which relation, when, and how many erasure keys now block its identifiers. */
@@ -167,6 +169,7 @@ export const CRM_EVENT_TYPES = [
   "campaign.member_bounced",
   "campaign.member_opted_out",
   "campaign.member_excluded",
+  "target.set",
 ] as const satisfies readonly CrmEventType[];
 
 /** The event type of a campaign member's status change. */

@@ -15,7 +15,8 @@ export type EntityType =
   | "consent"
   | "suppression"
   | "campaign"
-  | "campaign_member";
+  | "campaign_member"
+  | "target";
 
 /** One field's change: its value before and after. */
 export interface FieldChange {

@@ -9,6 +9,7 @@ import { STAGE_KINDS } from "./pipeline.js";
 import { QUOTE_STATUSES } from "./quote.js";
 import { LIFECYCLES, RELATION_KINDS } from "./relation-kind.js";
 import { SEGMENT_KINDS } from "./segment.js";
+import { TARGET_METRICS } from "./target.js";
 
 /**
  * Every closed list of values the SDK knows, for pick lists, validation in a host's own forms and
@@ -38,4 +39,5 @@ export const CRM_VOCABULARY = Object.freeze({
   exclusionReasons: EXCLUSION_REASONS,
   eventTypes: CRM_EVENT_TYPES,
   errorCodes: CRM_ERROR_CODES,
+  targetMetrics: TARGET_METRICS,
 });

@@ -41,6 +41,7 @@ const EVENT_TYPES: readonly EntityType[] = [
   "suppression",
   "campaign",
   "campaign_member",
+  "target",
 ];
 
 function limitOf(value: number | undefined, fallback: number): number {
