@@ -42,6 +42,11 @@ export interface Figure {
    * (target ≤ 1.3); `absolute`: the SDK figure itself (target: at most `target`).
    */
   readonly kind: "throughput" | "latency" | "absolute";
+  /**
+   * The one-query floor's figure (throughput only): the single hand-written statement answering
+   * the same read. When present, the target holds for SDK/floor as well as for SDK/raw.
+   */
+  readonly floor?: number;
   readonly target?: number;
   readonly note?: string;
 }
@@ -49,10 +54,15 @@ export interface Figure {
 /** The ratio the targets speak of: SDK over raw (undefined without a raw figure). */
 export const ratio = (f: Figure) => (f.raw === undefined ? undefined : f.sdk / f.raw);
 
-/** Whether a figure meets its target. */
+/** SDK over the one-query floor (undefined without a floor figure). */
+export const floorRatio = (f: Figure) => (f.floor === undefined ? undefined : f.sdk / f.floor);
+
+/** Whether a figure meets its target (against the raw side, and against the floor where there is one). */
 export function meets(f: Figure): boolean | undefined {
   if (f.target === undefined) return undefined;
   if (f.kind === "absolute") return f.sdk <= f.target;
   const r = ratio(f)!;
-  return f.kind === "throughput" ? r >= f.target : r <= f.target;
+  if (f.kind === "latency") return r <= f.target;
+  const floor = floorRatio(f);
+  return r >= f.target && (floor === undefined || floor >= f.target);
 }

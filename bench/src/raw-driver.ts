@@ -16,6 +16,12 @@ export interface RawDriver {
   findByPhone(tenant: string, phone: string): Promise<unknown[]>;
   /** The newest 50 interactions of a relation, with their links and participants. */
   timeline(tenant: string, relationId: string): Promise<unknown[]>;
+  /** The one-query floor of the same reads: one hand-written statement each (see raw-floor.ts). */
+  readonly floor: {
+    findByEmail(tenant: string, email: string): Promise<unknown[]>;
+    findByPhone(tenant: string, phone: string): Promise<unknown[]>;
+    timeline(tenant: string, relationId: string): Promise<unknown[]>;
+  };
   /** Runs hand-written report SQL (W5) and returns every result row. */
   runQueries(queries: readonly { sql: string; params: readonly unknown[] }[]): Promise<unknown[][]>;
   /** The SQL functions this engine's hand-written queries use. */

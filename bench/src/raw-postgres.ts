@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { InteractionInput, RelationInput } from "@kaartenbak/core";
 import type { RawDriver } from "./raw-driver.js";
+import { floorByContact, floorTimeline, postgresFloor } from "./raw-floor.js";
 import { COLUMNS, interactionRows, relationRows } from "./raw-rows.js";
 import { dollarPlaceholders } from "./raw-reports.js";
 
@@ -65,8 +66,20 @@ export function rawPostgres(pool: pg.Pool, schema: string): RawDriver {
     );
   }
 
+  const floor = {
+    byEmail: floorByContact(postgresFloor(schema), "kb_relation_emails", "email"),
+    byPhone: floorByContact(postgresFloor(schema), "kb_relation_phones", "phone"),
+    timeline: floorTimeline(postgresFloor(schema)),
+  };
+
   return {
     engine: "postgres",
+    // pg parses json columns itself, so the rows are complete as they come.
+    floor: {
+      findByEmail: async (tenant, email) => (await pool.query(floor.byEmail, [tenant, email])).rows,
+      findByPhone: async (tenant, phone) => (await pool.query(floor.byPhone, [tenant, phone])).rows,
+      timeline: async (tenant, relationId) => (await pool.query(floor.timeline, [tenant, relationId])).rows,
+    },
     writeRelations: (tenant, chunk: readonly RelationInput[]) =>
       inTransaction(async (client) => {
         const at = new Date().toISOString();

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { InteractionInput, RelationInput } from "@kaartenbak/core";
 import type { RawDriver } from "./raw-driver.js";
+import { floorByContact, floorTimeline, parseJsonColumns, sqliteFloor } from "./raw-floor.js";
 import { COLUMNS, interactionRows, relationRows } from "./raw-rows.js";
 
 const insert = (table: string, columns: readonly string[]) => `insert into ${table} (${columns.join(", ")}) values (${columns.map(() => "?").join(", ")})`;
@@ -88,8 +89,22 @@ export function rawSqlite(db: Database.Database): RawDriver {
     }
   });
 
+  const floor = {
+    byEmail: db.prepare(floorByContact(sqliteFloor, "kb_relation_emails", "email")),
+    byPhone: db.prepare(floorByContact(sqliteFloor, "kb_relation_phones", "phone")),
+    timeline: db.prepare(floorTimeline(sqliteFloor)),
+  };
+  const RELATION_JSON = ["addresses", "attributes", "emails", "phones", "tags", "refs"];
+  const INTERACTION_JSON = ["links", "participants", "deals"];
+
   return {
     engine: "sqlite",
+    floor: {
+      findByEmail: async (tenant, email) => (floor.byEmail.all(tenant, email) as Record<string, unknown>[]).map((r) => parseJsonColumns(r, RELATION_JSON)),
+      findByPhone: async (tenant, phone) => (floor.byPhone.all(tenant, phone) as Record<string, unknown>[]).map((r) => parseJsonColumns(r, RELATION_JSON)),
+      timeline: async (tenant, relationId) =>
+        (floor.timeline.all(tenant, relationId) as Record<string, unknown>[]).map((r) => parseJsonColumns(r, INTERACTION_JSON)),
+    },
     writeRelations: async (tenant, chunk) => writeRelations(tenant, chunk, new Date().toISOString()),
     writeInteractions: async (tenant, chunk) => writeInteractions(tenant, chunk, new Date().toISOString()),
     relationIds: async (tenant) => (s.ids.all(tenant) as { relation_id: string }[]).map((r) => r.relation_id),

@@ -26,7 +26,10 @@ describe("bench smoke run", () => {
     for (const f of figures) {
       if (f.kind !== "absolute") expect(Number.isFinite(f.sdk) && f.sdk > 0, f.workload).toBe(true);
       if (f.raw !== undefined) expect(Number.isFinite(f.raw) && f.raw > 0, f.workload).toBe(true);
+      // The hot reads carry the one-query floor beside the raw side.
+      if (/^W[23] /.test(f.workload)) expect(Number.isFinite(f.floor) && f.floor! > 0, f.workload).toBe(true);
     }
+    expect(markdown).toContain("| one-query floor | SDK/floor |");
     expect(markdown).toContain("| engine | workload | SDK | raw driver |");
   });
 });

@@ -65,6 +65,8 @@ export const postgresFunctions: DialectFunctions = {
   utcDate: (instant) => sql<string>`to_char(${instant} at time zone 'UTC', 'YYYY-MM-DD')`,
   millisBetween: (from, to) => sql<number>`cast(round(extract(epoch from (${to} - ${from})) * 1000) as bigint)`,
   jsonMember: (json, name) => sql<string | null>`((${json}) -> cast(${name} as text))::text`,
+  // json_agg is NULL over no rows; pg parses the json result, so the store gets arrays either way.
+  jsonRows: (values) => sql<unknown>`coalesce(json_agg(json_build_array(${sql.join(values)})), '[]'::json)`,
 };
 
 /** The member at `path` of a jsonb value; each key is a bound parameter cast to text (the key operator). */

@@ -69,6 +69,8 @@ export const sqliteFunctions: DialectFunctions = {
   utcDate: (instant) => sql<string>`substr(${instant}, 1, 10)`,
   millisBetween: (from, to) => sql<number>`cast(round((julianday(${to}) - julianday(${from})) * 86400000) as integer)`,
   jsonMember: (json, name) => sql<string | null>`(${json} -> ${`$.${name}`})`,
+  // json_group_array gives '[]' over no rows, so no coalesce is needed.
+  jsonRows: (values) => sql<unknown>`json_group_array(json_array(${sql.join(values)}))`,
 };
 
 /** A JSON path with every key quoted (`$."creditLimit"."amount"`); bound as a parameter, never spliced. */

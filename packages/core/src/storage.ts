@@ -43,6 +43,13 @@ export interface StorageCapabilities {
 export interface TransactionOptions {
   /** A hint that the callback only reads; adapters may use a cheaper or read-only transaction. */
   readonly readOnly?: boolean;
+  /**
+   * A hint, with `readOnly`, that the callback makes ONE repository call that reads, so no other
+   * statement needs to see the same snapshot. An adapter that answers that call with a single
+   * statement may run it without a transaction (no begin and commit round trips); one that needs
+   * a transaction for other reasons (e.g. a per-transaction row-level security setting) keeps it.
+   */
+  readonly singleStatement?: boolean;
 }
 
 /** The outcome of {@link StorageAdapter.migrate}. */

@@ -1,7 +1,8 @@
 import type { BulkStore } from "@kaartenbak/core/storage";
 import { insertRows } from "./insert-rows.js";
 import { insertRelationsClaimingRefs, relationStore } from "./relation-store.js";
-import { chunks, inChunks, type StoreContext } from "./store-context.js";
+import type { ReadContext } from "./relation-reads.js";
+import { chunks, inChunks } from "./store-context.js";
 import { insertEventRows, insertHistoryRows } from "./write-rows.js";
 
 const INTERACTION_COLUMNS = [
@@ -22,7 +23,7 @@ const INTERACTION_COLUMNS = [
 ];
 
 /** Set-based reads and writes for imports, for one tenant. */
-export function bulkStore(context: StoreContext): BulkStore {
+export function bulkStore(context: ReadContext): BulkStore {
   const { db, tenantId } = context;
   return {
     async relationsByExternalRefs(refs) {

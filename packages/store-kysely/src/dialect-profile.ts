@@ -49,6 +49,14 @@ export interface DialectFunctions {
    * `name` is an attribute name (`^[a-z][a-zA-Z0-9_]*$`) and is passed as a parameter.
    */
   jsonMember(json: Expression<unknown>, name: string): RawBuilder<string | null>;
+  /**
+   * An aggregate for a subquery in the select list: one JSON array holding, per row, a JSON array
+   * of `values` (`[[v1, v2], [v1, v2]]`), and `[]` when there are no rows, so a record and its
+   * child rows come back in ONE statement. The row order is unspecified (callers sort). The driver
+   * may hand it out as JSON text (SQLite) or parsed (pg). SQLite:
+   * `json_group_array(json_array(…))`; Postgres: `coalesce(json_agg(json_build_array(…)), '[]')`.
+   */
+  jsonRows(values: readonly Expression<unknown>[]): RawBuilder<unknown>;
 }
 
 /**

@@ -1,8 +1,7 @@
 import { toInstant, type InteractionRecord, type InteractionStore } from "@kaartenbak/core/storage";
-import { sql, type Selectable } from "kysely";
-import { interactionFromRow, participantFromRow, toNumber } from "./rows.js";
-import type { InteractionParticipantRow, InteractionRow } from "./schema.js";
-import { affected, groupBy, inChunks, type StoreContext } from "./store-context.js";
+import { interactionFromJoined, interactionShapes, interactionsWithChildren } from "./interaction-reads.js";
+import type { ReadContext } from "./relation-reads.js";
+import { affected, inChunks } from "./store-context.js";
 import { dealTimelineIds, insertDealLinks, moveDealLinks, replaceDealLinks } from "./interaction-deal-store.js";
 
 /** The columns of an interaction that an update may replace: its own fields, never its key or links. */
@@ -22,80 +21,17 @@ function ownColumns(record: InteractionRecord) {
 }
 
 /** Contact moments, their relation links and participants, for one tenant. */
-export function interactionStore({ db, tenantId }: StoreContext): InteractionStore {
-  const interactions = () => db.selectFrom("kb_interactions").selectAll().where("tenant_id", "=", tenantId);
-
-  /**
-   * Completes interaction rows with their relation links, participants and deal links: ONE
-   * `union all` query of uniform columns for the whole set, so a page costs two round trips.
-   */
-  async function assemble(rows: readonly Selectable<InteractionRow>[]): Promise<InteractionRecord[]> {
-    if (rows.length === 0) return [];
-    const children = await inChunks(
-      rows.map((r) => r.id),
-      (chunk) => {
-        const text = (value: "relation_id" | "deal_id" | "role" | "address" | "name" | null) =>
-          value === null ? sql<string | null>`null` : sql<string | null>`${sql.ref(value)}`;
-        const position = sql<string | number>`${sql.ref("position")}`;
-        return db
-          .selectFrom("kb_interaction_relations")
-          .where("tenant_id", "=", tenantId)
-          .where("interaction_id", "in", chunk)
-          .select([
-            sql<string>`'l'`.as("t"),
-            "interaction_id",
-            text("relation_id").as("a"),
-            text(null).as("b"),
-            text(null).as("c"),
-            text(null).as("d"),
-            position.as("n"),
-          ])
-          .unionAll(
-            db
-              .selectFrom("kb_interaction_deals")
-              .where("tenant_id", "=", tenantId)
-              .where("interaction_id", "in", chunk)
-              .select([
-                sql<string>`'d'`.as("t"),
-                "interaction_id",
-                text("deal_id").as("a"),
-                text(null).as("b"),
-                text(null).as("c"),
-                text(null).as("d"),
-                position.as("n"),
-              ]),
-          )
-          .unionAll(
-            db
-              .selectFrom("kb_interaction_participants")
-              .where("tenant_id", "=", tenantId)
-              .where("interaction_id", "in", chunk)
-              .select([
-                sql<string>`'p'`.as("t"),
-                "interaction_id",
-                text("role").as("a"),
-                text("address").as("b"),
-                text("name").as("c"),
-                text("relation_id").as("d"),
-                position.as("n"),
-              ]),
-          )
-          .execute();
-      },
-    );
-    const byInteraction = groupBy(children, (c) => c.interaction_id);
-    return rows.map((row) => {
-      const mine = (byInteraction.get(row.id) ?? []).sort((x, y) => toNumber(x.n) - toNumber(y.n));
-      const of = (t: string) => mine.filter((c) => c.t === t);
-      return {
-        ...interactionFromRow(
-          row,
-          of("l").map((c) => c.a!),
-          of("p").map((c) => participantFromRow({ role: c.a!, address: c.b, name: c.c, relation_id: c.d } as Selectable<InteractionParticipantRow>)),
-        ),
-        dealIds: of("d").map((c) => c.a!),
-      };
-    });
+export function interactionStore(context: ReadContext): InteractionStore {
+  const { db, tenantId, reads } = context;
+  const shapes = interactionShapes(reads);
+  /** Interactions with their child rows, one statement (see {@link interactionsWithChildren}). */
+  const joined = () => interactionsWithChildren(db, reads.functions, tenantId);
+  /** The interactions with these ids, with their child rows, in the order of `ids`. */
+  async function inOrder(ids: readonly string[]): Promise<InteractionRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await inChunks(ids, (chunk) => joined().where("i.id", "in", chunk).execute());
+    const byId = new Map(rows.map((row) => [row.id, interactionFromJoined(row)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   return {
@@ -171,53 +107,43 @@ export function interactionStore({ db, tenantId }: StoreContext): InteractionSto
     },
 
     async get(id) {
-      const row = await interactions().where("id", "=", id).executeTakeFirst();
-      return row ? (await assemble([row]))[0] : undefined;
+      const [row] = await shapes.byId.execute(db, [tenantId, id]);
+      return row ? interactionFromJoined(row) : undefined;
     },
 
     async getByExternalKey(externalKey) {
-      const row = await interactions().where("external_key", "=", externalKey).executeTakeFirst();
-      return row ? (await assemble([row]))[0] : undefined;
+      const [row] = await shapes.byExternalKey.execute(db, [tenantId, externalKey]);
+      return row ? interactionFromJoined(row) : undefined;
     },
 
     async timeline({ relationIds, after, limit }) {
       if (relationIds.length === 0 || limit <= 0) return [];
-      // Driven from kb_interaction_relations so one relation's page is a backward range scan of
-      // the (tenant_id, relation_id, occurred_at, interaction_id) index.
+      // One relation (the common case, and the hot one): one compiled statement for the page.
+      if (relationIds.length === 1) {
+        const rows = after
+          ? await shapes.nextPage.execute(db, [tenantId, relationIds[0]!, limit, toInstant(after.occurredAt), after.id])
+          : await shapes.firstPage.execute(db, [tenantId, relationIds[0]!, limit]);
+        return rows.map(interactionFromJoined);
+      }
+      // A roll-up: the page's keys over several relations (DISTINCT: they may share an
+      // interaction), then the interactions with their child rows in one more statement.
       let page = db
         .selectFrom("kb_interaction_relations as ir")
         .innerJoin("kb_interactions as i", (join) => join.onRef("i.tenant_id", "=", "ir.tenant_id").onRef("i.id", "=", "ir.interaction_id"))
         .select(["ir.interaction_id", "ir.occurred_at"])
+        .distinct()
         .where("ir.tenant_id", "=", tenantId)
+        .where("ir.relation_id", "in", relationIds)
         .where("i.deleted_at", "is", null);
-      // Several relations can share an interaction; DISTINCT lists it once.
-      page = relationIds.length === 1 ? page.where("ir.relation_id", "=", relationIds[0]!) : page.where("ir.relation_id", "in", relationIds).distinct();
       if (after) {
         const at = toInstant(after.occurredAt);
         page = page.where((eb) => eb.or([eb("ir.occurred_at", "<", at), eb.and([eb("ir.occurred_at", "=", at), eb("ir.interaction_id", "<", after.id)])]));
       }
-      const ordered = page.orderBy("ir.occurred_at", "desc").orderBy("ir.interaction_id", "desc").limit(limit);
-      // One relation: the page query already joins the interactions, so it returns their rows.
-      if (relationIds.length === 1) return assemble(await ordered.selectAll("i").execute());
-      const keys = await ordered.execute();
-      if (keys.length === 0) return [];
-      const rows = await interactions()
-        .where(
-          "id",
-          "in",
-          keys.map((k) => k.interaction_id),
-        )
-        .execute();
-      const byId = new Map((await assemble(rows)).map((r) => [r.id, r]));
-      return keys.flatMap((k) => byId.get(k.interaction_id) ?? []);
+      const keys = await page.orderBy("ir.occurred_at", "desc").orderBy("ir.interaction_id", "desc").limit(limit).execute();
+      return inOrder(keys.map((k) => k.interaction_id));
     },
 
-    async dealTimeline(query) {
-      const ids = await dealTimelineIds({ db, tenantId }, query);
-      if (ids.length === 0) return [];
-      const byId = new Map((await assemble(await interactions().where("id", "in", ids).execute())).map((r) => [r.id, r]));
-      return ids.flatMap((id) => byId.get(id) ?? []);
-    },
+    dealTimeline: async (query) => inOrder(await dealTimelineIds({ db, tenantId }, query)),
 
     setDeals: (interactionId, dealIds, occurredAt) => replaceDealLinks({ db, tenantId }, interactionId, dealIds, occurredAt),
   };

@@ -1,9 +1,8 @@
 import { CrmError, nameKey, type RelationRecord, type RelationStore } from "@kaartenbak/core/storage";
-import { sql, type Selectable } from "kysely";
 import { insertRows } from "./insert-rows.js";
-import { relationColumns, relationFromRows } from "./rows.js";
-import type { RelationRow } from "./schema.js";
-import { affected, chunks, groupBy, inChunks, type StoreContext } from "./store-context.js";
+import { relationFromJoined, relationShapes, relationsWithChildren, type ReadContext, type RelationWithChildren } from "./relation-reads.js";
+import { relationColumns } from "./rows.js";
+import { affected, chunks, inChunks, type StoreContext } from "./store-context.js";
 import { insertRelationChildRows } from "./write-rows.js";
 
 /**
@@ -73,7 +72,7 @@ function refTaken(message: string): CrmError<"DUPLICATE"> {
 }
 
 /** Relations and their child rows, for one tenant. */
-export function relationStore(context: StoreContext): RelationStore {
+export function relationStore(context: ReadContext): RelationStore {
   const { db, tenantId } = context;
   async function deleteChildren(id: string): Promise<void> {
     for (const table of ["kb_relation_emails", "kb_relation_phones", "kb_relation_tags", "kb_relation_refs"] as const) {
@@ -81,70 +80,11 @@ export function relationStore(context: StoreContext): RelationStore {
     }
   }
 
-  /**
-   * Completes relation rows with their child rows: ONE query for all four child tables (a
-   * `union all` of uniform columns), so an aggregate costs two round trips, not five.
-   */
-  async function assemble(rows: readonly Selectable<RelationRow>[]): Promise<RelationRecord[]> {
-    if (rows.length === 0) return [];
-    const children = await inChunks(
-      rows.map((r) => r.id),
-      (chunk) => {
-        // Every branch of a union has one row type: nullable where a table lacks the column.
-        const none = sql<string | number | null>`null`;
-        const num = (column: "is_primary" | "position") => sql<string | number | null>`${sql.ref(column)}`;
-        return db
-          .selectFrom("kb_relation_emails")
-          .where("tenant_id", "=", tenantId)
-          .where("relation_id", "in", chunk)
-          .select([sql<string>`'e'`.as("t"), "relation_id", "email as a", "label as b", num("is_primary").as("p"), num("position").as("n")])
-          .unionAll(
-            db
-              .selectFrom("kb_relation_phones")
-              .where("tenant_id", "=", tenantId)
-              .where("relation_id", "in", chunk)
-              .select([sql<string>`'p'`.as("t"), "relation_id", "phone as a", "label as b", num("is_primary").as("p"), num("position").as("n")]),
-          )
-          .unionAll(
-            db
-              .selectFrom("kb_relation_tags")
-              .where("tenant_id", "=", tenantId)
-              .where("relation_id", "in", chunk)
-              .select([sql<string>`'t'`.as("t"), "relation_id", "tag as a", sql<string | null>`null`.as("b"), none.as("p"), none.as("n")]),
-          )
-          .unionAll(
-            db
-              .selectFrom("kb_relation_refs")
-              .where("tenant_id", "=", tenantId)
-              .where("relation_id", "in", chunk)
-              .select([
-                sql<string>`'r'`.as("t"),
-                "relation_id",
-                "system as a",
-                sql<string | null>`${sql.ref("external_id")}`.as("b"),
-                none.as("p"),
-                none.as("n"),
-              ]),
-          )
-          .execute();
-      },
-    );
-    const byRelation = groupBy(children, (c) => c.relation_id);
-    return rows.map((row) => {
-      const mine = byRelation.get(row.id) ?? [];
-      const contact = (t: string) => mine.filter((c) => c.t === t).map((c) => ({ label: c.b, is_primary: c.p ?? 0, position: c.n ?? 0, value: c.a }));
-      return relationFromRows(row, {
-        emails: contact("e").map(({ value, ...rest }) => ({ email: value, ...rest })),
-        phones: contact("p").map(({ value, ...rest }) => ({ phone: value, ...rest })),
-        tags: mine.filter((c) => c.t === "t").map((c) => c.a),
-        refs: mine.filter((c) => c.t === "r").map((c) => ({ system: c.a, external_id: c.b ?? "" })),
-      });
-    });
-  }
-
-  const relations = () => db.selectFrom("kb_relations").selectAll().where("tenant_id", "=", tenantId);
-  /** Relations that are not soft-deleted. */
-  const live = () => relations().where("deleted_at", "is", null);
+  const { functions } = context.reads;
+  const shapes = relationShapes(context.reads);
+  /** Relations with their child rows, one statement (see {@link relationsWithChildren}). */
+  const joined = () => relationsWithChildren(db, functions, tenantId);
+  const records = (rows: readonly RelationWithChildren[]) => rows.map(relationFromJoined);
 
   return {
     insert: (record) => insertRelationsClaimingRefs(context, [record]),
@@ -164,42 +104,27 @@ export function relationStore(context: StoreContext): RelationStore {
     },
 
     async get(id) {
-      const row = await relations().where("id", "=", id).executeTakeFirst();
-      return row ? (await assemble([row]))[0] : undefined;
+      const [row] = await shapes.byId.execute(db, [tenantId, id]);
+      return row ? relationFromJoined(row) : undefined;
     },
 
     async getMany(ids) {
-      const rows = await inChunks(ids, (chunk) => relations().where("id", "in", chunk).execute());
-      return assemble(rows);
+      return records(await inChunks(ids, (chunk) => joined().where("r.id", "in", chunk).execute()));
     },
 
-    async findByEmail(email) {
-      const holders = db.selectFrom("kb_relation_emails").select("relation_id").where("tenant_id", "=", tenantId).where("email", "=", email);
-      return assemble(await live().where("id", "in", holders).orderBy("created_at").orderBy("id").execute());
-    },
+    findByEmail: async (email) => records(await shapes.byEmail.execute(db, [tenantId, email])),
 
-    async findByPhone(phone) {
-      const holders = db.selectFrom("kb_relation_phones").select("relation_id").where("tenant_id", "=", tenantId).where("phone", "=", phone);
-      return assemble(await live().where("id", "in", holders).orderBy("created_at").orderBy("id").execute());
-    },
+    findByPhone: async (phone) => records(await shapes.byPhone.execute(db, [tenantId, phone])),
 
     async findByNamePrefix(prefix, limit) {
-      let query = live();
-      if (prefix.length > 0) query = query.where("name_key", ">=", prefix).where("name_key", "<", prefix + MAX_CODE_POINT);
-      const rows = await query.orderBy("name_key").orderBy("id").limit(limit).execute();
-      return assemble(rows);
+      let query = joined().where("r.deleted_at", "is", null);
+      if (prefix.length > 0) query = query.where("r.name_key", ">=", prefix).where("r.name_key", "<", prefix + MAX_CODE_POINT);
+      return records(await query.orderBy("r.name_key").orderBy("r.id").limit(limit).execute());
     },
 
     async findByExternalRef(system, externalId) {
-      const row = await db
-        .selectFrom("kb_relations as r")
-        .innerJoin("kb_relation_refs as x", (join) => join.onRef("x.tenant_id", "=", "r.tenant_id").onRef("x.relation_id", "=", "r.id"))
-        .selectAll("r")
-        .where("x.tenant_id", "=", tenantId)
-        .where("x.system", "=", system)
-        .where("x.external_id", "=", externalId)
-        .executeTakeFirst();
-      return row ? (await assemble([row]))[0] : undefined;
+      const [row] = await shapes.byExternalRef.execute(db, [tenantId, system, externalId]);
+      return row ? relationFromJoined(row) : undefined;
     },
   };
 }

@@ -179,14 +179,19 @@ export function reportStore({ db, tenantId }: StoreContext, fn: DialectFunctions
     },
 
     async orders(grouping, range) {
-      let base = db
+      const orders = db
         .selectFrom("kb_orders as o")
-        .innerJoin("kb_relations as r", (join) => join.onRef("r.tenant_id", "=", "o.tenant_id").onRef("r.id", "=", "o.relation_id"))
-        .leftJoin("kb_relation_tags as t", (join) =>
-          grouping.by === "tag" ? join.onRef("t.tenant_id", "=", "r.tenant_id").onRef("t.relation_id", "=", "r.id") : join.on(sql<boolean>`1 = 0`),
-        )
-        .where("o.tenant_id", "=", tenantId)
-        .where("o.cancelled_at", "is", null);
+        .innerJoin("kb_relations as r", (join) => join.onRef("r.tenant_id", "=", "o.tenant_id").onRef("r.id", "=", "o.relation_id"));
+      // The tags are joined only when grouping by tag, and then on tenant and relation: Citus
+      // refuses a join of distributed tables that is not on the distribution column (an
+      // always-false `on 1 = 0` included). The key below refers to `t.tag` only in that case.
+      const withTags =
+        grouping.by === "tag"
+          ? (orders.leftJoin("kb_relation_tags as t", (join) =>
+              join.onRef("t.tenant_id", "=", "r.tenant_id").onRef("t.relation_id", "=", "r.id"),
+            ) as unknown as typeof orders)
+          : orders;
+      let base = withTags.where("o.tenant_id", "=", tenantId).where("o.cancelled_at", "is", null);
       if (range.from) base = base.where("o.order_date", ">=", range.from);
       if (range.to) base = base.where("o.order_date", "<", range.to);
       const keyed = base.select(() => {

@@ -1,5 +1,5 @@
 import {
-  toInstant,
+  toInstant as parseInstant,
   type AttributeModelRecord,
   type AttributeValues,
   type InteractionRecord,
@@ -53,6 +53,18 @@ export function fromJson(value: unknown): unknown {
 /** A numeric column's value as a JS number (pg hands out `bigint` as a string). */
 export function toNumber(value: number | string | bigint): number {
   return typeof value === "number" ? value : Number(value);
+}
+
+/** `YYYY-MM-DDTHH:mm:ss.sssZ`, exactly what `Date.prototype.toISOString` writes for years 0000-9999. */
+const CANONICAL_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * An instant column in canonical form. The store writes instants as `toISOString()` text, so on
+ * SQLite a stored value is already canonical and is returned as is: parsing it into a Date and
+ * formatting it back was a measurable share of every read. Dates (pg) and other text are parsed.
+ */
+export function toInstant(value: Date | string): Instant {
+  return typeof value === "string" && value.length === 24 && CANONICAL_INSTANT.test(value) ? value : parseInstant(value);
 }
 
 /** A nullable instant column in canonical form. */

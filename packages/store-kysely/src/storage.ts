@@ -31,6 +31,10 @@ import { campaignStore } from "./campaign-store.js";
 import { valueStore } from "./value-store.js";
 import { targetStore } from "./target-store.js";
 import type { KyselyDatabase } from "./schema.js";
+import { hotReads } from "./relation-reads.js";
+
+/** How many tenants' read-only stores a storage keeps for single-statement reads. */
+const READERS = 256;
 
 /** Options of {@link createKyselyStorage}. */
 export interface KyselyStorageOptions {
@@ -76,9 +80,13 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
   const hostTransaction = root.isTransaction;
   let savepoints = 0;
   let queue: Promise<unknown> = Promise.resolve();
+  // Compiled once per storage: the hot reads' statements, shared by every tenant and transaction.
+  const reads = hotReads(profile.functions);
+  // Tenant stores on the storage's own connection (no transaction), reused across calls.
+  const readers = new Map<string, TenantStore>();
 
   function tenantStore(trx: Kysely<KyselyDatabase>, tenantId: string): TenantStore {
-    const context = { db: trx, tenantId };
+    const context = { db: trx, tenantId, reads };
     return {
       tenantId,
       relations: withMappedErrors(profile, relationStore(context)),
@@ -102,6 +110,22 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
       privacy: withMappedErrors(profile, privacyStore(context)),
       targets: withMappedErrors(profile, targetStore(context, profile.functions)),
     };
+  }
+
+  /**
+   * The tenant store for a single-statement read outside any transaction: each statement runs in
+   * autocommit on a free connection (on SQLite's one connection it waits for an open transaction
+   * to end, so it never sees uncommitted rows). Built once per tenant and kept (up to
+   * {@link READERS} tenants), so a hot read allocates no repository wiring.
+   */
+  function readerFor(tenantId: string): TenantStore {
+    let store = readers.get(tenantId);
+    if (!store) {
+      if (readers.size >= READERS) readers.delete(readers.keys().next().value!);
+      store = tenantStore(root, tenantId);
+      readers.set(tenantId, store);
+    }
+    return store;
   }
 
   async function run<T>(trx: Kysely<KyselyDatabase>, tenantId: string, fn: (store: TenantStore) => Promise<T>): Promise<T> {
@@ -176,6 +200,9 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
       };
       try {
         if (hostTransaction) return await serialise(() => inSavepoint(tenantId, guarded));
+        // One read of one statement needs no transaction, unless the profile scopes tenants per
+        // transaction (row-level security's setting): then it keeps its transaction.
+        if (txOptions?.readOnly && txOptions.singleStatement && !profile.onTransactionStart) return await guarded(readerFor(tenantId));
         let builder = root.transaction();
         if (txOptions?.readOnly) builder = builder.setAccessMode("read only");
         return await builder.execute((trx) => run(trx, tenantId, guarded));

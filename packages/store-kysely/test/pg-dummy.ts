@@ -11,6 +11,7 @@ export function postgresLikeProfile(hookCalls: string[] = []): DialectProfile {
       utcDate: (instant) => sql<string>`to_char(${instant} at time zone 'UTC', 'YYYY-MM-DD')`,
       millisBetween: (from, to) => sql<number>`cast(round(extract(epoch from (${to} - ${from})) * 1000) as bigint)`,
       jsonMember: (json, name) => sql<string | null>`((${json}) -> cast(${name} as text))::text`,
+      jsonRows: (values) => sql<unknown>`coalesce(json_agg(json_build_array(${sql.join(values)})), '[]'::json)`,
     },
     // Compile-only stand-ins of the Postgres filter expressions (segment SQL is tested on a real server).
     filters: {

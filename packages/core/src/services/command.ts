@@ -150,6 +150,16 @@ export function runQuery<T>(scope: TenantScope, body: (store: TenantStore) => Pr
 }
 
 /**
+ * Runs a read that is one repository call (a relation by id or e-mail, a timeline page): outside a
+ * unit of work the adapter may answer it without a transaction (see
+ * `TransactionOptions.singleStatement`); inside one it joins the unit like any read.
+ */
+export function runSingleRead<T>(scope: TenantScope, body: (store: TenantStore) => Promise<T>): Promise<T> {
+  if (scope.unit) return withStore(scope, body, true);
+  return scope.ctx.storage.transaction(scope.tenantId, body, { readOnly: true, singleStatement: true });
+}
+
+/**
  * Makes a change of data model explicit: the first time a tenant writes with a registry version,
  * that version's fingerprint is stored. Writing later with the same version but other definitions,
  * or with a version older than the newest the tenant has used, is refused with a VALIDATION error,

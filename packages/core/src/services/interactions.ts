@@ -4,7 +4,7 @@ import { CrmError, notFound, staleVersion, validationError } from "../errors.js"
 import { expectId, expectText, expectVersion, idSchema, parseOrThrow } from "../model/common.js";
 import type { Interaction, InteractionInput, InteractionPatch } from "../model/interaction.js";
 import type { InteractionRecord, TenantStore } from "../storage.js";
-import { runCommand, runQuery, type CommandOptions, type CommandScope, type TenantScope } from "./command.js";
+import { runCommand, runQuery, runSingleRead, type CommandOptions, type CommandScope, type TenantScope } from "./command.js";
 import type { VersionedOptions } from "./relations.js";
 import * as z from "zod";
 
@@ -227,7 +227,8 @@ export function interactionService(scope: TenantScope): InteractionService {
         throw validationError([{ path: ["limit"], message: "Expected an integer from 1 to 500", code: "invalid_limit" }]);
       }
       const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
-      return runQuery(scope, async (store) => {
+      // Without roll-up the page is one repository call, so it may run without a transaction.
+      return (options.rollUp ? runQuery : runSingleRead)(scope, async (store) => {
         const relationIds = [relationId];
         if (options.rollUp) {
           const today = ctx.now().slice(0, 10);

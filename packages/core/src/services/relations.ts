@@ -6,7 +6,7 @@ import { externalRefSchema } from "../model/relation.js";
 import { nameKey, normaliseEmail, normalisePhone } from "../normalise.js";
 import type { TenantStore } from "../storage.js";
 import { diffFields } from "../diff.js";
-import { runCommand, runQuery, type CommandOptions, type CommandScope, type TenantScope } from "./command.js";
+import { runCommand, runQuery, runSingleRead, type CommandOptions, type CommandScope, type TenantScope } from "./command.js";
 import { assertNotErased } from "./erasure-keys.js";
 import { buildRelation, externalRefRace, insertConflict, RELATION_FIELDS, settledByFreshTransaction, UPSERT_ROUNDS } from "./relation-builder.js";
 
@@ -217,17 +217,17 @@ export function relationService(scope: TenantScope): RelationService {
 
     async get(id, options) {
       expectId(id);
-      return visible(await runQuery(scope, (store) => store.relations.get(id)), options?.includeDeleted);
+      return visible(await runSingleRead(scope, (store) => store.relations.get(id)), options?.includeDeleted);
     },
 
     async findByEmail(email) {
-      return runQuery(scope, (store) => store.relations.findByEmail(normaliseEmail(expectText(email, "email"))));
+      return runSingleRead(scope, (store) => store.relations.findByEmail(normaliseEmail(expectText(email, "email"))));
     },
 
     async findByPhone(phone) {
       const e164 = normalisePhone(expectText(phone, "phone"), ctx.region);
       if (!e164) return [];
-      return runQuery(scope, (store) => store.relations.findByPhone(e164));
+      return runSingleRead(scope, (store) => store.relations.findByPhone(e164));
     },
 
     async search(query) {
@@ -246,7 +246,7 @@ export function relationService(scope: TenantScope): RelationService {
 
     async findByExternalRef(system, externalId) {
       const ref = parseOrThrow(externalRefSchema, { system, externalId });
-      return runQuery(scope, (store) => store.relations.findByExternalRef(ref.system, ref.externalId));
+      return runSingleRead(scope, (store) => store.relations.findByExternalRef(ref.system, ref.externalId));
     },
 
     async upsertByExternalRef(refInput, input, options) {
