@@ -71,8 +71,6 @@ export type { ForecastReport, FunnelReport, OrdersReport, OwnerResultsReport, Ve
 // Segments, consent, campaigns, customer value.
 export { type Condition, type Filter } from "./filter/schema.js";
 export { filterBuilder, type FilterBuilder } from "./filter/builder.js";
-export { type AddressCondition, type AddressOperator, type AddressPart } from "./filter/address.js";
-export { type AddressOps } from "./filter/builder.js";
 export { type MemberPage, type Segment, type SegmentInput, type SegmentKind, type SegmentPatch } from "./model/segment.js";
 export {
   type ConsentChannel,
