@@ -90,6 +90,7 @@ export const postgresFilters: FilterFunctions = {
     >`(case when jsonb_typeof(${member(json, path)}) = 'boolean' then (case when (${member(json, path)} #>> '{}') = 'true' then 1 else 0 end) end)`,
   jsonArrayLength: (json) => sql<number>`jsonb_array_length(${json})`,
   contains: (haystack, needle) => sql<boolean>`(strpos(${haystack}, cast(${needle} as text)) > 0)`,
+  jsonElements: (json, alias) => sql`jsonb_array_elements(${json}) as ${sql.id(alias)}(value)`,
 };
 
 /**

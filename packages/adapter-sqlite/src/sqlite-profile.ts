@@ -88,6 +88,7 @@ export const sqliteFilters: FilterFunctions = {
   jsonBoolean: (json, path) => sql<number | null>`(case json_type(${json}, ${jsonPath(path)}) when 'true' then 1 when 'false' then 0 end)`,
   jsonArrayLength: (json) => sql<number>`json_array_length(${json})`,
   contains: (haystack, needle) => sql<boolean>`(instr(${haystack}, ${needle}) > 0)`,
+  jsonElements: (json, alias) => sql`json_each(${json}) as ${sql.id(alias)}`,
 };
 
 /**

@@ -6,6 +6,7 @@ const { lifecycles: LIFECYCLES, relationKinds: RELATION_KINDS } = CRM_VOCABULARY
 import type { Condition } from "@kaartenbak/core";
 import type { ComparisonOperator, FilterOperator, FilterValue, TimeWindow } from "@kaartenbak/core/reference";
 import { CHANNELS, DATES, EMAILS, filterRegistry, KINDS, NUMBERS, OWNERS, PRODUCT_CODES, TAGS, TEXTS } from "./filter-data.js";
+import { ADDRESS_LABELS, CITIES, COUNTRIES, POSTCODES, STREETS } from "./filter-data.js";
 import { HOSTILE_FRAGMENTS } from "./hostile.js";
 
 /**
@@ -152,6 +153,36 @@ const orders: fc.Arbitrary<Condition> = fc.constantFrom("EUR", "USD").chain((cur
     .map(({ measure, ...o }) => strip({ type: "orders" as const, ...o, ...measure })),
 );
 
+/** Address parts with values from the data's pools, fragments, other spellings, and postcode areas. */
+const addressValues = {
+  city: fc.oneof(fc.constantFrom(...CITIES), fc.constantFrom("Utr", "recht", "ü", "%")),
+  street: fc.oneof(fc.constantFrom(...STREETS), fc.constantFrom("Oude", "ß", "'")),
+  country: fc.oneof(fc.constantFrom(...COUNTRIES), fc.constantFrom("nl", "N", "FR")),
+  postalCode: fc.oneof(fc.constantFrom(...POSTCODES), fc.constantFrom("3512", "35", "ab", " 3512 a b ", "ä")),
+} as const;
+const addressOps = op("eq", "neq", "in", "notIn", "contains", "startsWith", "isEmpty", "isNotEmpty");
+const area = fc.constantFrom<[string, string]>(
+  ["3500", "3599"],
+  ["3512", "3512"],
+  ["0000", "3511"],
+  ["35", "35"],
+  ["3", "4"],
+  ["3600", "3500"],
+  ["351200", "351299"],
+);
+const address: fc.Arbitrary<Condition> = fc
+  .record({
+    part: fc.constantFrom("city", "street", "country", "postalCode") as fc.Arbitrary<keyof typeof addressValues>,
+    label: opt(fc.constantFrom(...ADDRESS_LABELS, "other")),
+    area: fc.boolean(),
+  })
+  .chain(({ part, label, area: isArea }) =>
+    (part === "postalCode" && isArea
+      ? area.map((value) => ({ op: "between" as FilterOperator, value: value as FilterValue }))
+      : operated(addressOps, addressValues[part])
+    ).map((o) => strip({ type: "address" as const, part, label, ...o }) as Condition),
+  );
+
 /** Random conditions up to `depth` levels of and / or / not / link, over the given segments. */
 export function conditionArbitrary(segmentIds: readonly string[], depth = 3): fc.Arbitrary<Condition> {
   const leaf = fc.oneof(
@@ -161,6 +192,7 @@ export function conditionArbitrary(segmentIds: readonly string[], depth = 3): fc
     { weight: 2, arbitrary: interactions },
     { weight: 2, arbitrary: deals },
     { weight: 2, arbitrary: orders },
+    { weight: 2, arbitrary: address },
     { weight: 1, arbitrary: fc.constantFrom(...segmentIds).map((segmentId): Condition => ({ type: "segment", segmentId })) },
   );
   if (depth === 0) return leaf;

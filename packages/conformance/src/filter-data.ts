@@ -55,6 +55,24 @@ export const KINDS = ["call", "email", "meeting", "note"] as const;
 /** Interaction channels of the data. */
 export const CHANNELS = ["phone", "email", "in_person"] as const;
 
+/** Address parts: spellings that differ only by case, spaces or accents, postcodes in and around the area 3500–3599. */
+export const CITIES = ["Utrecht", "utrecht", "Zürich", "Zurich", "'s-Hertogenbosch", "100%", "a_b"] as const;
+export const POSTCODES = ["3512 AB", "3512ab", "3599ZZ", "3500", "3600 AA", "0350 XX", "35A1 BC", "351", "B-1000", "3512 ÄB", "😀12"] as const;
+export const COUNTRIES = ["NL", "BE", "DE"] as const;
+export const STREETS = ["Oudegracht", "Dam", "Straße", "O'Brien Lane"] as const;
+export const ADDRESS_LABELS = ["billing", "visit"] as const;
+
+const address = fc.record(
+  {
+    label: fc.constantFrom(...ADDRESS_LABELS),
+    street: fc.constantFrom(...STREETS),
+    postalCode: fc.constantFrom(...POSTCODES),
+    city: fc.constantFrom(...CITIES),
+    country: fc.constantFrom(...COUNTRIES),
+  },
+  { requiredKeys: [] },
+);
+
 const text = fc.constantFrom(...TEXTS.filter((t) => t.trim().length > 0));
 const attributeValues = fc.record(
   {
@@ -77,6 +95,7 @@ const relationSpec = fc.record({
   ownerId: fc.constantFrom(...OWNERS),
   emails: fc.subarray([...EMAILS], { maxLength: 2 }),
   tags: fc.subarray([...TAGS], { maxLength: 3 }),
+  addresses: fc.array(address, { maxLength: 2 }),
   attributes: attributeValues,
   deleted: fc.integer({ min: 0, max: 9 }).map((n) => n < 2),
   legacy: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
@@ -186,6 +205,7 @@ export async function writeScenario(ctx: SuiteContext, s: Scenario): Promise<Wri
         ownerId: spec.ownerId,
         emails: spec.emails,
         tags: spec.tags,
+        addresses: spec.addresses,
         attributes,
         ...(spec.kind === "person" ? { givenName: spec.givenName, familyName: spec.familyName } : {}),
       }),

@@ -66,6 +66,7 @@ function fixedRelation(kind: "person" | "organisation" | "household", deleted = 
     ownerId: null,
     emails: [],
     tags: [],
+    addresses: [],
     attributes: {},
     deleted,
     legacy: false,

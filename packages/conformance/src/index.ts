@@ -36,6 +36,7 @@ import { invalidInputSuite } from "./invalid-input.js";
 import { hostileNamesSuite } from "./hostile-names.js";
 import { privacySuite } from "./privacy.js";
 import { targetsSuite } from "./targets.js";
+import { addressFiltersSuite } from "./address-filters.js";
 
 /** The feature suites, by name. */
 export const FEATURE_SUITES = {
@@ -66,6 +67,7 @@ export const FEATURE_SUITES = {
   hostileNames: hostileNamesSuite,
   privacy: privacySuite,
   targets: targetsSuite,
+  addressFilters: addressFiltersSuite,
 } as const satisfies Record<string, (ctx: SuiteContext) => void>;
 
 /** The name of a feature suite. */

@@ -84,6 +84,12 @@ export interface FilterFunctions {
    * need no escaping. NULL when `haystack` is NULL (the compiler guards that).
    */
   contains(haystack: Expression<unknown>, needle: string): RawBuilder<boolean>;
+  /**
+   * A FROM item over the elements of a JSON array column, aliased `alias`, whose `alias.value`
+   * column is each element as JSON (read with `jsonText`). SQLite: `json_each(json) as alias`;
+   * Postgres: `jsonb_array_elements(json) as alias(value)`. Used for address conditions.
+   */
+  jsonElements(json: Expression<unknown>, alias: string): RawBuilder<unknown>;
 }
 
 /**

@@ -78,7 +78,7 @@ function conjuncts(c: ResolvedCondition): ResolvedCondition[] {
   return out;
 }
 
-const SUBQUERY_TESTS: ReadonlySet<ResolvedCondition["t"]> = new Set(["email", "tags", "link", "interactions", "deals", "orders", "members"]);
+const SUBQUERY_TESTS: ReadonlySet<ResolvedCondition["t"]> = new Set(["email", "tags", "link", "interactions", "deals", "orders", "members", "address"]);
 /** Whether a conjunct is (the negation of) a subquery test, which the planner may turn into a join. */
 const isSubqueryTest = (c: ResolvedCondition): boolean => SUBQUERY_TESTS.has(c.t) || (c.t === "not" && SUBQUERY_TESTS.has(c.of.t));
 
@@ -248,6 +248,23 @@ export function filterCompiler(db: Kysely<KyselyDatabase>, fns: FilterFunctions)
           query = query.where(exists(lines));
         }
         return measured(query, c.measure === "count" ? "count" : { sum: `${o}.net_amount` }, c.compare);
+      }
+      case "address": {
+        // Addresses are the relation's JSON array: EXISTS over its elements, no other table.
+        const a = alias("a");
+        const element = ref(a, "value");
+        const raw = fns.jsonText(element, [c.part]);
+        const value = c.part === "postalCode" ? sql`upper(replace(${raw}, ' ', ''))` : raw;
+        const tests: Expression<SqlBool>[] = [sql<SqlBool>`(${value} is not null)`];
+        if (c.label !== null) tests.push(guarded(fns.jsonText(element, ["label"]), compare(fns.jsonText(element, ["label"]), "eq", c.label)));
+        if (c.match !== null && c.match.op === "digits") {
+          const n = c.match.from.length;
+          const head = sql`substr(${value}, 1, ${n})`;
+          tests.push(
+            sql<SqlBool>`(length(${value}) >= ${n} and ltrim(${head}, '0123456789') = '' and ${head} >= ${c.match.from} and ${head} <= ${c.match.to})`,
+          );
+        } else if (c.match !== null) tests.push(textMatch(value, c.match));
+        return sql<SqlBool>`(exists (select 1 from ${fns.jsonElements(ref(r, "addresses"), a)} where ${and(tests)}))`;
       }
       case "members": {
         const m = alias("m");

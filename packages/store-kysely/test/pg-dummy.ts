@@ -20,6 +20,7 @@ export function postgresLikeProfile(hookCalls: string[] = []): DialectProfile {
       jsonBoolean: (json, path) => sql<number | null>`(${json} #>> ${path})::boolean::int`,
       jsonArrayLength: (json) => sql<number>`jsonb_array_length(${json})`,
       contains: (haystack, needle) => sql<boolean>`(strpos(${haystack}, ${needle}) > 0)`,
+      jsonElements: (json, alias) => sql`jsonb_array_elements(${json}) as ${sql.id(alias)}(value)`,
     },
     classifyError: (error) =>
       (error as { code?: string }).code === "23505" ? new CrmError("DUPLICATE", "dup", { reason: "unique_violation", cause: error }) : undefined,

@@ -9,6 +9,7 @@ import type {
   NumberAttribute,
 } from "../attributes/registry.js";
 import type { Lifecycle, RelationKind } from "../model/relation-kind.js";
+import type { AddressCondition, AddressPart } from "./address.js";
 import {
   FILTER_VERSION,
   type ComparisonOperator,
@@ -128,6 +129,12 @@ export interface MoneyAggregateOps extends AggregateOps {
   sum(op: ComparisonOperator, value: Money): Condition;
 }
 
+/** Operators of an address part: text operators, plus postcode areas as `between("3500", "3599")`. */
+export interface AddressOps extends TextOps {
+  /** Postcodes starting with digits between `low` and `high` (digit strings of one length); `postalCode` only. */
+  between(low: string, high: string): Condition;
+}
+
 /** The builder; see {@link filterBuilder}. */
 export interface FilterBuilder<R extends AttributeRegistry> {
   filter(where: Condition): Filter;
@@ -152,6 +159,11 @@ export interface FilterBuilder<R extends AttributeRegistry> {
   deals(options?: Omit<DealsCondition, "type" | "count" | "sum">): MoneyAggregateOps;
   orders(options?: Omit<OrdersCondition, "type" | "count" | "sum">): MoneyAggregateOps;
   segment(segmentId: string): Condition;
+  /**
+   * A part of the relation's postal addresses (any address, or only those with `label`); see
+   * `AddressCondition`. `between` on `postalCode` tests a postcode area: `between("3500", "3599")`.
+   */
+  address(part: AddressPart, options?: { label?: string }): AddressOps;
   lastDays(days: number): TimeWindow;
   lastMonths(months: number): TimeWindow;
   window(from?: TimePoint, to?: TimePoint): TimeWindow;
@@ -230,6 +242,17 @@ export function filterBuilder<R extends AttributeRegistry = AttributeRegistry>()
     deals: (options = {}) => aggregate({ type: "deals", ...options }),
     orders: (options = {}) => aggregate({ type: "orders", ...options }),
     segment: (segmentId) => ({ type: "segment", segmentId }),
+    address: (part, options) =>
+      operators(
+        (op, value) =>
+          ({
+            type: "address",
+            part,
+            op: op as AddressCondition["op"],
+            ...(value === undefined ? {} : { value: value as string | readonly string[] }),
+            ...(options?.label === undefined ? {} : { label: options.label }),
+          }) satisfies AddressCondition,
+      ) as never,
     lastDays: (days) => ({ lastDays: days }),
     lastMonths: (months) => ({ lastMonths: months }),
     window: (from, to) => ({ ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) }),

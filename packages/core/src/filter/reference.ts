@@ -3,6 +3,7 @@ import type { Interaction } from "../model/interaction.js";
 import type { Order } from "../model/order.js";
 import type { Relation } from "../model/relation.js";
 import { nameKey } from "../normalise.js";
+import { addressMatches } from "./address.js";
 import type { LinkRecord } from "../storage.js";
 import { compareNumbers, type Operand, type ResolvedCondition, type TextMatch } from "./resolved.js";
 
@@ -178,6 +179,8 @@ export function referencePredicate(condition: ResolvedCondition, data: FilterDat
         const measured = c.measure === "count" ? orders.length : orders.reduce((s, o) => s + o.netAmount, 0);
         return compareNumbers(measured, c.compare.op, c.compare.value);
       }
+      case "address":
+        return addressMatches(r.addresses, c);
       case "members":
         return data.segmentMembers.get(c.segmentId)?.has(r.id) ?? false;
     }

@@ -6,6 +6,7 @@ import { nameKey, normaliseEmail } from "../normalise.js";
 import type { Operand, RelationTextColumn, ResolvedCondition, ResolvedComparison, TextMatch } from "./resolved.js";
 import type { Condition, CountComparison, Filter, FilterOperator, FilterScalar, FilterValue, LinkPath, MoneyComparison } from "./schema.js";
 import { FILTER_LIMITS, LIMIT_MESSAGES, listValueCount, SEGMENT_NOTE } from "./limits.js";
+import { resolveAddress } from "./address.js";
 import { dayOf, dayOfPoint, dayWindow, inSupportedRange, instantOf, instantWindow } from "./time.js";
 import { FIELD_TYPES, attributeValueType, validateFilter, type FilterEnvironment, type ValueType } from "./validate.js";
 
@@ -317,6 +318,8 @@ async function resolveWithin(
       }
       case "segment":
         return segment(node.segmentId, [...path, "segmentId"], depth);
+      case "address":
+        return resolveAddress(node);
       default:
         throw validationError([{ path: [...path, "type"], message: "Unknown condition type", code: "invalid_type" }]);
     }

@@ -64,6 +64,7 @@ export type ResolvedCondition =
   | ResolvedInteractions
   | ResolvedDeals
   | ResolvedOrders
+  | ResolvedAddress
   /** The relation is on the member list of a static or snapshot segment. */
   | { readonly t: "members"; readonly segmentId: string };
 
@@ -115,6 +116,19 @@ export interface ResolvedOrders {
   readonly currency: string | null;
   readonly measure: Measure;
   readonly compare: ResolvedComparison;
+}
+
+/**
+ * The relation has a postal address (with `label`, when not null) whose `part` matches `match`
+ * (has the part at all when null). Postcodes are compared with spaces removed and ASCII letters
+ * upper-cased; `digits`: the first `from.length` characters are ASCII digits between `from` and
+ * `to` (equal-length digit strings, so text order is numeric order).
+ */
+export interface ResolvedAddress {
+  readonly t: "address";
+  readonly part: "city" | "postalCode" | "country" | "street";
+  readonly label: string | null;
+  readonly match: TextMatch | { readonly op: "digits"; readonly from: string; readonly to: string } | null;
 }
 
 /** Applies a comparison operator to two numbers (shared by the reference evaluator and core). */

@@ -4,6 +4,7 @@ import { idSchema, textSchema } from "../model/common.js";
 import { DEAL_STATUSES, type DealStatus } from "../model/deal.js";
 import { DIRECTIONS, type Direction } from "../model/interaction.js";
 import { FILTER_LIMITS, LIMIT_MESSAGES } from "./limits.js";
+import { addressConditionSchema, type AddressCondition } from "./address.js";
 
 /**
  * The filter language: a serialisable JSON expression over relations, versioned so a stored filter
@@ -176,7 +177,8 @@ export type Condition =
   | InteractionsCondition
   | DealsCondition
   | OrdersCondition
-  | SegmentCondition;
+  | SegmentCondition
+  | AddressCondition;
 
 /** A complete, versioned filter. */
 export interface Filter {
@@ -317,6 +319,7 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
       })
       .strict(),
     z.object({ type: z.literal("segment"), segmentId: id }).strict(),
+    addressConditionSchema,
   ]),
 ) as z.ZodType<Condition>;
 

@@ -3,6 +3,7 @@ import type { ValidationIssue } from "../errors.js";
 import { calendarDateSchema, instantSchema, zodIssues } from "../model/common.js";
 import { LIFECYCLES, RELATION_KINDS } from "../model/relation-kind.js";
 import { structureIssues } from "./limits.js";
+import { addressIssues } from "./address.js";
 import { filterSchema, type Condition, type Filter, type FilterField, type FilterOperator, type FilterValue, type TimeWindow } from "./schema.js";
 
 /**
@@ -222,6 +223,9 @@ function checkCondition(node: Condition, path: Path, env: FilterEnvironment, iss
       }
       return;
     case "segment":
+      return;
+    case "address":
+      issues.push(...addressIssues(node, path));
       return;
   }
 }
