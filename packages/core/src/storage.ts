@@ -24,6 +24,7 @@ import type { DealStore, LostReasonStore, OrderStore, PipelineStore, ProductStor
 import type { BulkStore } from "./storage-bulk.js";
 import type { SyncStore } from "./storage-sync.js";
 import type { CampaignStore, ConsentStore, SegmentStore, ValueReportStore } from "./storage-segments.js";
+import type { ActivityStore, DataQualityStore, VerificationStore } from "./storage-verification.js";
 
 /** What an adapter can do, as data. Core and the conformance suite read these instead of probing. */
 export interface StorageCapabilities {
@@ -114,6 +115,12 @@ export interface TenantStore {
   readonly campaigns: CampaignStore;
   /** Customer-value aggregates (RFM, lifetime value, cross-sell, value per segment). */
   readonly valueReports: ValueReportStore;
+  /** Per-field verification records and the tenant's verification policy (see storage-verification.ts). */
+  readonly verification: VerificationStore;
+  /** The data-quality report. */
+  readonly dataQuality: DataQualityStore;
+  /** Planned follow-ups. */
+  readonly activities: ActivityStore;
 }
 
 /** A relation as stored: the domain {@link Relation}, complete. */

@@ -15,7 +15,8 @@ export type EntityType =
   | "consent"
   | "suppression"
   | "campaign"
-  | "campaign_member";
+  | "campaign_member"
+  | "activity";
 
 /** One field's change: its value before and after. */
 export interface FieldChange {
@@ -24,7 +25,8 @@ export interface FieldChange {
 }
 
 /** What kind of command produced a history entry. */
-export type HistoryAction = "create" | "update" | "delete" | "restore";
+/** `verify`: fields confirmed without a change (the relation's version stays). */
+export type HistoryAction = "create" | "update" | "delete" | "restore" | "verify";
 
 /** One entry in an entity's history: who changed which fields, when, from where. */
 export interface HistoryEntry {
