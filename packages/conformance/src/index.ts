@@ -34,6 +34,8 @@ import { customerValueSuite } from "./customer-value.js";
 import { textSuite } from "./text.js";
 import { invalidInputSuite } from "./invalid-input.js";
 import { hostileNamesSuite } from "./hostile-names.js";
+import { verificationSuite } from "./verification.js";
+import { activitiesSuite } from "./activities.js";
 
 /** The feature suites, by name. */
 export const FEATURE_SUITES = {
@@ -62,6 +64,8 @@ export const FEATURE_SUITES = {
   text: textSuite,
   invalidInput: invalidInputSuite,
   hostileNames: hostileNamesSuite,
+  verification: verificationSuite,
+  activities: activitiesSuite,
 } as const satisfies Record<string, (ctx: SuiteContext) => void>;
 
 /** The name of a feature suite. */

@@ -53,5 +53,6 @@ export type {
   StageRow,
 } from "./schema-sales.js";
 export { SEGMENT_TABLES } from "./migrations/004-segments.js";
+export { VERIFICATION_TABLES } from "./migrations/006-verification.js";
 export type { CampaignMemberRow, CampaignRow, ConsentLedgerRow, SegmentMemberRow, SegmentRow, SuppressionLedgerRow } from "./schema-segments.js";
 export { filterCompiler, matchingRelations, type CompileCondition } from "./filter-compiler.js";

@@ -13,6 +13,7 @@ import type {
   StageRow,
 } from "./schema-sales.js";
 import type { CampaignMemberRow, CampaignRow, ConsentLedgerRow, SegmentMemberRow, SegmentRow, SuppressionLedgerRow } from "./schema-segments.js";
+import type { ActivityRow, FieldVerificationRow, VerificationPolicyRow } from "./schema-verification.js";
 
 /**
  * The Kaartenbak tables as Kysely sees them. Names are part of the public contract: the
@@ -275,6 +276,9 @@ export interface KyselyDatabase {
   kb_suppression_ledger: SuppressionLedgerRow;
   kb_campaigns: CampaignRow;
   kb_campaign_members: CampaignMemberRow;
+  kb_field_verifications: FieldVerificationRow;
+  kb_verification_policies: VerificationPolicyRow;
+  kb_activities: ActivityRow;
 }
 
 /** Every Kaartenbak table, in creation order (drop in reverse). */
@@ -313,6 +317,9 @@ export const KB_TABLES = [
   "kb_suppression_ledger",
   "kb_campaigns",
   "kb_campaign_members",
+  "kb_field_verifications",
+  "kb_verification_policies",
+  "kb_activities",
 ] as const satisfies ReadonlyArray<keyof KyselyDatabase>;
 
 /** Kysely's bookkeeping tables for our migrations, named so they cannot clash with a host's own. */

@@ -28,6 +28,9 @@ import { segmentStore } from "./segment-store.js";
 import { consentStore } from "./consent-store.js";
 import { campaignStore } from "./campaign-store.js";
 import { valueStore } from "./value-store.js";
+import { verificationStore } from "./verification-store.js";
+import { dataQualityStore } from "./data-quality-store.js";
+import { activityStore } from "./activity-store.js";
 import type { KyselyDatabase } from "./schema.js";
 
 /** Options of {@link createKyselyStorage}. */
@@ -97,6 +100,9 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
       consent: withMappedErrors(profile, consentStore(context)),
       campaigns: withMappedErrors(profile, campaignStore(context, profile)),
       valueReports: withMappedErrors(profile, valueStore(context, profile)),
+      verification: withMappedErrors(profile, verificationStore(context)),
+      dataQuality: withMappedErrors(profile, dataQualityStore(context)),
+      activities: withMappedErrors(profile, activityStore(context)),
     };
   }
 
