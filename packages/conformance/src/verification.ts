@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { DataQualityProblem, FieldVerification } from "@kaartenbak/core";
+import type { DataQualityProblem, FieldVerification } from "@kaartenbak/core/storage";
 import { expectCrmError, type SuiteContext } from "./harness.js";
 import { TestClock } from "./sales-fixtures.js";
 
@@ -35,7 +35,7 @@ function reference(s: Scenario, ids: readonly string[], ownerId: string | null |
   const rows = s.relations
     .map((r, i) => ({ r, id: ids[i]! }))
     .filter(({ r }) => !r.deleted && (ownerId === undefined || r.owner === ownerId));
-  const problems: Record<DataQualityProblem, string[]> = { stale: [], noContact: [], bounced: [] };
+  const problems: { [P in DataQualityProblem]: string[] } = { stale: [], noContact: [], bounced: [] };
   for (const { r, id } of rows) {
     const nameAge = Math.min(r.writtenDaysAgo, r.nameVerifiedDaysAgo ?? Infinity);
     // Address and phone have no age in the generated policy: only the name and e-mails can be stale.

@@ -94,19 +94,3 @@ export {
   type MemberUpdate,
 } from "./model/campaign.js";
 export type { CrossSellReport, LifetimeValueReport, RfmReport, SegmentValueReport } from "./model/customer-value.js";
-
-// Data quality: per-field verification, the data-quality report, planned follow-ups.
-export {
-  type DueField,
-  type FieldVerification,
-  type VerifiableKind,
-  type VerificationPolicy,
-  type VerifiedFieldKey,
-  type VerifyField,
-} from "./model/verification.js";
-export type { DueOptions, VerifyResult } from "./services/verification.js";
-export type { DataQualityCounts, DataQualityOptions } from "./services/data-quality.js";
-export type { DataQualityProblem } from "./storage-verification.js";
-export { type Activity, type ActivityInput, type ActivityPatch, type ActivityStatus, type CompleteInput } from "./model/activity.js";
-export type { ActivityListOptions, ActivityPage, CompleteResult, OverdueOptions, RelationIdPage } from "./services/activities.js";
-export type { LogOptions } from "./services/interactions.js";

@@ -1,4 +1,4 @@
-import type { ActivityStatus } from "@kaartenbak/core";
+import type { ActivityStatus } from "@kaartenbak/core/storage";
 import type { ActivityRecord, ActivityStore } from "@kaartenbak/core/storage";
 import { toInstant } from "@kaartenbak/core/storage";
 import type { Selectable } from "kysely";

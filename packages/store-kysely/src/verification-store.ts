@@ -1,4 +1,4 @@
-import type { VerificationPolicy, VerifiableKind, VerifiedFieldKey } from "@kaartenbak/core";
+import type { VerificationPolicy, VerifiableKind, VerifiedFieldKey } from "@kaartenbak/core/storage";
 import type { FieldVerificationRecord, VerificationStore } from "@kaartenbak/core/storage";
 import { toInstant } from "@kaartenbak/core/storage";
 import { fromJson, toJson } from "./rows.js";

@@ -117,3 +117,5 @@ export {
   type VerificationKey,
   type VerificationStore,
 } from "../storage-verification.js";
+export type { FieldVerification, VerifiableKind, VerificationPolicy, VerifiedFieldKey } from "../model/verification.js";
+export type { Activity, ActivityStatus } from "../model/activity.js";

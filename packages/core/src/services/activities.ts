@@ -2,8 +2,16 @@ import { decodeCursor, encodeCursor } from "../cursor.js";
 import { diffFields } from "../diff.js";
 import { CrmError, invalidState, notFound, staleVersion, validationError } from "../errors.js";
 import { decodeIdCursor, encodeIdCursor, pageLimit } from "../id-cursor.js";
-import { activitySchemas, ACTIVITY_STATUSES, type Activity, type ActivityInput, type ActivityPatch, type ActivityStatus, type CompleteInput } from "../model/activity.js";
-import { expectId, expectVersion, idSchema, instantSchema, parseOrThrow } from "../model/common.js";
+import {
+  activitySchemas,
+  ACTIVITY_STATUSES,
+  type Activity,
+  type ActivityInput,
+  type ActivityPatch,
+  type ActivityStatus,
+  type CompleteInput,
+} from "../model/activity.js";
+import { expectId, expectVersion, idSchema, instantSchema, optionsOf, parseOrThrow } from "../model/common.js";
 import type { Interaction } from "../model/interaction.js";
 import type { TenantStore } from "../storage.js";
 import type { ActivityQuery } from "../storage-verification.js";
@@ -59,7 +67,7 @@ export interface ActivityService {
    * Plans an activity for a relation (optionally about a deal).
    *
    * @example
-   * await acme.activities.plan({ subject: "Call about renewal", kind: "call", relationId: anna.id, ownerId: "user:42", dueAt: "2026-12-01T09:00:00Z" });
+   * await acme.activities.plan({ subject: "Call about renewal", kind: "call", relationId: id, ownerId: "user:42", dueAt: "2026-12-01T09:00:00Z" });
    */
   plan(input: ActivityInput, options?: CommandOptions): Promise<Activity>;
   /** Reschedules, reassigns or rewords an open activity. */
@@ -81,13 +89,29 @@ export interface ActivityService {
   withoutNextStep(options?: { ownerId?: string; limit?: number; cursor?: string }): Promise<RelationIdPage>;
 }
 
-const FIELDS = ["subject", "kind", "relationId", "dealId", "ownerId", "dueAt", "timeZone", "reminderAt", "notes", "status", "closedAt", "interactionId"] as const;
+const FIELDS = [
+  "subject",
+  "kind",
+  "relationId",
+  "dealId",
+  "ownerId",
+  "dueAt",
+  "timeZone",
+  "reminderAt",
+  "notes",
+  "status",
+  "closedAt",
+  "interactionId",
+] as const;
 const statusesSchema = z.array(z.enum(ACTIVITY_STATUSES)).min(1).max(3);
 
 async function checkTargets(store: TenantStore, relationId: string, dealId: string | null): Promise<void> {
   const relation = await store.relations.get(relationId);
   if (!relation || relation.deletedAt) {
-    throw new CrmError("INTEGRITY", `An activity needs an existing relation; ${relationId} is missing or deleted`, { entity: "activity", reason: "missing_relation" });
+    throw new CrmError("INTEGRITY", `An activity needs an existing relation; ${relationId} is missing or deleted`, {
+      entity: "activity",
+      reason: "missing_relation",
+    });
   }
   if (dealId === null) return;
   const deal = await store.deals.get(dealId);
@@ -149,7 +173,15 @@ export function activityService(scope: TenantScope): ActivityService {
         };
         await command.store.activities.insert(activity);
         const changes = diffFields(undefined, activity, FIELDS);
-        await command.record({ entityType: "activity", entityId: activity.id, action: "create", version: 1, changes, eventType: "activity.created", payload: activity });
+        await command.record({
+          entityType: "activity",
+          entityId: activity.id,
+          action: "create",
+          version: 1,
+          changes,
+          eventType: "activity.created",
+          payload: activity,
+        });
         return activity;
       });
     },
@@ -195,7 +227,14 @@ export function activityService(scope: TenantScope): ActivityService {
         );
         const activity = await runCommand(inner, options, async (command) => {
           const fresh = await loadOpen(command.store, id, expected);
-          const next: Activity = { ...fresh, status: "done", closedAt: command.at, interactionId: interaction.id, version: fresh.version + 1, updatedAt: command.at };
+          const next: Activity = {
+            ...fresh,
+            status: "done",
+            closedAt: command.at,
+            interactionId: interaction.id,
+            version: fresh.version + 1,
+            updatedAt: command.at,
+          };
           return write(command, fresh, next, "activity.completed");
         });
         return { activity, interaction };
@@ -207,7 +246,12 @@ export function activityService(scope: TenantScope): ActivityService {
       const expected = expectVersion(options?.expectedVersion);
       return runCommand(scope, options, async (command) => {
         const current = await loadOpen(command.store, id, expected);
-        return write(command, current, { ...current, status: "cancelled", closedAt: command.at, version: current.version + 1, updatedAt: command.at }, "activity.cancelled");
+        return write(
+          command,
+          current,
+          { ...current, status: "cancelled", closedAt: command.at, version: current.version + 1, updatedAt: command.at },
+          "activity.cancelled",
+        );
       });
     },
 
@@ -216,7 +260,8 @@ export function activityService(scope: TenantScope): ActivityService {
       return runQuery(scope, (store) => store.activities.get(id));
     },
 
-    async list(options = {}) {
+    async list(given) {
+      const options = optionsOf(given);
       const limit = pageLimit(options.limit);
       const statuses = parseOrThrow(statusesSchema, options.statuses ?? ["open"]);
       const ownerId = options.ownerId === undefined ? undefined : parseOrThrow(idSchema, options.ownerId);
@@ -224,14 +269,16 @@ export function activityService(scope: TenantScope): ActivityService {
       return page({ statuses, ...(ownerId ? { ownerId } : {}), ...(relationId ? { relationId } : {}) }, limit, options.cursor);
     },
 
-    async overdue(options = {}) {
+    async overdue(given) {
+      const options = optionsOf(given);
       const limit = pageLimit(options.limit);
       const at = options.at === undefined ? ctx.now() : parseOrThrow(instantSchema, options.at);
       const ownerId = options.ownerId === undefined ? undefined : parseOrThrow(idSchema, options.ownerId);
       return page({ statuses: ["open"], dueBefore: at, ...(ownerId ? { ownerId } : {}) }, limit, options.cursor);
     },
 
-    async withoutNextStep(options = {}) {
+    async withoutNextStep(given) {
+      const options = optionsOf(given);
       const limit = pageLimit(options.limit);
       const ownerId = options.ownerId === undefined ? undefined : parseOrThrow(idSchema, options.ownerId);
       const after = options.cursor === undefined ? undefined : decodeIdCursor(options.cursor);

@@ -38,7 +38,7 @@ export interface VerificationService {
    * the moment of contact ("is this still right?").
    *
    * @example
-   * for (const f of await acme.verification.due(anna.id)) console.log(`Still right? ${f.field}: ${String(f.value)}`);
+   * for (const f of await acme.verification.due(id)) console.log(`Still right? ${f.field}: ${String(f.value)}`);
    */
   due(relationId: string, options?: DueOptions): Promise<DueField[]>;
   /**
@@ -47,7 +47,7 @@ export interface VerificationService {
    * A field the relation holds no value for is refused with VALIDATION.
    *
    * @example
-   * await acme.verification.verify(anna.id, ["name", "email:anna@acme.nl"], { source: "user" });
+   * await acme.verification.verify(id, ["name", "email:anna@acme.nl"], { source: "user" });
    */
   verify(relationId: string, fields: readonly VerifyField[], options?: CommandOptions): Promise<VerifyResult>;
   /** The tenant's policy (the default when it never set one). */
