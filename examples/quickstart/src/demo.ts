@@ -2,6 +2,7 @@ import { createCrm, defineAttributes, type TenantCrm } from "@kaartenbak/core";
 import type { StorageAdapter } from "@kaartenbak/core";
 import { table } from "./table.js";
 import { runSegmentsDemo } from "./segments-demo.js";
+import { runVerificationDemo } from "./verification-demo.js";
 
 /** The demo's data model: what this (imaginary) wholesaler records about its relations. */
 export const attributes = defineAttributes({
@@ -165,5 +166,6 @@ export async function runDemo(storage: StorageAdapter, print: (line: string) => 
   if (last) await acme.outbox.acknowledge("demo-forwarder", last.sequence);
   print(`\nAcknowledged up to ${await acme.outbox.checkpoint("demo-forwarder")}; ${(await acme.outbox.poll("demo-forwarder")).length} events left to forward.`);
   await runSegmentsDemo(acme, print);
+  await runVerificationDemo(acme, print);
   return acme;
 }

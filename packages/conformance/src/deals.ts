@@ -80,6 +80,7 @@ export function dealsSuite(ctx: SuiteContext): void {
         kb_history: before.kb_history,
         kb_outbox: before.kb_outbox,
         kb_counters: before.kb_counters,
+        kb_field_verifications: before.kb_field_verifications,
       }).toEqual(before);
       // A required deal attribute is enforced for deals only.
       const strict = w

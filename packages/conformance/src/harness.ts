@@ -42,6 +42,9 @@ export const KB_TABLES = [
   "kb_suppression_ledger",
   "kb_campaigns",
   "kb_campaign_members",
+  "kb_field_verifications",
+  "kb_verification_policies",
+  "kb_activities",
   "kb_targets",
   "kb_erasure_keys",
 ] as const;

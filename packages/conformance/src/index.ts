@@ -37,6 +37,8 @@ import { hostileNamesSuite } from "./hostile-names.js";
 import { privacySuite } from "./privacy.js";
 import { targetsSuite } from "./targets.js";
 import { addressFiltersSuite } from "./address-filters.js";
+import { verificationSuite } from "./verification.js";
+import { activitiesSuite } from "./activities.js";
 
 /** The feature suites, by name. */
 export const FEATURE_SUITES = {
@@ -68,6 +70,8 @@ export const FEATURE_SUITES = {
   privacy: privacySuite,
   targets: targetsSuite,
   addressFilters: addressFiltersSuite,
+  verification: verificationSuite,
+  activities: activitiesSuite,
 } as const satisfies Record<string, (ctx: SuiteContext) => void>;
 
 /** The name of a feature suite. */

@@ -24,6 +24,9 @@ import { campaignService, type CampaignService } from "./services/campaigns.js";
 import { customerValueService, type CustomerValueService } from "./services/customer-value.js";
 import { privacyService, type PrivacyService } from "./services/privacy.js";
 import { targetService, type TargetService } from "./services/targets.js";
+import { verificationService, type VerificationService } from "./services/verification.js";
+import { dataQualityService, type DataQualityService } from "./services/data-quality.js";
+import { activityService, type ActivityService } from "./services/activities.js";
 
 /** Defaults for every call made through one tenant handle. */
 export interface TenantOptions {
@@ -79,6 +82,12 @@ export interface TenantCrm<R extends AttributeRegistry = AttributeRegistry> {
   readonly privacy: PrivacyService;
   /** Sales targets per owner (or tenant) and period, and their attainment, computed in the database. */
   readonly targets: TargetService;
+  /** Per-field verification: last confirmed at / by / source, fields due at a contact, and `verify`. */
+  readonly verification: VerificationService;
+  /** The data-quality report: stale key fields, relations without e-mail or phone, bounced e-mail. */
+  readonly dataQuality: DataQualityService;
+  /** Planned follow-ups (tasks, appointments): plan, complete (logs the contact moment), cancel, lists. */
+  readonly activities: ActivityService;
   /**
    * Runs several commands in one transaction. `fn` gets a tenant handle whose every call joins the
    * transaction: all changes, history entries and events commit together when `fn` resolves, and
@@ -172,6 +181,9 @@ function tenantCrm(scope: TenantScope): TenantCrm {
     value: customerValueService(scope),
     privacy: privacyService(scope),
     targets: targetService(scope),
+    verification: verificationService(scope),
+    dataQuality: dataQualityService(scope),
+    activities: activityService(scope),
     async transaction(fn) {
       if (typeof fn !== "function") throw validationError([{ path: ["fn"], message: "Expected a function that runs the commands", code: "invalid_type" }]);
       return runUnit(scope, (unit) => fn(unit === scope.unit ? tenantCrm(scope) : tenantCrm({ ...scope, unit })));

@@ -26,6 +26,7 @@ import type { SyncStore } from "./storage-sync.js";
 import type { PrivacyStore } from "./storage-privacy.js";
 import type { CampaignStore, ConsentStore, SegmentStore, ValueReportStore } from "./storage-segments.js";
 import type { TargetStore } from "./storage-targets.js";
+import type { ActivityStore, DataQualityStore, VerificationStore } from "./storage-verification.js";
 
 /** What an adapter can do, as data. Core and the conformance suite read these instead of probing. */
 export interface StorageCapabilities {
@@ -127,6 +128,12 @@ export interface TenantStore {
   readonly privacy: PrivacyStore;
   /** Sales targets and the results they are measured against (see storage-targets.ts). */
   readonly targets: TargetStore;
+  /** Per-field verification records and the tenant's verification policy (see storage-verification.ts). */
+  readonly verification: VerificationStore;
+  /** The data-quality report. */
+  readonly dataQuality: DataQualityStore;
+  /** Planned follow-ups. */
+  readonly activities: ActivityStore;
 }
 
 /** A relation as stored: the domain {@link Relation}, complete. */

@@ -55,6 +55,7 @@ export type {
 export { SEGMENT_TABLES } from "./migrations/004-segments.js";
 export { TARGET_TABLES } from "./migrations/007-targets.js";
 export type { TargetRow } from "./schema-targets.js";
+export { VERIFICATION_TABLES } from "./migrations/006-verification.js";
 export type { CampaignMemberRow, CampaignRow, ConsentLedgerRow, SegmentMemberRow, SegmentRow, SuppressionLedgerRow } from "./schema-segments.js";
 export { filterCompiler, matchingRelations, type CompileCondition } from "./filter-compiler.js";
 export { PERSONAL_DATA_COLUMNS, type ColumnTreatment, type TableTreatment } from "./privacy-columns.js";

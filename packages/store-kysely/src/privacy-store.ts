@@ -219,7 +219,7 @@ export function privacyStore({ db, tenantId }: StoreContext): PrivacyStore {
             .executeTakeFirst(),
         ),
       );
-      for (const table of ["kb_relation_emails", "kb_relation_phones", "kb_relation_tags", "kb_relation_refs"] as const) {
+      for (const table of ["kb_relation_emails", "kb_relation_phones", "kb_relation_tags", "kb_relation_refs", "kb_field_verifications"] as const) {
         count(table, affected(await db.deleteFrom(table).where("tenant_id", "=", tenantId).where("relation_id", "=", id).executeTakeFirst()));
       }
       count(
@@ -306,6 +306,8 @@ export function privacyStore({ db, tenantId }: StoreContext): PrivacyStore {
           .where("tenant_id", "=", tenantId)
           .where("entity_type", "=", type)
           .where("entity_id", "in", ids)
+          // The erasure's own event carries no personal data, and tells consumers what happened.
+          .where("type", "!=", "relation.erased")
           .execute();
         for (const e of events) {
           await db

@@ -13,6 +13,7 @@ import type {
   StageRow,
 } from "./schema-sales.js";
 import type { CampaignMemberRow, CampaignRow, ConsentLedgerRow, SegmentMemberRow, SegmentRow, SuppressionLedgerRow } from "./schema-segments.js";
+import type { ActivityRow, FieldVerificationRow, VerificationPolicyRow } from "./schema-verification.js";
 import type { TargetRow } from "./schema-targets.js";
 
 /**
@@ -276,6 +277,9 @@ export interface KyselyDatabase {
   kb_suppression_ledger: SuppressionLedgerRow;
   kb_campaigns: CampaignRow;
   kb_campaign_members: CampaignMemberRow;
+  kb_field_verifications: FieldVerificationRow;
+  kb_verification_policies: VerificationPolicyRow;
+  kb_activities: ActivityRow;
   kb_targets: TargetRow;
   kb_erasure_keys: ErasureKeyRow;
 }
@@ -325,6 +329,9 @@ export const KB_TABLES = [
   "kb_suppression_ledger",
   "kb_campaigns",
   "kb_campaign_members",
+  "kb_field_verifications",
+  "kb_verification_policies",
+  "kb_activities",
   "kb_targets",
   "kb_erasure_keys",
 ] as const satisfies ReadonlyArray<keyof KyselyDatabase>;

@@ -30,6 +30,9 @@ import { privacyStore } from "./privacy-store.js";
 import { campaignStore } from "./campaign-store.js";
 import { valueStore } from "./value-store.js";
 import { targetStore } from "./target-store.js";
+import { verificationStore } from "./verification-store.js";
+import { dataQualityStore } from "./data-quality-store.js";
+import { activityStore } from "./activity-store.js";
 import type { KyselyDatabase } from "./schema.js";
 import { hotReads } from "./relation-reads.js";
 
@@ -109,6 +112,9 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
       valueReports: withMappedErrors(profile, valueStore(context, profile)),
       privacy: withMappedErrors(profile, privacyStore(context)),
       targets: withMappedErrors(profile, targetStore(context, profile.functions)),
+      verification: withMappedErrors(profile, verificationStore(context)),
+      dataQuality: withMappedErrors(profile, dataQualityStore(context)),
+      activities: withMappedErrors(profile, activityStore(context)),
     };
   }
 

@@ -104,3 +104,20 @@ export { assertTenantId, uuidv7 } from "../ids.js";
 export { toInstant } from "../model/common.js";
 export { nameKey } from "../normalise.js";
 export { decodeCursor, encodeCursor } from "../cursor.js";
+export {
+  DATA_QUALITY_PROBLEMS,
+  type ActivityCursor,
+  type ActivityQuery,
+  type ActivityRecord,
+  type ActivityStore,
+  type DataQualityCountsRow,
+  type DataQualityProblem,
+  type DataQualityScope,
+  type DataQualityStore,
+  type FieldVerificationRecord,
+  type StaleKind,
+  type VerificationKey,
+  type VerificationStore,
+} from "../storage-verification.js";
+export type { FieldVerification, VerifiableKind, VerificationPolicy, VerifiedFieldKey } from "../model/verification.js";
+export type { Activity, ActivityStatus } from "../model/activity.js";

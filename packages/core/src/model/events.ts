@@ -11,6 +11,8 @@ import type { Product } from "./product.js";
 import type { Quote } from "./quote.js";
 import type { Relation } from "./relation.js";
 import type { Segment } from "./segment.js";
+import type { Activity } from "./activity.js";
+import type { FieldVerification } from "./verification.js";
 import type { Target } from "./target.js";
 
 /**
@@ -87,6 +89,13 @@ export interface CrmEventPayloads {
   "campaign.member_bounced": CampaignMember;
   "campaign.member_opted_out": CampaignMember;
   "campaign.member_excluded": CampaignMember;
+  /** Fields confirmed without a change, by `verification.verify`. */
+  "relation.verified": { readonly relationId: string; readonly verified: readonly FieldVerification[] };
+  "activity.created": Activity;
+  "activity.updated": Activity;
+  /** The activity is done; `interactionId` names the contact moment logged with it. */
+  "activity.completed": Activity;
+  "activity.cancelled": Activity;
   "target.set": Target;
 }
 
@@ -169,6 +178,11 @@ export const CRM_EVENT_TYPES = [
   "campaign.member_bounced",
   "campaign.member_opted_out",
   "campaign.member_excluded",
+  "relation.verified",
+  "activity.created",
+  "activity.updated",
+  "activity.completed",
+  "activity.cancelled",
   "target.set",
 ] as const satisfies readonly CrmEventType[];
 

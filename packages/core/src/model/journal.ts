@@ -16,6 +16,7 @@ export type EntityType =
   | "suppression"
   | "campaign"
   | "campaign_member"
+  | "activity"
   | "target";
 
 /** One field's change: its value before and after. */
@@ -25,7 +26,8 @@ export interface FieldChange {
 }
 
 /** What kind of command produced a history entry. */
-export type HistoryAction = "create" | "update" | "delete" | "restore";
+/** `verify`: fields confirmed without a change (the relation's version stays). */
+export type HistoryAction = "create" | "update" | "delete" | "restore" | "verify";
 
 /** One entry in an entity's history: who changed which fields, when, from where. */
 export interface HistoryEntry {

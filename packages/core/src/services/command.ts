@@ -4,6 +4,7 @@ import { textIssues, throwIfIssues, type Actor } from "../model/common.js";
 import type { CrmEventPayloads, CrmEventType } from "../model/events.js";
 import type { EntityType, FieldChange, HistoryAction } from "../model/journal.js";
 import type { TenantStore } from "../storage.js";
+import { withFieldConfirmation } from "./verification-hook.js";
 
 /** Per-call options of every mutating API: who acts, and from where. */
 export interface CommandOptions {
@@ -72,9 +73,11 @@ export interface UnitOfWork {
  */
 export async function withStore<T>(scope: TenantScope, fn: (store: TenantStore) => Promise<T>, readOnly = false): Promise<T> {
   const { unit } = scope;
-  if (!unit) return scope.ctx.storage.transaction(scope.tenantId, fn, readOnly ? { readOnly } : undefined);
+  // Every write reaches its store here, so relation writes become field confirmations in one place.
+  const writing = readOnly ? fn : (store: TenantStore) => fn(withFieldConfirmation(store));
+  if (!unit) return scope.ctx.storage.transaction(scope.tenantId, writing, readOnly ? { readOnly } : undefined);
   try {
-    return await fn(unit.store);
+    return await writing(unit.store);
   } catch (error) {
     if (!readOnly) unit.failure ??= error;
     throw error;

@@ -7,12 +7,25 @@ import type { InteractionRecord, TenantStore } from "../storage.js";
 import { runCommand, runQuery, runSingleRead, type CommandOptions, type CommandScope, type TenantScope } from "./command.js";
 import type { VersionedOptions } from "./relations.js";
 import * as z from "zod";
+import type { DueField } from "../model/verification.js";
+import { dueFor } from "./verification.js";
 
 /** The result of {@link InteractionService.log}. */
 export interface LogResult {
   readonly interaction: Interaction;
   /** False when an interaction with the same external key already existed: nothing was written. */
   readonly created: boolean;
+  /** With `withDueFields`: per linked relation, its fields due for verification (see `verification.due`). */
+  readonly dueFields?: Readonly<Record<string, readonly DueField[]>>;
+}
+
+/** Options of {@link InteractionService.log}. */
+export interface LogOptions extends CommandOptions {
+  /**
+   * Also return the fields of the linked relations that are due for verification (tenant policy),
+   * read in the same transaction, so the app can ask "is this still right?" at the moment of contact.
+   */
+  readonly withDueFields?: boolean;
 }
 
 /** A page of a timeline. */
@@ -39,7 +52,7 @@ export interface TimelineOptions {
 /** Contact moments of one tenant. */
 export interface InteractionService {
   /** Logs a contact moment. With an `externalKey` already present it returns the existing one and writes nothing. */
-  log(input: InteractionInput, options?: CommandOptions): Promise<LogResult>;
+  log(input: InteractionInput, options?: LogOptions): Promise<LogResult>;
   /** Changes an interaction's own fields (not its relations or participants). */
   update(id: string, patch: InteractionPatch, options: VersionedOptions): Promise<Interaction>;
   /** Soft-deletes an interaction: it leaves every timeline; its external key stays taken. */
@@ -166,7 +179,9 @@ export function interactionService(scope: TenantScope): InteractionService {
           eventType: "interaction.logged",
           payload: record,
         });
-        return { interaction: record, created: true };
+        return options?.withDueFields
+          ? { interaction: record, created: true, dueFields: await dueFor(command.store, relationIds, command.at) }
+          : { interaction: record, created: true };
       });
     },
 

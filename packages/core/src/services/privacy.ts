@@ -133,16 +133,8 @@ export function privacyService(scope: TenantScope): PrivacyService {
         ];
         const pseudonym = parsed.pseudonym ?? DEFAULT_PSEUDONYM;
         await store.privacy.recordErasureKeys(keys);
-        const rows = await store.privacy.erase({
-          relationId: id,
-          pseudonym,
-          pseudonymKey: nameKey(pseudonym),
-          emails: relation.emails.map((e) => e.address),
-          identifiers: personalIdentifiers(relation),
-          replacement: REPLACEMENT,
-          at,
-        });
-        // The history entry names the fields that were erased, never their values.
+        // Recorded first, so the erasure below also covers what recording it wrote (field
+        // confirmations); the history entry names the fields that were erased, never their values.
         const erasedFields = ["name", "givenName", "familyName", "emails", "phones", "addresses", "tags", "attributes", "externalRefs"];
         await command.record({
           entityType: "relation",
@@ -152,6 +144,15 @@ export function privacyService(scope: TenantScope): PrivacyService {
           changes: Object.fromEntries(erasedFields.map((f) => [f, { from: REPLACEMENT, to: REPLACEMENT }])),
           eventType: "relation.erased",
           payload: { relationId: id, erasedAt: at, keys: keys.length, ...(parsed.note ? { note: parsed.note } : {}) },
+        });
+        const rows = await store.privacy.erase({
+          relationId: id,
+          pseudonym,
+          pseudonymKey: nameKey(pseudonym),
+          emails: relation.emails.map((e) => e.address),
+          identifiers: personalIdentifiers(relation),
+          replacement: REPLACEMENT,
+          at,
         });
         return { relationId: id, erasedAt: at, keys: keys.length, rows };
       });
