@@ -34,6 +34,7 @@ import { customerValueSuite } from "./customer-value.js";
 import { textSuite } from "./text.js";
 import { invalidInputSuite } from "./invalid-input.js";
 import { hostileNamesSuite } from "./hostile-names.js";
+import { duplicatesSuite } from "./duplicates.js";
 
 /** The feature suites, by name. */
 export const FEATURE_SUITES = {
@@ -62,6 +63,7 @@ export const FEATURE_SUITES = {
   text: textSuite,
   invalidInput: invalidInputSuite,
   hostileNames: hostileNamesSuite,
+  duplicates: duplicatesSuite,
 } as const satisfies Record<string, (ctx: SuiteContext) => void>;
 
 /** The name of a feature suite. */

@@ -22,6 +22,7 @@ import { segmentService, type SegmentService } from "./services/segments.js";
 import { consentService, type ConsentService } from "./services/consent.js";
 import { campaignService, type CampaignService } from "./services/campaigns.js";
 import { customerValueService, type CustomerValueService } from "./services/customer-value.js";
+import { duplicateService, type DuplicateService } from "./services/duplicates.js";
 
 /** Defaults for every call made through one tenant handle. */
 export interface TenantOptions {
@@ -73,6 +74,8 @@ export interface TenantCrm<R extends AttributeRegistry = AttributeRegistry> {
   readonly campaigns: CampaignService;
   /** Customer value: RFM, lifetime value, cross-sell and value per segment, computed in the database. */
   readonly value: CustomerValueService;
+  /** Duplicate detection: check a relation, scan the tenant, review and dismiss candidate pairs. */
+  readonly duplicates: DuplicateService<RelationAttributes<R>>;
   /**
    * Runs several commands in one transaction. `fn` gets a tenant handle whose every call joins the
    * transaction: all changes, history entries and events commit together when `fn` resolves, and
@@ -164,6 +167,7 @@ function tenantCrm(scope: TenantScope): TenantCrm {
     consent: consentService(scope),
     campaigns: campaignService(scope),
     value: customerValueService(scope),
+    duplicates: duplicateService(scope),
     async transaction(fn) {
       if (typeof fn !== "function") throw validationError([{ path: ["fn"], message: "Expected a function that runs the commands", code: "invalid_type" }]);
       return runUnit(scope, (unit) => fn(unit === scope.unit ? tenantCrm(scope) : tenantCrm({ ...scope, unit })));

@@ -23,6 +23,7 @@ import type { Relation } from "./model/relation.js";
 import type { DealStore, LostReasonStore, OrderStore, PipelineStore, ProductStore, QuoteStore, ReportStore } from "./storage-sales.js";
 import type { BulkStore } from "./storage-bulk.js";
 import type { SyncStore } from "./storage-sync.js";
+import type { DuplicateStore } from "./storage-duplicates.js";
 import type { CampaignStore, ConsentStore, SegmentStore, ValueReportStore } from "./storage-segments.js";
 
 /** What an adapter can do, as data. Core and the conformance suite read these instead of probing. */
@@ -114,6 +115,8 @@ export interface TenantStore {
   readonly campaigns: CampaignStore;
   /** Customer-value aggregates (RFM, lifetime value, cross-sell, value per segment). */
   readonly valueReports: ValueReportStore;
+  /** Duplicate blocking keys and the reviewable list of candidate pairs (see storage-duplicates.ts). */
+  readonly duplicates: DuplicateStore;
 }
 
 /** A relation as stored: the domain {@link Relation}, complete. */

@@ -13,6 +13,7 @@ import type {
   StageRow,
 } from "./schema-sales.js";
 import type { CampaignMemberRow, CampaignRow, ConsentLedgerRow, SegmentMemberRow, SegmentRow, SuppressionLedgerRow } from "./schema-segments.js";
+import type { DuplicateKeyRow, DuplicatePairRow } from "./schema-duplicates.js";
 
 /**
  * The Kaartenbak tables as Kysely sees them. Names are part of the public contract: the
@@ -275,6 +276,8 @@ export interface KyselyDatabase {
   kb_suppression_ledger: SuppressionLedgerRow;
   kb_campaigns: CampaignRow;
   kb_campaign_members: CampaignMemberRow;
+  kb_duplicate_keys: DuplicateKeyRow;
+  kb_duplicate_pairs: DuplicatePairRow;
 }
 
 /** Every Kaartenbak table, in creation order (drop in reverse). */
@@ -313,6 +316,8 @@ export const KB_TABLES = [
   "kb_suppression_ledger",
   "kb_campaigns",
   "kb_campaign_members",
+  "kb_duplicate_keys",
+  "kb_duplicate_pairs",
 ] as const satisfies ReadonlyArray<keyof KyselyDatabase>;
 
 /** Kysely's bookkeeping tables for our migrations, named so they cannot clash with a host's own. */

@@ -28,6 +28,7 @@ import { segmentStore } from "./segment-store.js";
 import { consentStore } from "./consent-store.js";
 import { campaignStore } from "./campaign-store.js";
 import { valueStore } from "./value-store.js";
+import { duplicateStore } from "./duplicate-store.js";
 import type { KyselyDatabase } from "./schema.js";
 
 /** Options of {@link createKyselyStorage}. */
@@ -97,6 +98,7 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
       consent: withMappedErrors(profile, consentStore(context)),
       campaigns: withMappedErrors(profile, campaignStore(context, profile)),
       valueReports: withMappedErrors(profile, valueStore(context, profile)),
+      duplicates: withMappedErrors(profile, duplicateStore(context, profile)),
     };
   }
 

@@ -4,9 +4,10 @@ import { foundation } from "./001-foundation.js";
 import { sales } from "./002-sales.js";
 import { syncTables } from "./003-sync.js";
 import { segmentTables } from "./004-segments.js";
+import { duplicateTables } from "./005-duplicates.js";
 
 /** Names of every migration, in the order they apply. New migrations sort after the last one. */
-export const MIGRATION_NAMES = ["001-foundation", "002-sales", "003-sync", "004-segments"] as const;
+export const MIGRATION_NAMES = ["001-foundation", "002-sales", "003-sync", "004-segments", "005-duplicates"] as const;
 
 /**
  * The Kaartenbak migrations for an engine, as a Kysely {@link MigrationProvider}. Hosts that run
@@ -23,6 +24,7 @@ export function migrations(profile: DialectProfile): MigrationProvider {
     "002-sales": sales(profile),
     "003-sync": syncTables(profile),
     "004-segments": segmentTables(profile),
+    "005-duplicates": duplicateTables(profile),
   };
   return { getMigrations: () => Promise.resolve(all) };
 }
