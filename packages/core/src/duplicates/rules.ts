@@ -105,9 +105,6 @@ const FREE_MAIL = new Set([
  * The comparison form of a name: accents folded, lower case, punctuation removed ("B.V." → "bv"),
  * legal forms and name particles dropped, tokens sorted (so "Berg, Jan van den" equals "Jan van
  * den Berg"). Falls back to the folded name when nothing would be left.
- *
- * @example
- * normaliseName("Bakkerij De Vries B.V."); // "bakkerij vries"
  */
 export function normaliseName(name: string): string {
   const folded = nameKey(name)
@@ -200,11 +197,6 @@ function shared(a: readonly string[], b: readonly string[]): boolean {
 /**
  * Scores a pair of relations, or undefined when no rule fires. Symmetric by construction: the two
  * names are compared in a fixed (sorted) order, so `scoreDuplicate(a, b)` equals `scoreDuplicate(b, a)`.
- *
- * @example
- * const a = { kind: "organisation", name: "Bakkerij de Vries B.V.", emails: [], phones: [], addresses: [{ postalCode: "1234 AB" }], externalRefs: [], attributes: {} } as const;
- * const b = { ...a, name: "Bakkerij De Vries", addresses: [{ postalCode: "1234AB" }] };
- * scoreDuplicate(a, b, []); // { score: 1, reasons: ["name 1.00 + same postcode"] }
  */
 export function scoreDuplicate(a: ComparableRelation, b: ComparableRelation, identifying: readonly string[]): DuplicateScore | undefined {
   const reasons: string[] = [];

@@ -47,18 +47,12 @@ export interface DuplicateService<A = AttributeValues> {
   /**
    * Relations that look like `input` (a relation not yet created, or a changed one), best first,
    * each with its score and reasons. Pass `excludeId` when checking an update of that relation.
-   *
-   * @example
-   * const candidates = await acme.duplicates.check({ kind: "organisation", name: "Acme B.V.", emails: [{ address: "info@acme.nl" }] });
    */
   check(input: RelationInput<A>, options?: { readonly excludeId?: string }): Promise<DuplicateCandidate<A>[]>;
   /**
    * Scans the tenant in batches, each committed in its own transaction: first every relation's
    * blocking keys are written, then the pairs sharing a key are scored and written to the review
    * list. Resumable from any batch's cursor; a dismissed or merged pair is never reopened.
-   *
-   * @example
-   * for await (const batch of acme.duplicates.scan()) console.log(batch.phase, batch.found.length);
    */
   scan(options?: DuplicateScanOptions): AsyncIterable<DuplicateScanBatch>;
   /** Pairs of one status (default `open`), highest score first; keyset-paged with `cursor`. */
