@@ -42,6 +42,8 @@ export const KB_TABLES = [
   "kb_suppression_ledger",
   "kb_campaigns",
   "kb_campaign_members",
+  "kb_duplicate_keys",
+  "kb_duplicate_pairs",
   "kb_field_verifications",
   "kb_verification_policies",
   "kb_activities",

@@ -39,6 +39,7 @@ import { targetsSuite } from "./targets.js";
 import { addressFiltersSuite } from "./address-filters.js";
 import { verificationSuite } from "./verification.js";
 import { activitiesSuite } from "./activities.js";
+import { duplicatesSuite } from "./duplicates.js";
 
 /** The feature suites, by name. */
 export const FEATURE_SUITES = {
@@ -72,6 +73,7 @@ export const FEATURE_SUITES = {
   addressFilters: addressFiltersSuite,
   verification: verificationSuite,
   activities: activitiesSuite,
+  duplicates: duplicatesSuite,
 } as const satisfies Record<string, (ctx: SuiteContext) => void>;
 
 /** The name of a feature suite. */

@@ -27,6 +27,7 @@ import { targetService, type TargetService } from "./services/targets.js";
 import { verificationService, type VerificationService } from "./services/verification.js";
 import { dataQualityService, type DataQualityService } from "./services/data-quality.js";
 import { activityService, type ActivityService } from "./services/activities.js";
+import { duplicateService, type DuplicateService } from "./services/duplicates.js";
 
 /** Defaults for every call made through one tenant handle. */
 export interface TenantOptions {
@@ -88,6 +89,8 @@ export interface TenantCrm<R extends AttributeRegistry = AttributeRegistry> {
   readonly dataQuality: DataQualityService;
   /** Planned follow-ups (tasks, appointments): plan, complete (logs the contact moment), cancel, lists. */
   readonly activities: ActivityService;
+  /** Duplicate detection: check a relation, scan the tenant, review and dismiss candidate pairs. */
+  readonly duplicates: DuplicateService<RelationAttributes<R>>;
   /**
    * Runs several commands in one transaction. `fn` gets a tenant handle whose every call joins the
    * transaction: all changes, history entries and events commit together when `fn` resolves, and
@@ -184,6 +187,7 @@ function tenantCrm(scope: TenantScope): TenantCrm {
     verification: verificationService(scope),
     dataQuality: dataQualityService(scope),
     activities: activityService(scope),
+    duplicates: duplicateService(scope),
     async transaction(fn) {
       if (typeof fn !== "function") throw validationError([{ path: ["fn"], message: "Expected a function that runs the commands", code: "invalid_type" }]);
       return runUnit(scope, (unit) => fn(unit === scope.unit ? tenantCrm(scope) : tenantCrm({ ...scope, unit })));

@@ -24,6 +24,7 @@ import type { DealStore, LostReasonStore, OrderStore, PipelineStore, ProductStor
 import type { BulkStore } from "./storage-bulk.js";
 import type { SyncStore } from "./storage-sync.js";
 import type { PrivacyStore } from "./storage-privacy.js";
+import type { DuplicateStore } from "./storage-duplicates.js";
 import type { CampaignStore, ConsentStore, SegmentStore, ValueReportStore } from "./storage-segments.js";
 import type { TargetStore } from "./storage-targets.js";
 import type { ActivityStore, DataQualityStore, VerificationStore } from "./storage-verification.js";
@@ -134,6 +135,8 @@ export interface TenantStore {
   readonly dataQuality: DataQualityStore;
   /** Planned follow-ups. */
   readonly activities: ActivityStore;
+  /** Duplicate blocking keys and the reviewable list of candidate pairs (see storage-duplicates.ts). */
+  readonly duplicates: DuplicateStore;
 }
 
 /** A relation as stored: the domain {@link Relation}, complete. */

@@ -219,7 +219,14 @@ export function privacyStore({ db, tenantId }: StoreContext): PrivacyStore {
             .executeTakeFirst(),
         ),
       );
-      for (const table of ["kb_relation_emails", "kb_relation_phones", "kb_relation_tags", "kb_relation_refs", "kb_field_verifications"] as const) {
+      for (const table of [
+        "kb_relation_emails",
+        "kb_relation_phones",
+        "kb_relation_tags",
+        "kb_relation_refs",
+        "kb_field_verifications",
+        "kb_duplicate_keys",
+      ] as const) {
         count(table, affected(await db.deleteFrom(table).where("tenant_id", "=", tenantId).where("relation_id", "=", id).executeTakeFirst()));
       }
       count(

@@ -13,6 +13,7 @@ import type {
   StageRow,
 } from "./schema-sales.js";
 import type { CampaignMemberRow, CampaignRow, ConsentLedgerRow, SegmentMemberRow, SegmentRow, SuppressionLedgerRow } from "./schema-segments.js";
+import type { DuplicateKeyRow, DuplicatePairRow } from "./schema-duplicates.js";
 import type { ActivityRow, FieldVerificationRow, VerificationPolicyRow } from "./schema-verification.js";
 import type { TargetRow } from "./schema-targets.js";
 
@@ -277,6 +278,8 @@ export interface KyselyDatabase {
   kb_suppression_ledger: SuppressionLedgerRow;
   kb_campaigns: CampaignRow;
   kb_campaign_members: CampaignMemberRow;
+  kb_duplicate_keys: DuplicateKeyRow;
+  kb_duplicate_pairs: DuplicatePairRow;
   kb_field_verifications: FieldVerificationRow;
   kb_verification_policies: VerificationPolicyRow;
   kb_activities: ActivityRow;
@@ -329,6 +332,8 @@ export const KB_TABLES = [
   "kb_suppression_ledger",
   "kb_campaigns",
   "kb_campaign_members",
+  "kb_duplicate_keys",
+  "kb_duplicate_pairs",
   "kb_field_verifications",
   "kb_verification_policies",
   "kb_activities",

@@ -33,6 +33,7 @@ import { targetStore } from "./target-store.js";
 import { verificationStore } from "./verification-store.js";
 import { dataQualityStore } from "./data-quality-store.js";
 import { activityStore } from "./activity-store.js";
+import { duplicateStore } from "./duplicate-store.js";
 import type { KyselyDatabase } from "./schema.js";
 import { hotReads } from "./relation-reads.js";
 
@@ -115,6 +116,7 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
       verification: withMappedErrors(profile, verificationStore(context)),
       dataQuality: withMappedErrors(profile, dataQualityStore(context)),
       activities: withMappedErrors(profile, activityStore(context)),
+      duplicates: withMappedErrors(profile, duplicateStore(context, profile)),
     };
   }
 

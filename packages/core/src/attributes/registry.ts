@@ -25,6 +25,11 @@ interface AttributeBase {
   readonly appliesTo?: readonly AttributeTarget[];
   /** When true, a relation of an applicable kind (or a deal, if it applies to deals) must carry a value. Default false. */
   readonly required?: boolean;
+  /**
+   * When true, two relations with the same value of this attribute (e.g. a chamber-of-commerce or
+   * VAT number) are exact duplicate candidates. Only string and number attributes take part.
+   */
+  readonly identifying?: boolean;
 }
 
 /** A text attribute. */

@@ -97,6 +97,19 @@ export type {
   ResolvedOrders,
   TextMatch,
 } from "../filter/resolved.js";
+export type { CandidateIdPair, DuplicatePairRecord, DuplicatePairStatus, DuplicateStore } from "../storage-duplicates.js";
+// The duplicate rules as pure functions, for SDK packages (import, CLI) that must decide exactly as the scan does.
+export {
+  duplicateKeys,
+  FUZZY_NAME_THRESHOLD,
+  identifyingAttributes,
+  normaliseName,
+  normalisePostcode,
+  scoreDuplicate,
+  type ComparableRelation,
+  type DuplicateScore,
+} from "../duplicates/rules.js";
+export type { DuplicateCandidate, DuplicatePair, DuplicateScanBatch, DuplicateScanOptions, DuplicateService } from "../services/duplicates.js";
 export type { AttributeValues } from "../attributes/registry.js";
 export type { FieldChange, HistoryAction, OutboxEvent } from "../model/journal.js";
 export { configurationError, CrmError, invalidState, notFound, staleVersion, validationError, type CrmErrorOptions } from "../errors.js";

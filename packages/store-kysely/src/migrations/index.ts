@@ -4,12 +4,22 @@ import { foundation } from "./001-foundation.js";
 import { sales } from "./002-sales.js";
 import { syncTables } from "./003-sync.js";
 import { segmentTables } from "./004-segments.js";
+import { duplicateTables } from "./005-duplicates.js";
 import { verificationTables } from "./006-verification.js";
 import { targetTables } from "./007-targets.js";
 import { privacyTables } from "./012-privacy.js";
 
 /** Names of every migration, in the order they apply. New migrations sort after the last one. */
-export const MIGRATION_NAMES = ["001-foundation", "002-sales", "003-sync", "004-segments", "006-verification", "007-targets", "012-privacy"] as const;
+export const MIGRATION_NAMES = [
+  "001-foundation",
+  "002-sales",
+  "003-sync",
+  "004-segments",
+  "005-duplicates",
+  "006-verification",
+  "007-targets",
+  "012-privacy",
+] as const;
 
 /**
  * The Kaartenbak migrations for an engine, as a Kysely {@link MigrationProvider}. Hosts that run
@@ -26,6 +36,7 @@ export function migrations(profile: DialectProfile): MigrationProvider {
     "002-sales": sales(profile),
     "003-sync": syncTables(profile),
     "004-segments": segmentTables(profile),
+    "005-duplicates": duplicateTables(profile),
     "006-verification": verificationTables(profile),
     "007-targets": targetTables(profile),
     "012-privacy": privacyTables(profile),
