@@ -5,6 +5,7 @@
  */
 import { SyncError, type Connector, type SyncResource } from "@kaartenbak/core/sync";
 import { peopleContacts } from "./contacts.js";
+import { gmailMessages } from "./mail.js";
 import { createGoogleClients, type AccessTokenProvider, type GoogleAuthClient, type GoogleClients } from "./google-client.js";
 
 /** Options of {@link googleConnector}. */
@@ -17,7 +18,11 @@ export interface GoogleConnectorOptions {
   readonly rootUrl?: string;
   /** Sync contacts two-way. Default true. */
   readonly contacts?: boolean;
-  /** People `pageSize`. Default 200. */
+  /** Sync Gmail messages as contact moments. Default true. */
+  readonly mail?: boolean;
+  /** The account's own address (direction; never turned into a relation). Default: read from the Gmail profile. */
+  readonly accountAddress?: string;
+  /** People `pageSize` and Gmail `maxResults`. Default 200. */
   readonly pageSize?: number;
   /** The connector id (and external-reference system). Default `google`. */
   readonly id?: string;
@@ -27,13 +32,18 @@ export interface GoogleConnectorOptions {
 export function googleConnector(options: GoogleConnectorOptions): Connector {
   const clients: GoogleClients = createGoogleClients(options);
   const contacts = peopleContacts(clients, options.pageSize ?? 200);
-  const resources: SyncResource[] = [...(options.contacts === false ? [] : [{ id: "contacts", entity: "relation" as const, writable: true }])];
+  const mail = gmailMessages(clients, options.pageSize ?? 200, options.accountAddress);
+  const resources: SyncResource[] = [
+    ...(options.contacts === false ? [] : [{ id: "contacts", entity: "relation" as const, writable: true }]),
+    ...(options.mail === false ? [] : [{ id: "mail", entity: "interaction" as const }]),
+  ];
   const unknown = (resource: string) => new SyncError("NOT_FOUND", `The Google connector has no resource ${resource}`);
   return {
     id: options.id ?? "google",
     resources,
     async pull(resource, cursor, signal) {
       if (resource === "contacts") return contacts.pull(cursor, signal);
+      if (resource === "mail") return mail.pull(cursor, signal);
       throw unknown(resource);
     },
     async push(change, signal) {

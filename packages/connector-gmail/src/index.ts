@@ -11,3 +11,4 @@ export { googleConnector, type GoogleConnectorOptions } from "./connector.js";
 export { createGoogleClients, GOOGLE_ROOT_URL, type AccessTokenProvider, type GoogleAuthClient, type GoogleClients } from "./google-client.js";
 export { googleFailure, retryAfterMs, toSyncError, type GoogleFailure } from "./errors.js";
 export { CLIENT_DATA_KEY, PERSON_FIELDS, UPDATE_PERSON_FIELDS, personChange, personFromRelation, relationIdOf } from "./map-person.js";
+export { EXCLUDED_LABELS, METADATA_HEADERS, headerOf, messageChange, parseAddresses } from "./map-message.js";

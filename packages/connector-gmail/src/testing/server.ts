@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { FakeAccount, type StoredContact } from "./account.js";
 import { GoogleHttpError, legacyError, rpcError } from "./errors.js";
 import { FaultQueue, type GoogleFault } from "./faults.js";
+import { handleGmail } from "./gmail.js";
 import { handlePeople, PERSON_FIELDS } from "./people.js";
 
 /** Options of {@link startFakeGoogle}. */
@@ -33,6 +34,21 @@ export type ContactSpec = Partial<Record<(typeof PERSON_FIELDS)[number], readonl
   readonly profile?: { readonly names?: readonly Record<string, unknown>[]; readonly emailAddresses?: readonly Record<string, unknown>[] };
 };
 
+/** A message for {@link FakeGoogle.sendMail}. Header values are sent as given (RFC 2047 words included). */
+export interface MailSpec {
+  readonly from: string;
+  readonly to?: string;
+  readonly cc?: string;
+  readonly subject?: string;
+  /** RFC 5322 Message-ID with angle brackets; default a fresh one. */
+  readonly messageId?: string;
+  /** Default now. */
+  readonly sentAt?: string;
+  /** More headers, e.g. List-Unsubscribe; also lets a test vary header-name case. */
+  readonly headers?: readonly { readonly name: string; readonly value: string }[];
+  readonly labels?: readonly string[];
+}
+
 /** A running fake Google server. */
 export interface FakeGoogle {
   /** `http://127.0.0.1:<port>/`: the clients' `rootUrl`. */
@@ -50,6 +66,12 @@ export interface FakeGoogle {
   deleteContact(email: string, resourceName: string): void;
   /** The contact as stored, for assertions. */
   contact(email: string, resourceName: string): StoredContact | undefined;
+  /** Delivers a message into the account's mailbox (INBOX, or SENT when the account sent it); returns its Gmail id. */
+  sendMail(email: string, spec: MailSpec): string;
+  /** Adds or removes labels of a message (e.g. TRASH), as the Gmail UI does. */
+  relabel(email: string, id: string, add: readonly string[], remove?: readonly string[]): void;
+  /** Deletes a message for good. */
+  deleteMessage(email: string, id: string): void;
   /** Expires every sync token, page token and history id of an account. */
   expire(email: string): void;
   close(): Promise<void>;
@@ -128,7 +150,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}, extraRout
             )
           : legacyError(401, "authError", "Invalid Credentials");
       }
-      for (const route of [handlePeople, ...extraRoutes]) {
+      for (const route of [handlePeople, handleGmail, ...extraRoutes]) {
         const result = route(account, method, path, url.searchParams, body, pageSize);
         if (result !== undefined) return send(200, result);
       }
@@ -194,11 +216,58 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}, extraRout
       c.seq = a.next();
       c.version++;
     },
+    sendMail(email, spec) {
+      const a = get(email);
+      const seq = a.next();
+      const id = `18${seq.toString(16).padStart(6, "0")}${Math.random().toString(16).slice(2, 8)}`;
+      const at = Date.parse(spec.sentAt ?? new Date().toISOString());
+      const headers = [
+        { name: "From", value: spec.from },
+        ...(spec.to ? [{ name: "To", value: spec.to }] : []),
+        ...(spec.cc ? [{ name: "Cc", value: spec.cc }] : []),
+        { name: "Subject", value: spec.subject ?? "" },
+        { name: "Date", value: new Date(at).toUTCString() },
+        { name: "Message-ID", value: spec.messageId ?? `<${id}@mail.example.com>` },
+        ...(spec.headers ?? []),
+      ];
+      const sent = spec.from.toLowerCase().includes(a.email);
+      a.messages.set(id, {
+        id,
+        threadId: id,
+        labelIds: [...(spec.labels ?? (sent ? ["SENT"] : ["INBOX", "UNREAD"]))],
+        internalDate: at,
+        headers,
+        snippet: (spec.subject ?? "").slice(0, 100),
+        seq,
+        deleted: false,
+      });
+      a.history.push({ seq, type: "messageAdded", messageId: id });
+      return id;
+    },
+    relabel(email, id, add, remove = []) {
+      const a = get(email);
+      const m = a.messages.get(id);
+      if (!m || m.deleted) throw new Error(`No message ${id}`);
+      const seq = a.next();
+      m.seq = seq;
+      m.labelIds = [...m.labelIds.filter((l) => !remove.includes(l)), ...add.filter((l) => !m.labelIds.includes(l))];
+      if (add.length) a.history.push({ seq, type: "labelAdded", messageId: id, labelIds: [...add] });
+      if (remove.length) a.history.push({ seq, type: "labelRemoved", messageId: id, labelIds: [...remove] });
+    },
+    deleteMessage(email, id) {
+      const a = get(email);
+      const m = a.messages.get(id);
+      if (!m || m.deleted) throw new Error(`No message ${id}`);
+      m.deleted = true;
+      m.seq = a.next();
+      a.history.push({ seq: m.seq, type: "messageDeleted", messageId: id });
+    },
     contact: (email, resourceName) => get(email).contacts.get(idOf(resourceName)),
     expire(email) {
       const a = get(email);
       a.epoch++;
-      a.historyFloor = a.head + 1;
+      // History ids issued before now are too old; the profile's new head is valid again.
+      a.historyFloor = a.next();
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
