@@ -1,0 +1,67 @@
+/**
+ * Failures the fake Google server serves instead of a normal answer, in the shapes Google uses:
+ * People's google.rpc error (`status` + `details[]`), Gmail's and Calendar's `errors[].reason`.
+ */
+
+/** A failure to serve. */
+export type GoogleFault =
+  /** HTTP 429 in the API's own format (People: RESOURCE_EXHAUSTED). */
+  | "429"
+  /** HTTP 403 with `errors[0].reason = rateLimitExceeded` (Gmail, Calendar). */
+  | "rateLimitExceeded"
+  /** HTTP 403 with `errors[0].reason = userRateLimitExceeded` (Gmail, Calendar). */
+  | "userRateLimitExceeded"
+  /** HTTP 500 backendError. */
+  | "500"
+  /** HTTP 503 backendError. */
+  | "503"
+  /** The connection is destroyed without an answer. */
+  | "drop";
+
+/** A queued fault. */
+export interface FaultSpec {
+  readonly fault: GoogleFault;
+  /** Only requests whose path matches. Default: every request. */
+  readonly path?: RegExp;
+  /** Only this HTTP method. */
+  readonly method?: string;
+  /** How many matching requests it hits. Default 1. */
+  readonly times?: number;
+}
+
+/** Queued faults; each request takes the first that matches it. */
+export class FaultQueue {
+  private readonly queue: { spec: FaultSpec; left: number }[] = [];
+  /** Requests answered with a fault so far. */
+  served = 0;
+  /** A fault on a share of all requests, drawn from `random` (seeded in property tests). */
+  chaos: { rate: number; faults: readonly GoogleFault[]; random: () => number } | undefined;
+
+  /** Queues a fault. */
+  add(spec: FaultSpec): void {
+    this.queue.push({ spec, left: spec.times ?? 1 });
+  }
+
+  /** Drops every queued fault and the chaos setting. */
+  clear(): void {
+    this.queue.length = 0;
+    this.chaos = undefined;
+  }
+
+  /** Takes the fault for a request, if any. */
+  take(method: string, path: string): GoogleFault | undefined {
+    const index = this.queue.findIndex((f) => (!f.spec.method || f.spec.method === method) && (!f.spec.path || f.spec.path.test(path)));
+    if (index >= 0) {
+      const entry = this.queue[index]!;
+      if (--entry.left <= 0) this.queue.splice(index, 1);
+      this.served++;
+      return entry.spec.fault;
+    }
+    const chaos = this.chaos;
+    if (chaos && chaos.random() < chaos.rate) {
+      this.served++;
+      return chaos.faults[Math.floor(chaos.random() * chaos.faults.length)]!;
+    }
+    return undefined;
+  }
+}

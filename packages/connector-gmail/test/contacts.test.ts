@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeGoogle, type FakeGoogle } from "../src/testing/index.js";
+import { CLIENT_DATA_KEY } from "../src/index.js";
+import { ENGINES, openDb, type TestDb } from "./harness.js";
+import { scenario } from "./scenario.js";
+
+const person = (i: number) => ({
+  names: [{ givenName: "Contact", familyName: String(i) }],
+  emailAddresses: [{ value: `Contact${i}@Client.example`, type: "work" }],
+  phoneNumbers: [{ value: i % 2 ? "+31 20 555 01" + String(i).padStart(2, "0") : "020 555 02" + String(i).padStart(2, "0"), type: "work" }],
+  organizations: [{ name: i < 10 ? "Client BV" : "Other NV", title: "Buyer" }],
+  addresses: [{ type: "work", streetAddress: "Damrak 1", city: "Amsterdam", postalCode: "1012 LG", countryCode: "NL" }],
+});
+
+for (const engineName of ENGINES) {
+  describe(`google contacts: ${engineName}`, () => {
+    let google: FakeGoogle;
+    let db: TestDb;
+    beforeAll(async () => {
+      google = await startFakeGoogle();
+      db = await openDb(engineName);
+    });
+    afterAll(async () => {
+      await db?.close();
+      await google?.close();
+    });
+
+    it("initial sync maps persons, merges CONTACT and PROFILE sources, normalises phones; a no-change resync writes 0 rows", async () => {
+      const { account, tenant, engine, counts } = scenario(google, db);
+      for (let i = 0; i < 20; i++) google.createContact(account.email, person(i));
+      google.createContact(account.email, {
+        names: [{ givenName: "Merel", familyName: "Merged" }],
+        emailAddresses: [{ value: "merel@client.example" }],
+        profile: {
+          names: [{ givenName: "Merel", familyName: "Merged" }],
+          emailAddresses: [{ value: "MEREL@client.example" }, { value: "merel.private@example.org" }],
+        },
+      });
+      const report = await engine().run();
+      expect(report.status).toBe("ok");
+      const c = await counts();
+      expect(c.kb_relations).toBe(21 + 2); // 21 persons + 2 organisations
+      const c1 = (await tenant.relations.findByEmail("contact1@client.example"))[0]!;
+      expect(c1).toMatchObject({ name: "Contact 1", givenName: "Contact", familyName: "1", phones: [{ number: "+31205550101", label: "business" }] });
+      expect(c1.addresses).toEqual([{ label: "business", street: "Damrak 1", city: "Amsterdam", postalCode: "1012 LG", country: "NL" }]);
+      const c2 = (await tenant.relations.findByEmail("contact2@client.example"))[0]!;
+      expect(c2.phones).toMatchObject([{ number: "+31205550202", label: "business" }]); // no canonicalForm: normalised with the default region
+      const merged = await tenant.relations.findByEmail("merel@client.example");
+      expect(merged).toHaveLength(1);
+      expect(merged[0]!.emails.map((e) => e.address).sort()).toEqual(["merel.private@example.org", "merel@client.example"]);
+      expect((await tenant.relations.findByEmail("merel.private@example.org"))[0]!.id).toBe(merged[0]!.id);
+
+      const again = await engine().run();
+      expect(again.status).toBe("ok");
+      expect(await counts()).toEqual(c);
+    });
+
+    it("incremental: updates and deletions; an expired sync token runs a full pass that reconciles deletions", async () => {
+      const { account, tenant, engine, events, counts } = scenario(google, db);
+      const names = Array.from({ length: 12 }, (_, i) => google.createContact(account.email, person(i)));
+      await engine().run();
+      google.updateContact(account.email, names[3]!, { names: [{ givenName: "Renamed", familyName: "Three" }] });
+      google.deleteContact(account.email, names[4]!);
+      await engine().run();
+      expect((await tenant.relations.findByEmail("contact3@client.example"))[0]!.name).toBe("Renamed Three");
+      expect(await tenant.relations.findByEmail("contact4@client.example")).toHaveLength(0);
+      // A deletion made while the token expires is only seen by the full pass's reconciliation.
+      google.deleteContact(account.email, names[5]!);
+      google.expire(account.email);
+      const report = await engine().run();
+      expect(report.status).toBe("ok");
+      expect(events.some((e) => e.type === "full-pass" && e.cause === "cursor-expired")).toBe(true);
+      expect(await tenant.relations.findByEmail("contact5@client.example")).toHaveLength(0);
+      expect((await counts()).kb_sync_items).toBe(10);
+    });
+
+    it("two-way: local edits pushed with the etag, creates carry the CRM id in clientData, a stale etag is a conflict", async () => {
+      const { account, tenant, engine, events } = scenario(google, db, { pushCreates: () => true });
+      const name = google.createContact(account.email, person(1));
+      await engine().run();
+      const local = (await tenant.relations.findByEmail("contact1@client.example"))[0]!;
+      await tenant.relations.update(local.id, { name: "Contact Eén", givenName: "Contact", familyName: "Eén" }, { expectedVersion: local.version });
+      const created = await tenant.relations.create({
+        kind: "person",
+        name: "Nieuw Persoon",
+        givenName: "Nieuw",
+        familyName: "Persoon",
+        emails: ["nieuw@client.example"],
+      });
+      const r = await engine().run();
+      expect(r.status).toBe("ok");
+      expect(r.pushed).toBe(2);
+      expect(google.contact(account.email, name)!.fields.names).toEqual([{ givenName: "Contact", familyName: "Eén" }]);
+      const remoteNew = [...google.account(account.email).contacts.values()].find((c) => JSON.stringify(c.fields.clientData ?? []).includes(created.id))!;
+      expect(remoteNew.fields.clientData).toEqual([{ key: CLIENT_DATA_KEY, value: created.id }]);
+      const countBefore = google.account(account.email).contacts.size;
+      expect((await engine().run()).pushed).toBe(0);
+      expect(google.account(account.email).contacts.size).toBe(countBefore);
+
+      // Both sides change: the push meets a stale etag (400 FAILED_PRECONDITION) → remote wins by default.
+      const now = (await tenant.relations.get(local.id))!;
+      await tenant.relations.update(local.id, { name: "Local Edit" }, { expectedVersion: now.version });
+      google.updateContact(account.email, name, { names: [{ givenName: "Remote", familyName: "Edit" }] });
+      await engine().run();
+      expect(events.some((e) => e.type === "conflict" && e.resolution === "remote")).toBe(true);
+      expect((await tenant.relations.get(local.id))!.name).toBe("Remote Edit");
+      // local-wins pushes again over the remote version.
+      const again = (await tenant.relations.get(local.id))!;
+      await tenant.relations.update(local.id, { name: "Mine", givenName: "Mine", familyName: "Ours" }, { expectedVersion: again.version });
+      google.updateContact(account.email, name, { names: [{ givenName: "Theirs", familyName: "X" }] });
+      await engine({ conflictPolicy: "local-wins" }).run();
+      expect(google.contact(account.email, name)!.fields.names).toEqual([{ givenName: "Mine", familyName: "Ours" }]);
+      expect(events.some((e) => e.type === "conflict" && e.resolution === "local")).toBe(true);
+    });
+
+    it("a create whose mapping was lost finds its contact by clientData instead of making a double", async () => {
+      const { account, tenant, engine } = scenario(google, db, { pushCreates: () => true });
+      await engine().run();
+      const created = await tenant.relations.create({ kind: "person", name: "Once Only", emails: ["once@client.example"] });
+      // The remote create happened, then the process died before the CRM stored the mapping.
+      google.createContact(account.email, {
+        names: [{ givenName: "Once Only" }],
+        emailAddresses: [{ value: "once@client.example" }],
+        clientData: [{ key: CLIENT_DATA_KEY, value: created.id }],
+      });
+      await engine().run();
+      const remote = [...google.account(account.email).contacts.values()].filter((c) => !c.deleted);
+      expect(remote).toHaveLength(1);
+      expect((await tenant.relations.findByEmail("once@client.example")).map((r) => r.id)).toEqual([created.id]);
+    });
+  });
+}
