@@ -35,7 +35,13 @@ export function activitiesSuite(ctx: SuiteContext): void {
       clock.advance(3 * DAY);
       const { activity, interaction } = await w.t.activities.complete(call.id, { outcome: "renewed", direction: "outbound" }, { expectedVersion: 2 });
       expect(activity).toMatchObject({ status: "done", closedAt: clock.iso(), interactionId: interaction.id, version: 3 });
-      expect(interaction).toMatchObject({ kind: "call", relationIds: [anna.id], subject: "Call about the renewal", outcome: "renewed", occurredAt: clock.iso() });
+      expect(interaction).toMatchObject({
+        kind: "call",
+        relationIds: [anna.id],
+        subject: "Call about the renewal",
+        outcome: "renewed",
+        occurredAt: clock.iso(),
+      });
       expect((await w.t.interactions.timeline(anna.id)).items.map((i) => i.id)).toEqual([interaction.id]);
       const raw = await w.rows("kb_activities", { id: call.id });
       expect(raw[0]).toMatchObject({ status: "done", interaction_id: interaction.id });
@@ -64,7 +70,10 @@ export function activitiesSuite(ctx: SuiteContext): void {
         "VALIDATION",
       );
       await expectCrmError(w.t.activities.plan({ subject: "x", relationId: "missing", ownerId: "u", dueAt: "2026-01-01T00:00:00Z" }), "INTEGRITY");
-      await expectCrmError(w.t.activities.plan({ subject: "x", relationId: anna.id, dealId: "missing", ownerId: "u", dueAt: "2026-01-01T00:00:00Z" }), "INTEGRITY");
+      await expectCrmError(
+        w.t.activities.plan({ subject: "x", relationId: anna.id, dealId: "missing", ownerId: "u", dueAt: "2026-01-01T00:00:00Z" }),
+        "INTEGRITY",
+      );
       expect(await w.counts()).toEqual(before);
     });
 
@@ -98,7 +107,12 @@ export function activitiesSuite(ctx: SuiteContext): void {
 
     it("lists: my open activities, overdue per owner, relations without a planned next step (property)", async () => {
       const plan = fc.array(
-        fc.record({ relation: fc.nat({ max: 4 }), owner: fc.constantFrom("u1", "u2"), dueDay: fc.integer({ min: 0, max: 9 }), end: fc.constantFrom("open", "done", "cancelled") }),
+        fc.record({
+          relation: fc.nat({ max: 4 }),
+          owner: fc.constantFrom("u1", "u2"),
+          dueDay: fc.integer({ min: 0, max: 9 }),
+          end: fc.constantFrom("open", "done", "cancelled"),
+        }),
         { maxLength: 10 },
       );
       await fc.assert(
@@ -118,7 +132,8 @@ export function activitiesSuite(ctx: SuiteContext): void {
             if (item.end === "cancelled") await w.t.activities.cancel(a.id, { expectedVersion: 1 });
             planned.push({ ...item, id: a.id, dueAt: a.dueAt });
           }
-          const order = (xs: typeof planned) => [...xs].sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : a.id < b.id ? -1 : 1)).map((x) => x.id);
+          const order = (xs: typeof planned) =>
+            [...xs].sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : a.id < b.id ? -1 : 1)).map((x) => x.id);
           const collect = async (fetch: (cursor?: string) => Promise<{ items: readonly { id: string }[]; nextCursor?: string }>) => {
             const ids: string[] = [];
             let cursor: string | undefined;
@@ -135,7 +150,10 @@ export function activitiesSuite(ctx: SuiteContext): void {
           const overdue = await collect((cursor) => w.t.activities.overdue({ at, limit: 3, ...(cursor ? { cursor } : {}) }));
           expect(overdue).toEqual(order(planned.filter((p) => p.end === "open" && p.dueAt < at)));
           const withOpen = new Set(planned.filter((p) => p.end === "open").map((p) => relations[p.relation]!.id));
-          const expected = relations.map((r) => r.id).filter((id) => !withOpen.has(id)).sort();
+          const expected = relations
+            .map((r) => r.id)
+            .filter((id) => !withOpen.has(id))
+            .sort();
           const seen: string[] = [];
           let cursor: string | undefined;
           do {

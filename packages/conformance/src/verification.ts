@@ -32,9 +32,7 @@ type Scenario = typeof scenario extends fc.Arbitrary<infer S> ? S : never;
 
 /** The reference evaluator of the data-quality report, in plain TypeScript over the generated scenario. */
 function reference(s: Scenario, ids: readonly string[], ownerId: string | null | undefined) {
-  const rows = s.relations
-    .map((r, i) => ({ r, id: ids[i]! }))
-    .filter(({ r }) => !r.deleted && (ownerId === undefined || r.owner === ownerId));
+  const rows = s.relations.map((r, i) => ({ r, id: ids[i]! })).filter(({ r }) => !r.deleted && (ownerId === undefined || r.owner === ownerId));
   const problems: { [P in DataQualityProblem]: string[] } = { stale: [], noContact: [], bounced: [] };
   for (const { r, id } of rows) {
     const nameAge = Math.min(r.writtenDaysAgo, r.nameVerifiedDaysAgo ?? Infinity);
@@ -213,7 +211,12 @@ export function verificationSuite(ctx: SuiteContext): void {
               const seen: string[] = [];
               let cursor: string | undefined;
               do {
-                const page = await w.t.dataQuality.list(problem, { at, limit: 2, ...(cursor ? { cursor } : {}), ...(owner !== undefined ? { ownerId: owner } : {}) });
+                const page = await w.t.dataQuality.list(problem, {
+                  at,
+                  limit: 2,
+                  ...(cursor ? { cursor } : {}),
+                  ...(owner !== undefined ? { ownerId: owner } : {}),
+                });
                 seen.push(...page.relationIds);
                 cursor = page.nextCursor;
               } while (cursor);

@@ -10,7 +10,8 @@ export function encodeIdCursor(id: string): string {
 export function decodeIdCursor(cursor: unknown): string {
   try {
     const value: unknown = typeof cursor === "string" ? JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) : undefined;
-    if (Array.isArray(value) && value.length === 2 && value[0] === "id" && typeof value[1] === "string" && value[1].length > 0 && isText(value[1])) return value[1];
+    if (Array.isArray(value) && value.length === 2 && value[0] === "id" && typeof value[1] === "string" && value[1].length > 0 && isText(value[1]))
+      return value[1];
   } catch {
     // fall through to the typed error
   }

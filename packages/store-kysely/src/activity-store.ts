@@ -74,7 +74,11 @@ export function activityStore({ db, tenantId }: StoreContext): ActivityStore {
     },
 
     async list(query) {
-      let q = db.selectFrom("kb_activities").selectAll().where("tenant_id", "=", tenantId).where("status", "in", [...query.statuses]);
+      let q = db
+        .selectFrom("kb_activities")
+        .selectAll()
+        .where("tenant_id", "=", tenantId)
+        .where("status", "in", [...query.statuses]);
       if (query.ownerId !== undefined) q = q.where("owner_id", "=", query.ownerId);
       if (query.relationId !== undefined) q = q.where("relation_id", "=", query.relationId);
       if (query.dueBefore !== undefined) q = q.where("due_at", "<", query.dueBefore);

@@ -26,8 +26,12 @@ function predicates(eb: Eb, scope: DataQualityScope): Record<DataQualityProblem,
             .where((v) => v.or(kinds.map(([kind, before]) => v.and([v("v.kind", "=", kind), v("v.verified_at", "<", before)])))),
         );
   const noContact = eb.and([
-    eb.not(eb.exists(eb.selectFrom("kb_relation_emails as e").select("e.email").whereRef("e.tenant_id", "=", "r.tenant_id").whereRef("e.relation_id", "=", "r.id"))),
-    eb.not(eb.exists(eb.selectFrom("kb_relation_phones as p").select("p.phone").whereRef("p.tenant_id", "=", "r.tenant_id").whereRef("p.relation_id", "=", "r.id"))),
+    eb.not(
+      eb.exists(eb.selectFrom("kb_relation_emails as e").select("e.email").whereRef("e.tenant_id", "=", "r.tenant_id").whereRef("e.relation_id", "=", "r.id")),
+    ),
+    eb.not(
+      eb.exists(eb.selectFrom("kb_relation_phones as p").select("p.phone").whereRef("p.tenant_id", "=", "r.tenant_id").whereRef("p.relation_id", "=", "r.id")),
+    ),
   ]);
   // The latest e-mail entry of the suppression ledger (ledger order: occurred_at, then id) is a bounce suppression.
   const bounced = eb.exists(
@@ -48,7 +52,12 @@ function predicates(eb: Eb, scope: DataQualityScope): Record<DataQualityProblem,
               .whereRef("l.tenant_id", "=", "s.tenant_id")
               .whereRef("l.relation_id", "=", "s.relation_id")
               .where("l.channel", "=", "email")
-              .where((l) => l.or([l("l.occurred_at", ">", l.ref("s.occurred_at")), l.and([l("l.occurred_at", "=", l.ref("s.occurred_at")), l("l.id", ">", l.ref("s.id"))])])),
+              .where((l) =>
+                l.or([
+                  l("l.occurred_at", ">", l.ref("s.occurred_at")),
+                  l.and([l("l.occurred_at", "=", l.ref("s.occurred_at")), l("l.id", ">", l.ref("s.id"))]),
+                ]),
+              ),
           ),
         ),
       ),

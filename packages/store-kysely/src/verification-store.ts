@@ -53,16 +53,14 @@ export function verificationStore({ db, tenantId }: StoreContext): VerificationS
         db.selectFrom("kb_field_verifications").selectAll().where("tenant_id", "=", tenantId).where("relation_id", "in", chunk).execute(),
       );
       return rows
-        .map(
-          (row): FieldVerificationRecord => ({
-            relationId: row.relation_id,
-            field: row.field as VerifiedFieldKey,
-            kind: row.kind as VerifiableKind,
-            verifiedAt: toInstant(row.verified_at),
-            verifiedBy: row.verified_by,
-            source: row.source,
-          }),
-        )
+        .map((row): FieldVerificationRecord => ({
+          relationId: row.relation_id,
+          field: row.field as VerifiedFieldKey,
+          kind: row.kind as VerifiableKind,
+          verifiedAt: toInstant(row.verified_at),
+          verifiedBy: row.verified_by,
+          source: row.source,
+        }))
         .sort((a, b) => (a.relationId < b.relationId ? -1 : a.relationId > b.relationId ? 1 : a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
     },
 

@@ -98,9 +98,7 @@ export function activitySchemas(kinds: readonly string[]) {
     .object({ ...shape, kind: z.enum(kinds as [string, ...string[]]).optional(), relationId: idSchema })
     .strict()
     .refine(reminderNotAfterDue, reminderIssue);
-  const patch = z
-    .object({ ...shape, subject: shape.subject.optional(), ownerId: shape.ownerId.optional(), dueAt: shape.dueAt.optional() })
-    .strict();
+  const patch = z.object({ ...shape, subject: shape.subject.optional(), ownerId: shape.ownerId.optional(), dueAt: shape.dueAt.optional() }).strict();
   const complete = z
     .object({
       occurredAt: instantSchema.optional(),

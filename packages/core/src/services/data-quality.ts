@@ -65,7 +65,11 @@ export function dataQualityService(scope: TenantScope): DataQualityService {
     const ownerId = options?.ownerId === undefined ? undefined : options.ownerId === null ? null : parseOrThrow(idSchema, options.ownerId);
     return { at, ownerId };
   };
-  const withPolicy = async (store: Parameters<Parameters<typeof runQuery>[1]>[0], at: string, ownerId: string | null | undefined): Promise<DataQualityScope> => {
+  const withPolicy = async (
+    store: Parameters<Parameters<typeof runQuery>[1]>[0],
+    at: string,
+    ownerId: string | null | undefined,
+  ): Promise<DataQualityScope> => {
     const policy = (await store.verification.getPolicy()) ?? DEFAULT_VERIFICATION_POLICY;
     return { staleBefore: staleCutoffs(policy, at), ...(ownerId !== undefined ? { ownerId } : {}) };
   };
