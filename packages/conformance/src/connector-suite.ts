@@ -92,13 +92,9 @@ const writes = (report: SyncRunReport) => report.resources.reduce((n, r) => n + 
  * Registers the connector scenarios with vitest, once per storage engine. Call it at the top
  * level of a test file of the connector's package.
  *
- * @example
- * testConnector({
- *   name: "outlook",
- *   startFake: startOutlookFake,
- *   connector: (fake, { pageSize }) => outlookConnector({ getAccessToken: ..., endpoint: ..., pageSize }),
- *   storages: [{ name: "sqlite", open: openSqlite }],
- * });
+ * packages/connector-outlook/test/conformance.test.ts is the worked example: it passes a factory
+ * that starts the fake Graph server, one that builds the connector against it with the suite's
+ * page size, and a SQLite and a Postgres storage.
  */
 export function testConnector(options: ConnectorSuiteOptions): void {
   for (const engine of options.storages) {
