@@ -91,7 +91,7 @@ export const PERSONAL_DATA_COLUMNS: Readonly<Record<string, TableTreatment>> = {
   kb_verification_policies: { key: [], columns: { policy: "kept" } },
   kb_activities: { key: ["id"], columns: { subject: "scrub", kind: "kept", time_zone: "kept", notes: "scrub", status: "kept" } },
   kb_duplicate_keys: { key: ["key", "relation_id"], columns: { key: "relation-rows" } },
-  kb_duplicate_pairs: { key: ["first_id", "second_id"], columns: { status: "kept", reasons: "scrub-json" } },
+  kb_duplicate_pairs: { key: ["first_id", "second_id"], columns: { status: "kept", score: "kept", reasons: "scrub-json" } },
   kb_targets: { key: ["id"], columns: { metric: "kept", granularity: "kept", period: "kept", currency: "kept" } },
 };
 

@@ -98,7 +98,7 @@ describe("the shared SQL compiled for Postgres", () => {
     expect(flow).toEqual([
       "savepoint kb_sp_1",
       "select set_config('kaartenbak.tenant_id', $1,",
-      "select * from", // the relation row; none found, so no child-row queries
+      'select "r".*, (select', // the relation with its child rows, in one statement
       "release savepoint kb_sp_1",
       "savepoint kb_sp_2",
       "select set_config('kaartenbak.tenant_id', $1,",
