@@ -83,11 +83,20 @@ export function messageFor(event: CrmEvent): OutgoingMessage {
     case "campaign.member_opted_out":
     case "campaign.member_excluded":
       return { topic: "crm.marketing", summary: event.type };
+    case "target.set":
+      return { topic: "crm.sales", summary: event.type };
     case "consent.opted_in":
     case "consent.opted_out":
     case "suppression.added":
     case "suppression.lifted":
+    case "relation.erased":
+    case "relation.verified":
       return { topic: "crm.privacy", summary: `${event.type}: relation ${event.payload.relationId}` };
+    case "activity.created":
+    case "activity.updated":
+    case "activity.completed":
+    case "activity.cancelled":
+      return { topic: "crm.activities", summary: `${event.type}: ${event.payload.subject}` };
     default: {
       const unhandled: never = event;
       throw new Error(`No message for CRM event ${(unhandled as CrmEvent).type}`);
