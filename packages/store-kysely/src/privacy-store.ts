@@ -49,8 +49,8 @@ export function privacyStore({ db, tenantId }: StoreContext): PrivacyStore {
 
   /** Replaces the identifiers in every scrubbed column of the tenant; counts rows changed per table. */
   async function scrubEverywhere(plan: ErasurePlan, counts: Record<string, number>): Promise<void> {
-    const scrub = replacer(plan.identifiers, plan.replacement);
     if (plan.identifiers.length === 0) return;
+    const scrub = replacer(plan.identifiers, plan.replacement);
     for (const target of scrubTargets()) {
       const columns = [...target.text, ...target.json];
       const rows = await loose
@@ -63,7 +63,8 @@ export function privacyStore({ db, tenantId }: StoreContext): PrivacyStore {
         const set: Record<string, unknown> = {};
         for (const c of target.text) {
           const v = row[c];
-          if (typeof v === "string" && scrub(v) !== v) set[c] = scrub(v);
+          const scrubbed = typeof v === "string" ? scrub(v) : v;
+          if (scrubbed !== v) set[c] = scrubbed;
         }
         for (const c of target.json) {
           if (row[c] === null || row[c] === undefined) continue;
