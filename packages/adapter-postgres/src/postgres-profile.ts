@@ -1,7 +1,7 @@
 import type { CrmErrorReason } from "@kaartenbak/core";
 import { CrmError } from "@kaartenbak/core/storage";
-import { notMigratedError, type DialectFunctions, type DialectProfile, type FilterFunctions } from "@kaartenbak/store-kysely";
-import type { Expression, RawBuilder } from "kysely";
+import { notMigratedError, type DialectFunctions, type DialectProfile, type FilterFunctions, type KyselyDatabase } from "@kaartenbak/store-kysely";
+import type { Expression, Kysely, RawBuilder } from "kysely";
 import { sql } from "kysely";
 
 /** The session setting row-level security policies read the tenant from. */
@@ -115,6 +115,29 @@ export function postgresProfile(options: { rowLevelSecurity?: boolean } = {}): D
           },
         }
       : {}),
+    largeExpression: withoutJit,
     capabilities: { dialect: "postgres", concurrentWriters: true, hostTransaction: false, rowLevelSecurity: rls },
   };
+}
+
+/**
+ * Runs a large filter's statements with JIT compilation off (see `LARGE_FILTER_NODES` in
+ * store-kysely). Transaction-local and restored afterwards, so a host transaction the store runs
+ * in keeps its own setting for its own statements. Outside a transaction there is no local
+ * setting to make, and the statements run as they are.
+ */
+async function withoutJit<T>(db: Kysely<KyselyDatabase>, run: () => Promise<T>): Promise<T> {
+  if (!db.isTransaction) return run();
+  const { rows } = await sql<{ jit: string }>`select current_setting('jit') as jit, set_config('jit', 'off', true) as off`.execute(db);
+  const previous = rows[0]?.jit ?? "on";
+  let failed = false;
+  try {
+    return await run();
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    // After a failed statement the transaction is aborted and will roll back, setting and all.
+    if (!failed) await sql`select set_config('jit', ${previous}, true)`.execute(db);
+  }
 }

@@ -4,6 +4,7 @@ import { sql, type SqlBool } from "kysely";
 import { channelAddress, exclusionReason, latestConsent, suppressed } from "./consent-sql.js";
 import type { DialectProfile } from "./dialect-profile.js";
 import { matchingRelations } from "./filter-compiler.js";
+import { withFilter } from "./large-expression.js";
 import { fromJson, toNumber } from "./rows.js";
 import { toBigInt } from "./rows-sales.js";
 import { campaignColumns, campaignFromRow, memberFromRow, typed } from "./rows-segments.js";
@@ -82,11 +83,13 @@ export function campaignStore(context: StoreContext, profile: DialectProfile): C
           typed(at, profile.types.timestamp).as("status_at"),
           sql<number>`1`.as("version"),
         ]);
-      await db
-        .insertInto("kb_campaign_members")
-        .columns([...MEMBER_COLUMNS])
-        .expression(rows)
-        .execute();
+      await withFilter(db, profile, audience, () =>
+        db
+          .insertInto("kb_campaign_members")
+          .columns([...MEMBER_COLUMNS])
+          .expression(rows)
+          .execute(),
+      );
       const counts = await members(campaignId)
         .clearSelect()
         .select(["status", "reason", sql<number | string>`count(*)`.as("n")])

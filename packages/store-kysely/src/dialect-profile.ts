@@ -123,6 +123,13 @@ export interface DialectProfile {
    */
   onTransactionStart?(trx: Kysely<KyselyDatabase>, tenantId: string): Promise<void>;
   /**
+   * Runs the statements of a read whose filter is large (hundreds of conditions in one
+   * expression). Postgres turns JIT compilation off for them, inside the transaction only, and
+   * restores the setting after: compiling such an expression takes minutes, evaluating it
+   * milliseconds. Engines without such a cost leave it out.
+   */
+  largeExpression?<T>(db: Kysely<KyselyDatabase>, run: () => Promise<T>): Promise<T>;
+  /**
    * What the engine can do. `hostTransaction` is decided per adapter instance (by whether it was
    * given a transaction), so the store overrides that one field.
    */

@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import type { DialectProfile } from "./dialect-profile.js";
 import { matchingRelations } from "./filter-compiler.js";
 import { insertRows } from "./insert-rows.js";
+import { withFilter } from "./large-expression.js";
 import { toNumber } from "./rows.js";
 import { segmentColumns, segmentFromRow, typed } from "./rows-segments.js";
 import { affected, chunks, inChunks, type StoreContext } from "./store-context.js";
@@ -15,16 +16,18 @@ export function segmentStore(context: StoreContext, profile: DialectProfile): Se
 
   return {
     async count(filter) {
-      const row = await matching(filter)
-        .select(sql<number | string>`count(*)`.as("n"))
-        .executeTakeFirstOrThrow();
+      const row = await withFilter(db, profile, filter, () =>
+        matching(filter)
+          .select(sql<number | string>`count(*)`.as("n"))
+          .executeTakeFirstOrThrow(),
+      );
       return toNumber(row.n);
     },
 
     async matchIds(filter, page) {
       let query = matching(filter).select("r0.id");
       if (page.after !== null) query = query.where("r0.id", ">", page.after);
-      const rows = await query.orderBy("r0.id").limit(page.limit).execute();
+      const rows = await withFilter(db, profile, filter, () => query.orderBy("r0.id").limit(page.limit).execute());
       return rows.map((r) => r.id);
     },
 

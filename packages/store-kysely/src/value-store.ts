@@ -1,7 +1,8 @@
-import type { DayRange, ValueReportStore } from "@kaartenbak/core/storage";
+import type { DayRange, ResolvedCondition, ValueReportStore } from "@kaartenbak/core/storage";
 import { sql } from "kysely";
 import type { DialectProfile } from "./dialect-profile.js";
 import { matchingRelations } from "./filter-compiler.js";
+import { withFilter } from "./large-expression.js";
 import { toNumber } from "./rows.js";
 import { toBigInt } from "./rows-sales.js";
 import type { StoreContext } from "./store-context.js";
@@ -142,23 +143,26 @@ export function valueStore({ db, tenantId }: StoreContext, profile: DialectProfi
       };
     },
 
-    async segmentValue(audience, range) {
-      const members = matchingRelations(db, profile.filters, tenantId, audience);
-      const memberCount = await members.select(count().as("n")).executeTakeFirstOrThrow();
-      const theirOrders = () => orders(range).where("o.relation_id", "in", matchingRelations(db, profile.filters, tenantId, audience).select("r0.id"));
-      const net = await theirOrders()
-        .select(["o.currency", count().as("n"), sql<string>`cast(sum(${sql.ref("o.net_amount")}) as text)`.as("net")])
-        .groupBy("o.currency")
-        .execute();
-      const buyers = await theirOrders()
-        .select(sql<number | string>`count(distinct ${sql.ref("o.relation_id")})`.as("n"))
-        .executeTakeFirstOrThrow();
-      return {
-        members: toNumber(memberCount.n),
-        buyers: toNumber(buyers.n),
-        orders: net.reduce((n, r) => n + toNumber(r.n), 0),
-        net: net.map((r) => ({ currency: r.currency, count: toNumber(r.n), amount: toBigInt(r.net) })),
-      };
-    },
+    segmentValue: (audience, range) => withFilter(db, profile, audience, () => segmentValue(audience, range)),
   };
+
+  /** Members, buyers and net order value of a filter's audience (large filters run through the profile's hook). */
+  async function segmentValue(audience: ResolvedCondition, range: DayRange) {
+    const members = matchingRelations(db, profile.filters, tenantId, audience);
+    const memberCount = await members.select(count().as("n")).executeTakeFirstOrThrow();
+    const theirOrders = () => orders(range).where("o.relation_id", "in", matchingRelations(db, profile.filters, tenantId, audience).select("r0.id"));
+    const net = await theirOrders()
+      .select(["o.currency", count().as("n"), sql<string>`cast(sum(${sql.ref("o.net_amount")}) as text)`.as("net")])
+      .groupBy("o.currency")
+      .execute();
+    const buyers = await theirOrders()
+      .select(sql<number | string>`count(distinct ${sql.ref("o.relation_id")})`.as("n"))
+      .executeTakeFirstOrThrow();
+    return {
+      members: toNumber(memberCount.n),
+      buyers: toNumber(buyers.n),
+      orders: net.reduce((n, r) => n + toNumber(r.n), 0),
+      net: net.map((r) => ({ currency: r.currency, count: toNumber(r.n), amount: toBigInt(r.net) })),
+    };
+  }
 }
