@@ -92,6 +92,11 @@ export function messageFor(event: CrmEvent): OutgoingMessage {
     case "relation.erased":
     case "relation.verified":
       return { topic: "crm.privacy", summary: `${event.type}: relation ${event.payload.relationId}` };
+    // The ERP keeps the surviving customer's id: a merge tells it which of its records now point there.
+    case "relation.merged":
+      return { topic: "crm.customers", summary: `relation ${event.payload.loserId} merged into ${event.payload.survivorId}` };
+    case "relation.unmerged":
+      return { topic: "crm.customers", summary: `merge ${event.payload.mergeId} undone: ${event.payload.loser.id} is back` };
     case "activity.created":
     case "activity.updated":
     case "activity.completed":

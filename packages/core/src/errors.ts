@@ -62,7 +62,16 @@ export interface CrmErrorReasons {
   VALIDATION: "invalid_input" | "attribute_model_outdated" | "attribute_model_changed" | "unknown_change" | "erased_identity";
   NOT_FOUND: "not_found";
   STALE_VERSION: "stale_version";
-  INVALID_STATE: "invalid_transition" | "not_deleted" | "not_dynamic" | "not_static" | "not_launched" | "already_launched" | "quote_expired";
+  INVALID_STATE:
+    | "invalid_transition"
+    | "not_deleted"
+    | "not_dynamic"
+    | "not_static"
+    | "not_launched"
+    | "already_launched"
+    | "quote_expired"
+    | "merge_undone"
+    | "changed_since_merge";
   BUSY: "busy" | "serialization_failure" | "deadlock" | "lock_not_available" | "lease_lost" | "external_key_race";
   ROLLED_BACK: "unit_rolled_back";
   DUPLICATE: "unique_violation" | "external_ref_taken" | "code_taken" | "quote_has_order";
@@ -102,7 +111,7 @@ export interface ValidationIssue {
 
 /** Extra, code-specific facts an error carries. All optional; present where they are known. */
 export interface CrmErrorDetails<C extends CrmErrorCode = CrmErrorCode> {
-  /** For VALIDATION: every problem found, not only the first. */
+  /** For VALIDATION: every problem found, not only the first; for INVALID_STATE `changed_since_merge`: every row that changed. */
   readonly issues?: readonly ValidationIssue[];
   /** The kind of entity concerned, e.g. `relation`. */
   readonly entity?: string;

@@ -96,3 +96,5 @@ export {
 export type { CrossSellReport, LifetimeValueReport, RfmReport, SegmentValueReport } from "./model/customer-value.js";
 export type { ErasureResult, PersonalDataExport } from "./model/privacy.js";
 export type { RelationErased } from "./model/events.js";
+export type { Merge, MergeOptions, MergeResult, UnmergeResult } from "./model/merge.js";
+export type { RelationMerged, RelationUnmerged } from "./model/events.js";

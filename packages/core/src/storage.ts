@@ -25,6 +25,7 @@ import type { BulkStore } from "./storage-bulk.js";
 import type { SyncStore } from "./storage-sync.js";
 import type { PrivacyStore } from "./storage-privacy.js";
 import type { DuplicateStore } from "./storage-duplicates.js";
+import type { MergeStore } from "./storage-merge.js";
 import type { CampaignStore, ConsentStore, SegmentStore, ValueReportStore } from "./storage-segments.js";
 import type { TargetStore } from "./storage-targets.js";
 import type { ActivityStore, DataQualityStore, VerificationStore } from "./storage-verification.js";
@@ -137,6 +138,8 @@ export interface TenantStore {
   readonly activities: ActivityStore;
   /** Duplicate blocking keys and the reviewable list of candidate pairs (see storage-duplicates.ts). */
   readonly duplicates: DuplicateStore;
+  /** Merges: moving one relation's rows to another, and back (see `storage-merge.ts`). */
+  readonly merges: MergeStore;
 }
 
 /** A relation as stored: the domain {@link Relation}, complete. */

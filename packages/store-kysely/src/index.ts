@@ -59,3 +59,4 @@ export { VERIFICATION_TABLES } from "./migrations/006-verification.js";
 export type { CampaignMemberRow, CampaignRow, ConsentLedgerRow, SegmentMemberRow, SegmentRow, SuppressionLedgerRow } from "./schema-segments.js";
 export { filterCompiler, matchingRelations, type CompileCondition } from "./filter-compiler.js";
 export { PERSONAL_DATA_COLUMNS, type ColumnTreatment, type TableTreatment } from "./privacy-columns.js";
+export { MERGE_TABLES_TOUCHED, MERGE_TABLES_UNTOUCHED, type MergeTable } from "./merge-tables.js";

@@ -87,6 +87,8 @@ export const PERSONAL_DATA_COLUMNS: Readonly<Record<string, TableTreatment>> = {
   kb_campaigns: { key: ["id"], columns: { name: "scrub", description: "scrub", channel: "kept", purpose: "kept", status: "kept" } },
   kb_campaign_members: { key: ["campaign_id", "relation_id"], columns: { status: "kept", reason: "scrub", address: "scrub" } },
   kb_erasure_keys: { key: ["key"], columns: { key: "kept", kind: "kept" } },
+  // The merge log holds copies of both relations' rows (e-mails, names, addresses): scrubbed like history.
+  kb_merges: { key: ["id"], columns: { status: "kept", actor: "kept", source: "kept", summary: "scrub-json", changes: "scrub-json" } },
   kb_field_verifications: { key: ["relation_id", "field"], columns: { field: "relation-rows", kind: "kept", verified_by: "kept", source: "kept" } },
   kb_verification_policies: { key: [], columns: { policy: "kept" } },
   kb_activities: { key: ["id"], columns: { subject: "scrub", kind: "kept", time_zone: "kept", notes: "scrub", status: "kept" } },

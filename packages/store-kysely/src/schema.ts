@@ -16,6 +16,7 @@ import type { CampaignMemberRow, CampaignRow, ConsentLedgerRow, SegmentMemberRow
 import type { DuplicateKeyRow, DuplicatePairRow } from "./schema-duplicates.js";
 import type { ActivityRow, FieldVerificationRow, VerificationPolicyRow } from "./schema-verification.js";
 import type { TargetRow } from "./schema-targets.js";
+import type { MergeRow } from "./schema-merges.js";
 
 /**
  * The Kaartenbak tables as Kysely sees them. Names are part of the public contract: the
@@ -285,6 +286,7 @@ export interface KyselyDatabase {
   kb_activities: ActivityRow;
   kb_targets: TargetRow;
   kb_erasure_keys: ErasureKeyRow;
+  kb_merges: MergeRow;
 }
 
 /** `kb_erasure_keys`: digests of erased identifiers (see the 012-privacy migration). */
@@ -339,6 +341,7 @@ export const KB_TABLES = [
   "kb_activities",
   "kb_targets",
   "kb_erasure_keys",
+  "kb_merges",
 ] as const satisfies ReadonlyArray<keyof KyselyDatabase>;
 
 /** Kysely's bookkeeping tables for our migrations, named so they cannot clash with a host's own. */

@@ -27,6 +27,7 @@ import { syncStore } from "./sync-store.js";
 import { segmentStore } from "./segment-store.js";
 import { consentStore } from "./consent-store.js";
 import { privacyStore } from "./privacy-store.js";
+import { mergeStore } from "./merge-store.js";
 import { campaignStore } from "./campaign-store.js";
 import { valueStore } from "./value-store.js";
 import { targetStore } from "./target-store.js";
@@ -117,6 +118,7 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
       dataQuality: withMappedErrors(profile, dataQualityStore(context)),
       activities: withMappedErrors(profile, activityStore(context)),
       duplicates: withMappedErrors(profile, duplicateStore(context, profile)),
+      merges: withMappedErrors(profile, mergeStore(context)),
     };
   }
 

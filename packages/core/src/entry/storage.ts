@@ -98,6 +98,8 @@ export type {
   TextMatch,
 } from "../filter/resolved.js";
 export type { CandidateIdPair, DuplicatePairRecord, DuplicatePairStatus, DuplicateStore } from "../storage-duplicates.js";
+export type { CapturedRow, MergeRecord, MergeStore, RepointCounts, RowChange, StoredRow } from "../storage-merge.js";
+export type { MergeSummary, MergeFieldConflict } from "../model/merge.js";
 // The duplicate rules as pure functions, for SDK packages (import, CLI) that must decide exactly as the scan does.
 export {
   duplicateKeys,

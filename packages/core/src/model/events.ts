@@ -27,6 +27,10 @@ export interface CrmEventPayloads {
   "relation.restored": Relation;
   /** A relation's personal data was erased; the payload carries none of it. */
   "relation.erased": RelationErased;
+  /** Another relation was merged into this one (see `relations.merge`). */
+  "relation.merged": RelationMerged;
+  /** A merge was undone: both relations are back (see `relations.unmerge`). */
+  "relation.unmerged": RelationUnmerged;
   "link.created": Link;
   "link.updated": Link;
   "link.removed": Link;
@@ -108,6 +112,24 @@ export interface RelationErased {
   readonly note?: string;
 }
 
+/** The payload of `relation.merged`: the survivor as it is after taking in the loser. */
+export interface RelationMerged {
+  readonly mergeId: string;
+  readonly survivorId: string;
+  /** The merged relation: now a tombstone whose id resolves to the survivor. */
+  readonly loserId: string;
+  readonly survivor: Relation;
+  readonly mergedAt: Instant;
+}
+
+/** The payload of `relation.unmerged`: both relations as they are again. */
+export interface RelationUnmerged {
+  readonly mergeId: string;
+  readonly survivor: Relation;
+  readonly loser: Relation;
+  readonly unmergedAt: Instant;
+}
+
 /** The type of an outbox event, e.g. `deal.won`. */
 export type CrmEventType = keyof CrmEventPayloads;
 
@@ -118,6 +140,8 @@ export const CRM_EVENT_TYPES = [
   "relation.deleted",
   "relation.restored",
   "relation.erased",
+  "relation.merged",
+  "relation.unmerged",
   "link.created",
   "link.updated",
   "link.removed",

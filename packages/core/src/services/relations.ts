@@ -8,6 +8,8 @@ import type { TenantStore } from "../storage.js";
 import { diffFields } from "../diff.js";
 import { runCommand, runQuery, runSingleRead, type CommandOptions, type CommandScope, type TenantScope } from "./command.js";
 import { assertNotErased } from "./erasure-keys.js";
+import { mergeOperations } from "./merge.js";
+import type { Merge, MergeOptions, MergeResult, UnmergeResult } from "../model/merge.js";
 import { buildRelation, externalRefRace, insertConflict, RELATION_FIELDS, settledByFreshTransaction, UPSERT_ROUNDS } from "./relation-builder.js";
 
 /** Options of a versioned write: the version the caller last read. */
@@ -33,7 +35,12 @@ export interface RelationService<A = AttributeValues> {
   delete(id: string, options: VersionedOptions): Promise<Relation<A>>;
   /** Restores a soft-deleted relation. */
   restore(id: string, options: VersionedOptions): Promise<Relation<A>>;
-  /** A relation by id; undefined when missing or deleted (unless `includeDeleted`). */
+  /**
+   * A relation by id; undefined when missing or deleted (unless `includeDeleted`). The id of a
+   * relation merged into another resolves to the survivor (through later merges too), so an
+   * id kept by a host or a remote system still finds the customer; with `includeDeleted` it
+   * returns the merged relation's own tombstone.
+   */
   get(id: string, options?: { includeDeleted?: boolean }): Promise<Relation<A> | undefined>;
   /** Relations with this e-mail address, in any case and surrounding spaces. */
   findByEmail(email: string): Promise<Relation<A>[]>;
@@ -48,6 +55,34 @@ export interface RelationService<A = AttributeValues> {
    * deleted). Replaying the same input changes nothing and writes no history or event.
    */
   upsertByExternalRef(ref: ExternalRef, input: RelationInput<A>, options?: CommandOptions): Promise<UpsertResult<A>>;
+  /**
+   * Merges `loserId` into `survivorId` in one transaction. The survivor takes the loser's
+   * e-mails, phones, addresses, tags and external references (united, its own first) and fills
+   * its empty fields from the loser; a field both have with different values keeps the
+   * survivor's (for attributes, with `attributes: "recentlyVerified"`, the value confirmed most
+   * recently). Links, contact moments and participants, deals and deal contacts, quotes, orders,
+   * activities, segment and campaign memberships, consent and suppression ledgers, field
+   * confirmations and sync mappings move to the survivor; an opt-out or suppression on either
+   * side stays in force. The loser becomes a tombstone: `get(loserId)` and its references find
+   * the survivor. History on both, one `relation.merged` event. With `dryRun: true` nothing is
+   * written and the result says what would happen.
+   *
+   * @example
+   * const double = await acme.relations.create({ kind: "organisation", name: "Acme B.V." });
+   * const plan = await acme.relations.merge(id, double.id, { dryRun: true });
+   * console.log(plan.conflicts, plan.rows.kb_interaction_relations);
+   * const done = await acme.relations.merge(id, double.id);
+   * await acme.relations.unmerge(done.mergeId!); // both back, as they were
+   */
+  merge(survivorId: string, loserId: string, options?: MergeOptions & CommandOptions): Promise<MergeResult<A>>;
+  /**
+   * Undoes a merge: the loser comes back and every row the merge moved, changed or removed is
+   * written back, as long as none of them changed since. Otherwise INVALID_STATE
+   * `changed_since_merge`, with `details.issues` naming each changed row, and nothing is written.
+   */
+  unmerge(mergeId: string, options?: CommandOptions): Promise<UnmergeResult<A>>;
+  /** The merges a relation took part in (as survivor or loser), newest first. */
+  merges(relationId: string): Promise<Merge[]>;
 }
 
 /** Builds the relation service of a tenant. */
@@ -183,9 +218,13 @@ export function relationService(scope: TenantScope): RelationService {
     return { relation: written, outcome: written === existing ? "unchanged" : "updated" };
   }
 
+  const merging = mergeOperations(scope);
   const visible = (r: Relation | undefined, includeDeleted?: boolean) => (r && (includeDeleted || !r.deletedAt) ? r : undefined);
 
   return {
+    merge: merging.merge,
+    unmerge: merging.unmerge,
+    merges: merging.merges,
     create: async (input, options) => runCommand(scope, options, async (command) => (await insertNew(command, input))!),
 
     async update(id, patch, options) {
@@ -217,7 +256,11 @@ export function relationService(scope: TenantScope): RelationService {
 
     async get(id, options) {
       expectId(id);
-      return visible(await runSingleRead(scope, (store) => store.relations.get(id)), options?.includeDeleted);
+      const found = await runSingleRead(scope, (store) => store.relations.get(id));
+      if (!found?.deletedAt || options?.includeDeleted) return visible(found, options?.includeDeleted);
+      // Only a deleted relation can have been merged: the lookup costs nothing on the hot path.
+      const survivor = await runQuery(scope, (store) => merging.survivorOf(store, id));
+      return survivor ? visible(await runSingleRead(scope, (store) => store.relations.get(survivor))) : undefined;
     },
 
     async findByEmail(email) {

@@ -46,6 +46,8 @@ function listKeys(change: FieldChange | undefined, prefix: "email" | "phone", pr
 export function confirmationOf(entry: HistoryEntry): Confirmation {
   if (entry.entityType !== "relation" || entry.action === "delete" || entry.action === "verify") return { confirm: [], forget: [] };
   const c = entry.changes;
+  // A merge and its undo move values between two relations (their confirmations move with them); they confirm nothing.
+  if (c.merged || c.mergedInto) return { confirm: [], forget: [] };
   const confirm: VerifiedFieldKey[] = [];
   const forget: VerifiedFieldKey[] = [];
   if (c.name || c.givenName || c.familyName) confirm.push("name");
