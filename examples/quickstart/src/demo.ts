@@ -3,6 +3,7 @@ import type { StorageAdapter } from "@kaartenbak/core";
 import { table } from "./table.js";
 import { runSegmentsDemo } from "./segments-demo.js";
 import { runVerificationDemo } from "./verification-demo.js";
+import { runDuplicatesDemo } from "./duplicates-demo.js";
 
 /** The demo's data model: what this (imaginary) wholesaler records about its relations. */
 export const attributes = defineAttributes({
@@ -167,5 +168,6 @@ export async function runDemo(storage: StorageAdapter, print: (line: string) => 
   print(`\nAcknowledged up to ${await acme.outbox.checkpoint("demo-forwarder")}; ${(await acme.outbox.poll("demo-forwarder")).length} events left to forward.`);
   await runSegmentsDemo(acme, print);
   await runVerificationDemo(acme, print);
+  await runDuplicatesDemo(acme, print);
   return acme;
 }
