@@ -10,6 +10,7 @@ import { w2w3Reads } from "./workloads/w2-w3-reads.js";
 import { w4Segments } from "./workloads/w4-segments.js";
 import { w5Reports } from "./workloads/w5-reports.js";
 import { w6Sync } from "./workloads/w6-sync.js";
+import { w7Duplicates } from "./workloads/w7-duplicates.js";
 
 /** Options of a bench run. */
 export interface BenchOptions {
@@ -53,6 +54,8 @@ export async function runBench(options: BenchOptions): Promise<{ figures: Figure
       log(`[${name}] W6 sync …`);
       const syncFactor = options.syncScale ?? options.scale;
       add(await w6Sync(engine, { contacts: Math.max(20, Math.round(10_000 * syncFactor)), messages: Math.max(50, Math.round(50_000 * syncFactor)) }));
+      log(`[${name}] W7 duplicate scan …`);
+      add(await w7Duplicates(engine, scale.relations));
     } finally {
       await engine.close();
     }
