@@ -27,7 +27,16 @@ export interface CrmOptions<R extends AttributeRegistry = AttributeRegistry, Tx 
   readonly clock?: () => Date;
   /** The id generator; default time-ordered UUIDv7. */
   readonly generateId?: () => string;
+  /**
+   * What creating or changing a relation does when it looks like an existing one (the rules of
+   * `tenant.duplicates.check`): `allow` (the default) writes it; `refuse` throws DUPLICATE
+   * `likely_duplicate` naming each candidate. A call's own `duplicates` option overrides it.
+   */
+  readonly duplicates?: DuplicatePolicy;
 }
+
+/** What a relation write does when it looks like an existing relation (see {@link CrmOptions.duplicates}). */
+export type DuplicatePolicy = "allow" | "refuse";
 
 /** Everything a service needs, built once per CRM instance. */
 export interface CrmContext {
@@ -37,6 +46,7 @@ export interface CrmContext {
   readonly interactionKinds: readonly string[];
   readonly defaultActor: string;
   readonly defaultSource: string;
+  readonly duplicates: DuplicatePolicy;
   readonly now: () => string;
   readonly newId: () => string;
   readonly schemas: {
@@ -59,6 +69,7 @@ export function createContext(options: CrmOptions<AttributeRegistry, unknown>): 
     interactionKinds,
     defaultActor: options.defaultActor ?? "system",
     defaultSource: options.defaultSource ?? "api",
+    duplicates: duplicatePolicyOf(options.duplicates, "createCrm: `duplicates`") ?? "allow",
     now: () => clock().toISOString(),
     newId: options.generateId ?? (() => uuidv7()),
     schemas: {
@@ -66,4 +77,11 @@ export function createContext(options: CrmOptions<AttributeRegistry, unknown>): 
       interaction: interactionSchemas(interactionKinds),
     },
   };
+}
+
+/** A duplicate policy option, checked; undefined when not given. */
+export function duplicatePolicyOf(value: unknown, where: string): DuplicatePolicy | undefined {
+  if (value === undefined) return undefined;
+  if (value === "allow" || value === "refuse") return value;
+  throw configurationError(`${where} must be "allow" or "refuse"`);
 }

@@ -74,7 +74,7 @@ export interface CrmErrorReasons {
     | "changed_since_merge";
   BUSY: "busy" | "serialization_failure" | "deadlock" | "lock_not_available" | "lease_lost" | "external_key_race";
   ROLLED_BACK: "unit_rolled_back";
-  DUPLICATE: "unique_violation" | "external_ref_taken" | "code_taken" | "quote_has_order";
+  DUPLICATE: "unique_violation" | "external_ref_taken" | "code_taken" | "quote_has_order" | "likely_duplicate";
   INTEGRITY:
     | "foreign_key_violation"
     | "check_violation"
@@ -111,7 +111,10 @@ export interface ValidationIssue {
 
 /** Extra, code-specific facts an error carries. All optional; present where they are known. */
 export interface CrmErrorDetails<C extends CrmErrorCode = CrmErrorCode> {
-  /** For VALIDATION: every problem found, not only the first; for INVALID_STATE `changed_since_merge`: every row that changed. */
+  /**
+   * For VALIDATION: every problem found, not only the first; for INVALID_STATE `changed_since_merge`:
+   * every row that changed; for DUPLICATE `likely_duplicate`: every candidate (path `["candidates", id]`).
+   */
   readonly issues?: readonly ValidationIssue[];
   /** The kind of entity concerned, e.g. `relation`. */
   readonly entity?: string;

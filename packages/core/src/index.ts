@@ -12,7 +12,7 @@
 // The CRM and its tenants.
 export { createCrm, type Crm, type TenantCrm, type TenantOptions } from "./crm.js";
 export type { StorageAdapter } from "./storage.js";
-export type { CrmOptions } from "./context.js";
+export type { CrmOptions, DuplicatePolicy } from "./context.js";
 export type { CommandOptions } from "./services/command.js";
 
 // Every closed list of values (lifecycles, statuses, event types, error codes, ...).
@@ -37,7 +37,7 @@ export type { CalendarDate, Instant } from "./model/common.js";
 // Relations, links, contact moments.
 export { type Lifecycle, type RelationKind } from "./model/relation-kind.js";
 export type { EmailAddress, ExternalRef, PhoneNumber, PostalAddress, Relation, RelationInput, RelationPatch } from "./model/relation.js";
-export type { UpsertResult, VersionedOptions } from "./services/relations.js";
+export type { RelationWriteOptions, UpsertResult, VersionedOptions } from "./services/relations.js";
 export { type Link, type LinkInput, type LinkKind, type LinkPatch } from "./model/link.js";
 export { type Direction, type Interaction, type InteractionInput, type InteractionPatch, type Participant, type ParticipantRole } from "./model/interaction.js";
 export type { LogResult, TimelinePage } from "./services/interactions.js";

@@ -146,6 +146,8 @@ const MAIN = [
   "VelocityReport",
   "StorageAdapter",
   "VersionedOptions",
+  "RelationWriteOptions",
+  "DuplicatePolicy",
   "createCrm",
   "defineAttributes",
   "filterBuilder",

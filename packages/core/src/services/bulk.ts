@@ -9,6 +9,9 @@ import type { Relation, RelationInput } from "../model/relation.js";
 import type { InteractionRecord, NewOutboxEvent, TenantStore } from "../storage.js";
 import { ensureAttributeModel, resolveActor, withStore, type CommandOptions, type TenantScope } from "./command.js";
 import { identityKeys, issuesFor } from "./erasure-keys.js";
+import { findCandidates } from "./duplicates.js";
+import { identifyingAttributes } from "../duplicates/rules.js";
+import type { DuplicatePolicy } from "../context.js";
 import { buildRelation, externalRefRace, insertConflict, RELATION_FIELDS, settledByFreshTransaction, UPSERT_ROUNDS } from "./relation-builder.js";
 
 /** Options of the bulk operations. */
@@ -21,6 +24,13 @@ export interface BulkOptions extends CommandOptions {
    * committed. `true`: invalid items are reported in `rejected` and the valid ones are written.
    */
   readonly skipInvalid?: boolean;
+  /**
+   * `refuse`: an item that would create a relation looking like one already stored (the rules of
+   * `duplicates.check`) is invalid, with a `likely_duplicate` issue per candidate (path
+   * `["candidates", id]`), and treated like any invalid item (see `skipInvalid`). Items of the same
+   * import are not compared with each other. Default: the CRM's `duplicates` option, else `allow`.
+   */
+  readonly duplicates?: DuplicatePolicy;
   /** When true, every chunk runs in ONE transaction: the whole import commits or nothing does. */
   readonly atomic?: boolean;
   /** Called after each committed chunk (or each chunk, with `atomic`), e.g. for a progress bar. */
@@ -77,6 +87,7 @@ const refKey = (system: string, externalId: string) => `${system}\u0000${externa
 /** Builds the bulk service of a tenant. */
 export function bulkService(scope: TenantScope): BulkService {
   const { ctx } = scope;
+  const identifying = identifyingAttributes(ctx.registry);
 
   /** Runs every chunk through `apply`, in one transaction per chunk or one for all. */
   async function run<T>(
@@ -154,7 +165,7 @@ export function bulkService(scope: TenantScope): BulkService {
    * order the chunk first touches it, the state before the chunk (undefined for a new one), the
    * state after, and the items that produce it. Reads only; nothing is written.
    */
-  async function planRelations(store: TenantStore, chunk: RelationInput[], offset: number): Promise<Plan> {
+  async function planRelations(store: TenantStore, chunk: RelationInput[], offset: number, policy: DuplicatePolicy): Promise<Plan> {
     const at = ctx.now();
     const refs = chunk.flatMap((item) =>
       Array.isArray(item?.externalRefs)
@@ -184,6 +195,14 @@ export function bulkService(scope: TenantScope): BulkService {
     const entries: Planned[] = [];
     for (const { e, keys } of keyed) {
       const issues = erased.size ? issuesFor(keys, erased) : [];
+      const candidates = issues.length === 0 && policy === "refuse" && !e.before ? await findCandidates(store, e.after, identifying) : [];
+      for (const c of candidates) {
+        issues.push({
+          path: ["candidates", c.relation.id],
+          message: `Looks like ${c.relation.name}: ${c.reasons.join(", ")} (score ${c.score})`,
+          code: "likely_duplicate",
+        });
+      }
       if (issues.length === 0) entries.push(e);
       else for (const { index } of e.items) invalid.push({ index, issues });
     }
@@ -244,15 +263,19 @@ export function bulkService(scope: TenantScope): BulkService {
   }
 
   return {
-    upsertRelations: async (items, options = {}) =>
-      run(items, options, async (store, chunk, offset, tally) => {
+    upsertRelations: async (items, options = {}) => {
+      const policy: unknown = options?.duplicates ?? ctx.duplicates;
+      if (policy !== "allow" && policy !== "refuse") {
+        throw validationError([{ path: ["duplicates"], message: 'Expected "allow" or "refuse"', code: "invalid_enum_value" }]);
+      }
+      return run(items, options, async (store, chunk, offset, tally) => {
         // Concurrent imports (or upserts) of the same new references race to insert them. The new
         // relations are inserted first, all or nothing: when the store finds a reference taken
         // meanwhile it writes nothing, the transaction stays usable, and the chunk is planned again
         // from what storage holds now, so the winners' relations are updated instead.
         let plan: Plan;
         for (let round = 1; ; round++) {
-          plan = await planRelations(store, chunk, offset);
+          plan = await planRelations(store, chunk, offset, policy);
           if (!options.skipInvalid) refuseOrRecord(plan.invalid, options, tally);
           try {
             if (plan.creates.length > 0) await store.bulk.insertRelations(plan.creates);
@@ -296,7 +319,8 @@ export function bulkService(scope: TenantScope): BulkService {
         tally.created += created;
         tally.updated += updated;
         tally.unchanged += unchanged;
-      }),
+      });
+    },
 
     logInteractions: async (items, options = {}) =>
       run(items, options, async (store, chunk, offset, tally) => {

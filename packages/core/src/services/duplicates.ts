@@ -3,6 +3,7 @@ import { notFound, validationError } from "../errors.js";
 import { expectId, isText, optionsOf } from "../model/common.js";
 import type { Relation, RelationInput } from "../model/relation.js";
 import type { DuplicatePairStatus } from "../storage-duplicates.js";
+import type { TenantStore } from "../storage.js";
 import { duplicateKeys, identifyingAttributes, normaliseName, scoreDuplicate, type DuplicateScore } from "../duplicates/rules.js";
 import { nameKey } from "../normalise.js";
 import { runCommand, runQuery, type CommandOptions, type TenantScope } from "./command.js";
@@ -106,6 +107,45 @@ function limitIssue(value: unknown, path: string, max: number) {
     : [];
 }
 
+/**
+ * The relations in the store that look like `relation` (not deleted, not `excludeId`, not a pair
+ * dismissed with `excludeId`), best first, each with its score and reasons. Used by `check` and
+ * by relation writes under the `refuse` policy, inside their transaction.
+ */
+export async function findCandidates(
+  store: TenantStore,
+  relation: Relation,
+  identifying: readonly string[],
+  excludeId?: string,
+): Promise<DuplicateCandidate[]> {
+  const found = new Map<string, Relation>();
+  const add = (rs: readonly (Relation | undefined)[]) => rs.forEach((r) => r && !r.deletedAt && r.id !== excludeId && found.set(r.id, r));
+  for (const e of relation.emails) add(await store.relations.findByEmail(e.address));
+  for (const p of relation.phones) add(await store.relations.findByPhone(p.number));
+  for (const ref of relation.externalRefs) add([await store.relations.findByExternalRef(ref.system, ref.externalId)]);
+  for (const name of identifying) {
+    const value = (relation.attributes as Record<string, unknown>)[name];
+    if (typeof value === "string" || typeof value === "number") add(await store.duplicates.findByAttribute(name, [String(value)]));
+  }
+  // Fuzzy candidates: names starting like the input's folded name or its first significant token.
+  const prefixes = new Set([nameKey(relation.name).slice(0, 3), normaliseName(relation.name).slice(0, 3)].filter((p) => p.length > 0));
+  for (const prefix of prefixes) add(await store.relations.findByNamePrefix(prefix, 200));
+  const dismissed = new Set<string>();
+  if (excludeId) {
+    for (const id of found.keys()) {
+      const [a, b] = [excludeId, id].sort() as [string, string];
+      if ((await store.duplicates.getPair(a, b))?.status === "dismissed") dismissed.add(id);
+    }
+  }
+  const out: DuplicateCandidate[] = [];
+  for (const candidate of found.values()) {
+    if (dismissed.has(candidate.id)) continue;
+    const score = scoreDuplicate(relation, candidate, identifying);
+    if (score) out.push({ relation: candidate, ...score });
+  }
+  return out.sort((a, b) => b.score - a.score || (a.relation.id < b.relation.id ? -1 : 1));
+}
+
 /** Builds the duplicate service of a tenant. */
 export function duplicateService(scope: TenantScope): DuplicateService {
   const { ctx } = scope;
@@ -118,34 +158,7 @@ export function duplicateService(scope: TenantScope): DuplicateService {
       // Validated and normalised exactly as a create would store it.
       const { relation, issues } = buildRelation(ctx, input, undefined, { id: "\u0000check", at: ctx.now() });
       if (!relation) throw validationError(issues);
-      return runQuery(scope, async (store) => {
-        const found = new Map<string, Relation>();
-        const add = (rs: readonly (Relation | undefined)[]) => rs.forEach((r) => r && !r.deletedAt && r.id !== excludeId && found.set(r.id, r));
-        for (const e of relation.emails) add(await store.relations.findByEmail(e.address));
-        for (const p of relation.phones) add(await store.relations.findByPhone(p.number));
-        for (const ref of relation.externalRefs) add([await store.relations.findByExternalRef(ref.system, ref.externalId)]);
-        for (const name of identifying) {
-          const value = (relation.attributes as Record<string, unknown>)[name];
-          if (typeof value === "string" || typeof value === "number") add(await store.duplicates.findByAttribute(name, [String(value)]));
-        }
-        // Fuzzy candidates: names starting like the input's folded name or its first significant token.
-        const prefixes = new Set([nameKey(relation.name).slice(0, 3), normaliseName(relation.name).slice(0, 3)].filter((p) => p.length > 0));
-        for (const prefix of prefixes) add(await store.relations.findByNamePrefix(prefix, 200));
-        const dismissed = new Set<string>();
-        if (excludeId) {
-          for (const id of found.keys()) {
-            const [a, b] = [excludeId, id].sort() as [string, string];
-            if ((await store.duplicates.getPair(a, b))?.status === "dismissed") dismissed.add(id);
-          }
-        }
-        const out: DuplicateCandidate[] = [];
-        for (const candidate of found.values()) {
-          if (dismissed.has(candidate.id)) continue;
-          const score = scoreDuplicate(relation, candidate, identifying);
-          if (score) out.push({ relation: candidate, ...score });
-        }
-        return out.sort((a, b) => b.score - a.score || (a.relation.id < b.relation.id ? -1 : 1));
-      });
+      return runQuery(scope, (store) => findCandidates(store, relation, identifying, excludeId));
     },
 
     scan(options) {

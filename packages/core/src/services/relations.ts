@@ -9,8 +9,23 @@ import { diffFields } from "../diff.js";
 import { runCommand, runQuery, runSingleRead, type CommandOptions, type CommandScope, type TenantScope } from "./command.js";
 import { assertNotErased } from "./erasure-keys.js";
 import { mergeOperations } from "./merge.js";
+import { findCandidates } from "./duplicates.js";
+import { identifyingAttributes } from "../duplicates/rules.js";
+import type { DuplicatePolicy } from "../context.js";
 import type { Merge, MergeOptions, MergeResult, UnmergeResult } from "../model/merge.js";
 import { buildRelation, externalRefRace, insertConflict, RELATION_FIELDS, settledByFreshTransaction, UPSERT_ROUNDS } from "./relation-builder.js";
+
+/** Options of a write that creates or changes a relation's identifying fields. */
+export interface RelationWriteOptions extends CommandOptions {
+  /**
+   * `refuse`: when the written relation looks like an existing one (the rules of
+   * `duplicates.check`; for an update, one it did not look like before), throw DUPLICATE
+   * `likely_duplicate` with every candidate in `details.issues`, writing nothing. `allow` writes
+   * it. Default: the CRM's `duplicates` option, else `allow`. For a warning instead, call
+   * `duplicates.check(input)` before writing.
+   */
+  readonly duplicates?: DuplicatePolicy;
+}
 
 /** Options of a versioned write: the version the caller last read. */
 export interface VersionedOptions extends CommandOptions {
@@ -28,9 +43,9 @@ export interface UpsertResult<A = AttributeValues> {
 /** Relations of one tenant: people, organisations and households. */
 export interface RelationService<A = AttributeValues> {
   /** Creates a relation. Throws VALIDATION listing every problem, or DUPLICATE when an external reference is taken. */
-  create(input: RelationInput<A>, options?: CommandOptions): Promise<Relation<A>>;
+  create(input: RelationInput<A>, options?: RelationWriteOptions): Promise<Relation<A>>;
   /** Changes fields of a relation; lists and `attributes` replace the stored value. A patch that changes nothing writes nothing. */
-  update(id: string, patch: RelationPatch<A>, options: VersionedOptions): Promise<Relation<A>>;
+  update(id: string, patch: RelationPatch<A>, options: VersionedOptions & RelationWriteOptions): Promise<Relation<A>>;
   /** Soft-deletes a relation: hidden from lookups, kept with its history, restorable. */
   delete(id: string, options: VersionedOptions): Promise<Relation<A>>;
   /** Restores a soft-deleted relation. */
@@ -54,7 +69,7 @@ export interface RelationService<A = AttributeValues> {
    * Creates the relation holding `ref`, or brings the existing one up to `input` (restoring it if
    * deleted). Replaying the same input changes nothing and writes no history or event.
    */
-  upsertByExternalRef(ref: ExternalRef, input: RelationInput<A>, options?: CommandOptions): Promise<UpsertResult<A>>;
+  upsertByExternalRef(ref: ExternalRef, input: RelationInput<A>, options?: RelationWriteOptions): Promise<UpsertResult<A>>;
   /**
    * Merges `loserId` into `survivorId` in one transaction. The survivor takes the loser's
    * e-mails, phones, addresses, tags and external references (united, its own first) and fills
@@ -88,6 +103,37 @@ export interface RelationService<A = AttributeValues> {
 /** Builds the relation service of a tenant. */
 export function relationService(scope: TenantScope): RelationService {
   const { ctx } = scope;
+  const identifying = identifyingAttributes(ctx.registry);
+
+  /** The call's duplicate policy over the CRM's, or a VALIDATION error naming `duplicates`. */
+  function policyOf(options: RelationWriteOptions | undefined): DuplicatePolicy {
+    const value: unknown = options?.duplicates;
+    if (value === undefined) return ctx.duplicates;
+    if (value === "allow" || value === "refuse") return value;
+    throw validationError([{ path: ["duplicates"], message: 'Expected "allow" or "refuse"', code: "invalid_enum_value" }]);
+  }
+
+  /** Under `refuse`: throws DUPLICATE when `next` looks like relations `current` did not look like. */
+  async function assertNotLikelyDuplicate(store: TenantStore, policy: DuplicatePolicy, next: Relation, current?: Relation): Promise<void> {
+    if (policy !== "refuse") return;
+    const known = current ? new Set((await findCandidates(store, current, identifying, current.id)).map((c) => c.relation.id)) : new Set<string>();
+    const fresh = (await findCandidates(store, next, identifying, next.id)).filter((c) => !known.has(c.relation.id));
+    if (fresh.length === 0) return;
+    throw new CrmError(
+      "DUPLICATE",
+      `${next.name} looks like ${fresh.map((c) => `${c.relation.name} (${c.relation.id}: ${c.reasons.join(", ")})`).join("; ")}`,
+      {
+        entity: "relation",
+        id: fresh[0]!.relation.id,
+        reason: "likely_duplicate",
+        issues: fresh.map((c) => ({
+          path: ["candidates", c.relation.id],
+          message: `${c.relation.name}: ${c.reasons.join(", ")} (score ${c.score})`,
+          code: "likely_duplicate",
+        })),
+      },
+    );
+  }
 
   async function assertRefsFree(store: TenantStore, relation: Relation): Promise<void> {
     for (const ref of relation.externalRefs) {
@@ -109,10 +155,11 @@ export function relationService(scope: TenantScope): RelationService {
    * store found one taken (the transaction is still usable then; see {@link insertConflict}), and
    * throws BUSY `external_key_race` when the database refused the statement instead.
    */
-  async function insertNew(command: CommandScope, input: unknown, race?: ExternalRef): Promise<Relation | undefined> {
+  async function insertNew(command: CommandScope, input: unknown, race?: ExternalRef, policy: DuplicatePolicy = "allow"): Promise<Relation | undefined> {
     const { relation, issues } = buildRelation(ctx, input, undefined, { id: ctx.newId(), at: command.at });
     if (!relation) throw validationError(issues);
     await assertNotErased(command.store, relation);
+    await assertNotLikelyDuplicate(command.store, policy, relation);
     try {
       await assertRefsFree(command.store, relation);
     } catch (error) {
@@ -142,19 +189,32 @@ export function relationService(scope: TenantScope): RelationService {
   }
 
   /** Writes `next` over `current` with history and event; returns `current` untouched when nothing differs. */
-  async function write(command: CommandScope, current: Relation, next: Relation, action: "update" | "delete" | "restore"): Promise<Relation> {
-    const written = await tryWrite(command, current, next, action);
+  async function write(
+    command: CommandScope,
+    current: Relation,
+    next: Relation,
+    action: "update" | "delete" | "restore",
+    policy: DuplicatePolicy = "allow",
+  ): Promise<Relation> {
+    const written = await tryWrite(command, current, next, action, policy);
     if (!written) throw staleVersion("relation", current.id, current.version);
     return written;
   }
 
   /** Like {@link write}, but returns undefined (writing nothing) when the stored version moved on. */
-  async function tryWrite(command: CommandScope, current: Relation, next: Relation, action: "update" | "delete" | "restore"): Promise<Relation | undefined> {
+  async function tryWrite(
+    command: CommandScope,
+    current: Relation,
+    next: Relation,
+    action: "update" | "delete" | "restore",
+    policy: DuplicatePolicy = "allow",
+  ): Promise<Relation | undefined> {
     const changes = diffFields(current, next, RELATION_FIELDS);
     if (Object.keys(changes).length === 0) return current;
     if (action !== "delete") {
       await assertNotErased(command.store, next, current);
       await assertRefsFree(command.store, next);
+      await assertNotLikelyDuplicate(command.store, policy, next, action === "restore" ? undefined : current);
     }
     const ok = await command.store.relations.update(next, current.version);
     if (!ok) return undefined;
@@ -193,10 +253,16 @@ export function relationService(scope: TenantScope): RelationService {
    * Undefined when it lost a race and wrote nothing: another writer inserted the reference first,
    * or changed the relation after it was read.
    */
-  async function upsertRound(command: CommandScope, ref: ExternalRef, refs: ExternalRef[], input: RelationInput): Promise<UpsertResult | undefined> {
+  async function upsertRound(
+    command: CommandScope,
+    ref: ExternalRef,
+    refs: ExternalRef[],
+    input: RelationInput,
+    policy: DuplicatePolicy,
+  ): Promise<UpsertResult | undefined> {
     const existing = await command.store.relations.findByExternalRef(ref.system, ref.externalId);
     if (!existing) {
-      const relation = await insertNew(command, { ...input, externalRefs: refs }, ref);
+      const relation = await insertNew(command, { ...input, externalRefs: refs }, ref, policy);
       return relation && { relation, outcome: "created" };
     }
     if (existing.kind !== input.kind) {
@@ -213,7 +279,7 @@ export function relationService(scope: TenantScope): RelationService {
     const { kind: _kind, ...patch } = { ...input, externalRefs: [...keptRefs, ...refs] };
     const next = patchOnto(command, existing, patch);
     const restored = existing.deletedAt ? { ...next, deletedAt: null } : next;
-    const written = await tryWrite(command, existing, restored, existing.deletedAt ? "restore" : "update");
+    const written = await tryWrite(command, existing, restored, existing.deletedAt ? "restore" : "update", policy);
     if (!written) return undefined;
     return { relation: written, outcome: written === existing ? "unchanged" : "updated" };
   }
@@ -225,14 +291,18 @@ export function relationService(scope: TenantScope): RelationService {
     merge: merging.merge,
     unmerge: merging.unmerge,
     merges: merging.merges,
-    create: async (input, options) => runCommand(scope, options, async (command) => (await insertNew(command, input))!),
+    async create(input, options) {
+      const policy = policyOf(options);
+      return runCommand(scope, options, async (command) => (await insertNew(command, input, undefined, policy))!);
+    },
 
     async update(id, patch, options) {
       expectId(id);
+      const policy = policyOf(options);
       const expected = expectVersion(options?.expectedVersion);
       return runCommand(scope, options, async (command) => {
         const current = await loadForWrite(command.store, id, expected, false);
-        return write(command, current, patchOnto(command, current, patch), "update");
+        return write(command, current, patchOnto(command, current, patch), "update", policy);
       });
     },
 
@@ -294,6 +364,7 @@ export function relationService(scope: TenantScope): RelationService {
 
     async upsertByExternalRef(refInput, input, options) {
       const ref = parseOrThrow(externalRefSchema, refInput);
+      const policy = policyOf(options);
       const refs = [...(input.externalRefs ?? [])];
       if (!refs.some((r) => r.system === ref.system && r.externalId === ref.externalId)) refs.push(ref);
       // Concurrent first-time upserts of one reference race to insert it. A round that loses (the
@@ -304,7 +375,7 @@ export function relationService(scope: TenantScope): RelationService {
       for (let round = 1; ; round++) {
         let result: UpsertResult | undefined;
         try {
-          result = await runCommand(scope, options, (command) => upsertRound(command, ref, refs, input));
+          result = await runCommand(scope, options, (command) => upsertRound(command, ref, refs, input, policy));
         } catch (error) {
           // A failed statement (a store without a clean conflict): outside a unit, once more in a fresh transaction.
           if (scope.unit || freshRetried || !settledByFreshTransaction.has(error as object)) throw error;
