@@ -71,3 +71,25 @@ export function duplicatePolicySuite(ctx: SuiteContext): void {
     });
   });
 }
+
+/** The data-quality report counts and lists relations in open pairs of the duplicate review list. */
+export function duplicateReportSuite(ctx: SuiteContext): void {
+  describe("data quality: open duplicates", () => {
+    it("counts both ends of an open pair, per owner too; a dismissed or merged pair no longer counts", async () => {
+      const w = ctx.world();
+      const a = await w.t.relations.create({ kind: "organisation", name: "Alpha", emails: ["x@alpha.example"], ownerId: "u1" });
+      const b = await w.t.relations.create({ kind: "organisation", name: "Alpha 2", emails: ["x@alpha.example"], ownerId: "u2" });
+      const c = await w.t.relations.create({ kind: "organisation", name: "Beta", phones: ["+31201234567"] });
+      const d = await w.t.relations.create({ kind: "organisation", name: "Beta 2", phones: ["+31201234567"] });
+      await w.t.relations.create({ kind: "organisation", name: "Alone", emails: ["alone@example.org"] });
+      for await (const _batch of w.t.duplicates.scan()) void _batch;
+      expect((await w.t.dataQuality.counts()).duplicates).toBe(4);
+      expect((await w.t.dataQuality.counts({ ownerId: "u1" })).duplicates).toBe(1);
+      expect((await w.t.dataQuality.list("duplicates")).relationIds).toEqual([a.id, b.id, c.id, d.id].sort());
+      await w.t.duplicates.dismiss(a.id, b.id);
+      await w.t.relations.merge(c.id, d.id);
+      expect((await w.t.dataQuality.counts()).duplicates).toBe(0);
+      expect((await w.t.dataQuality.list("duplicates")).relationIds).toEqual([]);
+    });
+  });
+}

@@ -41,7 +41,7 @@ import { verificationSuite } from "./verification.js";
 import { activitiesSuite } from "./activities.js";
 import { duplicatesSuite } from "./duplicates.js";
 import { mergeSuite } from "./merge.js";
-import { duplicatePolicySuite } from "./duplicate-policy.js";
+import { duplicatePolicySuite, duplicateReportSuite } from "./duplicate-policy.js";
 
 /** The feature suites, by name. */
 export const FEATURE_SUITES = {
@@ -78,6 +78,7 @@ export const FEATURE_SUITES = {
   duplicates: duplicatesSuite,
   merge: mergeSuite,
   duplicatePolicy: duplicatePolicySuite,
+  duplicateReport: duplicateReportSuite,
 } as const satisfies Record<string, (ctx: SuiteContext) => void>;
 
 /** The name of a feature suite. */

@@ -32,7 +32,7 @@ export interface VerificationStore {
 }
 
 /** The problems the data-quality report counts and lists. */
-export const DATA_QUALITY_PROBLEMS = ["stale", "noContact", "bounced"] as const;
+export const DATA_QUALITY_PROBLEMS = ["stale", "noContact", "bounced", "duplicates"] as const;
 /** One problem of the data-quality report. */
 export type DataQualityProblem = (typeof DATA_QUALITY_PROBLEMS)[number];
 
@@ -56,6 +56,7 @@ export interface DataQualityCountsRow {
   readonly stale: number;
   readonly noContact: number;
   readonly bounced: number;
+  readonly duplicates: number;
 }
 
 /** The data-quality report, computed in the database over non-deleted relations. */

@@ -62,7 +62,16 @@ function predicates(eb: Eb, scope: DataQualityScope): Record<DataQualityProblem,
         ),
       ),
   );
-  return { stale, noContact, bounced };
+  // In an open pair of the review list, at either end.
+  const duplicates = eb.exists(
+    eb
+      .selectFrom("kb_duplicate_pairs as d")
+      .select("d.first_id")
+      .whereRef("d.tenant_id", "=", "r.tenant_id")
+      .where("d.status", "=", "open")
+      .where((d) => d.or([d("d.first_id", "=", d.ref("r.id")), d("d.second_id", "=", d.ref("r.id"))])),
+  );
+  return { stale, noContact, bounced, duplicates };
 }
 
 /** The data-quality report of one tenant. */
@@ -82,6 +91,7 @@ export function dataQualityStore({ db, tenantId }: StoreContext): DataQualitySto
           count(p.stale).as("stale"),
           count(p.noContact).as("no_contact"),
           count(p.bounced).as("bounced"),
+          count(p.duplicates).as("duplicates"),
         ];
       });
       const rows = byOwner ? await q.select("r.owner_id").groupBy("r.owner_id").execute() : await q.execute();
@@ -91,6 +101,7 @@ export function dataQualityStore({ db, tenantId }: StoreContext): DataQualitySto
         stale: toNumber(row.stale ?? 0),
         noContact: toNumber(row.no_contact ?? 0),
         bounced: toNumber(row.bounced ?? 0),
+        duplicates: toNumber(row.duplicates ?? 0),
       }));
       // Owner order in code: null first, then ids by code point, the same on both engines.
       return out.sort((a, b) => (a.ownerId === b.ownerId ? 0 : a.ownerId === null ? -1 : b.ownerId === null ? 1 : a.ownerId < b.ownerId ? -1 : 1));

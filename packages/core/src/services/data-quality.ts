@@ -20,7 +20,9 @@ export interface DataQualityOptions {
  * `stale` holds a key field (name, an e-mail, a phone, the address) whose last confirmation is
  * older than the tenant's policy allows; `noContact` has neither an e-mail nor a phone;
  * `bounced` has e-mail suppressed because it bounced (the latest e-mail entry of the suppression
- * ledger is a `bounced` suppression). A relation can count under several problems.
+ * ledger is a `bounced` suppression); `duplicates` is in an open pair of the duplicate review
+ * list (see `duplicates.scan`), waiting to be merged or dismissed. A relation can count under
+ * several problems.
  */
 export interface DataQualityCounts {
   readonly ownerId: string | null;
@@ -28,6 +30,7 @@ export interface DataQualityCounts {
   readonly stale: number;
   readonly noContact: number;
   readonly bounced: number;
+  readonly duplicates: number;
 }
 
 /** The data-quality report: counts per tenant or owner, and keyset-paged lists per problem. */
@@ -74,7 +77,7 @@ export function dataQualityService(scope: TenantScope): DataQualityService {
     return { staleBefore: staleCutoffs(policy, at), ...(ownerId !== undefined ? { ownerId } : {}) };
   };
   const counted = (row: DataQualityCountsRow | undefined, ownerId: string | null): DataQualityCounts =>
-    row ? { ...row, ownerId } : { ownerId, relations: 0, stale: 0, noContact: 0, bounced: 0 };
+    row ? { ...row, ownerId } : { ownerId, relations: 0, stale: 0, noContact: 0, bounced: 0, duplicates: 0 };
   return {
     async counts(options) {
       const { at, ownerId } = scopeOf(options);
