@@ -41,6 +41,7 @@ import { verificationSuite } from "./verification.js";
 import { activitiesSuite } from "./activities.js";
 import { duplicatesSuite } from "./duplicates.js";
 import { mergeSuite } from "./merge.js";
+import { followUpFiltersSuite } from "./follow-up-filters.js";
 import { duplicatePolicySuite, duplicateReportSuite } from "./duplicate-policy.js";
 
 /** The feature suites, by name. */
@@ -79,6 +80,7 @@ export const FEATURE_SUITES = {
   merge: mergeSuite,
   duplicatePolicy: duplicatePolicySuite,
   duplicateReport: duplicateReportSuite,
+  followUpFilters: followUpFiltersSuite,
 } as const satisfies Record<string, (ctx: SuiteContext) => void>;
 
 /** The name of a feature suite. */

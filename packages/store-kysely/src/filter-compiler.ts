@@ -78,7 +78,18 @@ function conjuncts(c: ResolvedCondition): ResolvedCondition[] {
   return out;
 }
 
-const SUBQUERY_TESTS: ReadonlySet<ResolvedCondition["t"]> = new Set(["email", "tags", "link", "interactions", "deals", "orders", "members", "address"]);
+const SUBQUERY_TESTS: ReadonlySet<ResolvedCondition["t"]> = new Set([
+  "email",
+  "tags",
+  "link",
+  "interactions",
+  "deals",
+  "orders",
+  "members",
+  "address",
+  "activities",
+  "notVerified",
+]);
 /** Whether a conjunct is (the negation of) a subquery test, which the planner may turn into a join. */
 const isSubqueryTest = (c: ResolvedCondition): boolean => SUBQUERY_TESTS.has(c.t) || (c.t === "not" && SUBQUERY_TESTS.has(c.of.t));
 
@@ -265,6 +276,35 @@ export function filterCompiler(db: Kysely<KyselyDatabase>, fns: FilterFunctions)
           );
         } else if (c.match !== null) tests.push(textMatch(value, c.match));
         return sql<SqlBool>`(exists (select 1 from ${fns.jsonElements(ref(r, "addresses"), a)} where ${and(tests)}))`;
+      }
+      case "activities": {
+        const a = alias("ac");
+        let query = related("kb_activities", a, "relation_id", r);
+        if (c.statuses) query = query.where(inList(ref(a, "status"), c.statuses));
+        for (const bound of instantRange(ref(a, "due_at"), c.from, c.to)) query = query.where(bound);
+        return measured(query, "count", c.compare);
+      }
+      case "notVerified": {
+        // A confirmation of `field` (a key, or an expression building it per e-mail or phone) at or after `since`.
+        const confirmed = (field: Expression<unknown> | string) => {
+          const v = alias("v");
+          const key = typeof field === "string" ? sql`${field}` : field;
+          return exists(
+            related("kb_field_verifications", v, "relation_id", r)
+              .where(sql<SqlBool>`${ref(v, "field")} = ${key}`)
+              .where(compare(ref(v, "verified_at"), "gte", c.since)),
+          );
+        };
+        const not = (e: Expression<SqlBool>) => sql<SqlBool>`(not ${e})`;
+        if (c.field === "email" || c.field === "phone") {
+          const [table, column] = c.field === "email" ? (["kb_relation_emails", "email"] as const) : (["kb_relation_phones", "phone"] as const);
+          const e = alias("e");
+          const key = sql`(cast(${`${c.field}:`} as text) || ${ref(e, column)})`;
+          return exists(related(table, e, "relation_id", r).where(not(confirmed(key))));
+        }
+        if (c.field === "name") return not(confirmed("name"));
+        if (c.field === "address") return and([sql<SqlBool>`(${fns.jsonArrayLength(ref(r, "addresses"))} > 0)`, not(confirmed("address"))]);
+        return and([...(c.has ? [compile(c.has, r)] : []), not(confirmed(c.field))]);
       }
       case "members": {
         const m = alias("m");

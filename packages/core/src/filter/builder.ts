@@ -15,7 +15,9 @@ import {
   type ComparisonOperator,
   type Condition,
   type CountComparison,
+  type ActivitiesCondition,
   type DealsCondition,
+  type NotVerifiedCondition,
   type FieldCondition,
   type Filter,
   type FilterOperator,
@@ -164,6 +166,15 @@ export interface FilterBuilder<R extends AttributeRegistry> {
    * `AddressCondition`. `between` on `postalCode` tests a postcode area: `between("3500", "3599")`.
    */
   address(part: AddressPart, options?: { label?: string }): AddressOps;
+  /** The relation's planned activities; `f.activities({ statuses: ["open"] }).none()` is "no planned next step". */
+  activities(options?: Omit<ActivitiesCondition, "type" | "count">): AggregateOps;
+  /**
+   * The relation holds a value of `field` (any of its e-mails or phones) not confirmed since
+   * `since`: `f.notVerified("email", f.daysAgo(180))`. For an attribute, name it:
+   * `f.notVerified("attribute", f.daysAgo(365), "vatNumber")`.
+   */
+  notVerified(field: "name" | "email" | "phone" | "address", since: TimePoint): Condition;
+  notVerified<K extends keyof R["attributes"] & string>(field: "attribute", since: TimePoint, attribute: K): Condition;
   lastDays(days: number): TimeWindow;
   lastMonths(months: number): TimeWindow;
   window(from?: TimePoint, to?: TimePoint): TimeWindow;
@@ -191,7 +202,7 @@ function operators(make: (op: FilterOperator, value?: FilterValue) => Condition)
   } as Record<string, (...args: never[]) => Condition>;
 }
 
-function aggregate<C extends InteractionsCondition | DealsCondition | OrdersCondition>(base: C): MoneyAggregateOps {
+function aggregate<C extends InteractionsCondition | DealsCondition | OrdersCondition | ActivitiesCondition>(base: C): MoneyAggregateOps {
   const count = (op: ComparisonOperator, value: number): Condition => ({ ...base, count: { op, value } satisfies CountComparison });
   return {
     exists: () => count("gte", 1),
@@ -241,6 +252,13 @@ export function filterBuilder<R extends AttributeRegistry = AttributeRegistry>()
     interactions: (options = {}) => aggregate({ type: "interactions", ...options }),
     deals: (options = {}) => aggregate({ type: "deals", ...options }),
     orders: (options = {}) => aggregate({ type: "orders", ...options }),
+    activities: (options = {}) => aggregate({ type: "activities", ...options }),
+    notVerified: (field: NotVerifiedCondition["field"], since: TimePoint, attribute?: string): Condition => ({
+      type: "notVerified",
+      field,
+      since,
+      ...(attribute === undefined ? {} : { attribute }),
+    }),
     segment: (segmentId) => ({ type: "segment", segmentId }),
     address: (part, options) =>
       operators(

@@ -1,4 +1,6 @@
+import type { Activity } from "../model/activity.js";
 import type { Deal } from "../model/deal.js";
+import type { FieldVerification } from "../model/verification.js";
 import type { Interaction } from "../model/interaction.js";
 import type { Order } from "../model/order.js";
 import type { Relation } from "../model/relation.js";
@@ -32,6 +34,10 @@ export interface FilterDataset {
   })[];
   /** Member lists of static and snapshot segments. */
   readonly segmentMembers: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Planned activities (none when absent). */
+  readonly activities?: readonly Pick<Activity, "relationId" | "status" | "dueAt">[];
+  /** Field confirmations (none when absent). */
+  readonly verifications?: readonly Pick<FieldVerification, "relationId" | "field" | "verifiedAt">[];
 }
 
 /** Compares strings by code point (UTF-8 byte order), unlike `<` on JS strings (UTF-16 units). */
@@ -183,6 +189,31 @@ export function referencePredicate(condition: ResolvedCondition, data: FilterDat
         return addressMatches(r.addresses, c);
       case "members":
         return data.segmentMembers.get(c.segmentId)?.has(r.id) ?? false;
+      case "activities": {
+        const n = (data.activities ?? []).filter(
+          (a) =>
+            a.relationId === r.id &&
+            (c.statuses === null || c.statuses.includes(a.status)) &&
+            ((c.from === null && c.to === null) || inRange(a.dueAt, c.from, c.to)),
+        ).length;
+        return compareNumbers(n, c.compare.op, c.compare.value);
+      }
+      case "notVerified": {
+        const confirmed = (field: string) =>
+          (data.verifications ?? []).some((v) => v.relationId === r.id && v.field === field && Date.parse(v.verifiedAt) >= Date.parse(c.since));
+        switch (c.field) {
+          case "email":
+            return r.emails.some((e) => !confirmed(`email:${e.address}`));
+          case "phone":
+            return r.phones.some((p) => !confirmed(`phone:${p.number}`));
+          case "address":
+            return r.addresses.length > 0 && !confirmed("address");
+          case "name":
+            return !confirmed("name");
+          default:
+            return (c.has === null || test(c.has, r)) && !confirmed(c.field);
+        }
+      }
     }
   };
   return (relation) => relation.deletedAt === null && test(condition, relation);

@@ -320,6 +320,18 @@ async function resolveWithin(
         return segment(node.segmentId, [...path, "segmentId"], depth);
       case "address":
         return resolveAddress(node);
+      case "activities": {
+        const { from, to } = windowInRange(instantWindow(node.due, now), [...path, "due"]);
+        return { t: "activities", statuses: node.statuses ?? null, from, to, compare: comparison(node.count, undefined) };
+      }
+      case "notVerified": {
+        const since = inRange(instantOf(node.since, now), [...path, "since"]);
+        if (node.field !== "attribute") return { t: "notVerified", field: node.field, since, has: null };
+        const def = attributeDefinition(env.registry, node.attribute ?? "");
+        if (!def) throw validationError([{ path: [...path, "attribute"], message: `Unknown attribute ${String(node.attribute)}`, code: "unknown_attribute" }]);
+        const has = attributeCondition(node.attribute!, def, "isNotEmpty", undefined, now, path);
+        return { t: "notVerified", field: `attribute:${node.attribute!}`, since, has };
+      }
       default:
         throw validationError([{ path: [...path, "type"], message: "Unknown condition type", code: "invalid_type" }]);
     }

@@ -65,6 +65,20 @@ export type ResolvedCondition =
   | ResolvedDeals
   | ResolvedOrders
   | ResolvedAddress
+  /** The relation's activities (of these statuses, due in the range) compared by count. */
+  | {
+      readonly t: "activities";
+      readonly statuses: readonly string[] | null;
+      readonly from: Instant | null;
+      readonly to: Instant | null;
+      readonly compare: ResolvedComparison;
+    }
+  /**
+   * The relation holds a value of `field` not confirmed at or after `since`. `field` is the
+   * confirmation key (`name`, `address`, `attribute:<name>`), or `email` / `phone` for any one of
+   * the relation's addresses or numbers (key `email:<address>`); `has` tests that an attribute has a value.
+   */
+  | { readonly t: "notVerified"; readonly field: string; readonly since: Instant; readonly has: ResolvedCondition | null }
   /** The relation is on the member list of a static or snapshot segment. */
   | { readonly t: "members"; readonly segmentId: string };
 

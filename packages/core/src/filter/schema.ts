@@ -3,6 +3,7 @@ import type { Money } from "../attributes/registry.js";
 import { idSchema, textSchema } from "../model/common.js";
 import { DEAL_STATUSES, type DealStatus } from "../model/deal.js";
 import { DIRECTIONS, type Direction } from "../model/interaction.js";
+import { ACTIVITY_STATUSES, type ActivityStatus } from "../model/activity.js";
 import { FILTER_LIMITS, LIMIT_MESSAGES } from "./limits.js";
 import { addressConditionSchema, type AddressCondition } from "./address.js";
 
@@ -143,6 +144,34 @@ export interface OrdersCondition {
   readonly sum?: MoneyComparison;
 }
 
+/**
+ * Counts the relation's planned activities (appointments and tasks); default count ≥ 1.
+ * "No planned next step" is `{ type: "activities", statuses: ["open"], count: { op: "eq", value: 0 } }`.
+ */
+export interface ActivitiesCondition {
+  readonly type: "activities";
+  readonly statuses?: readonly ActivityStatus[];
+  /** Only activities due in this window. */
+  readonly due?: TimeWindow;
+  readonly count?: CountComparison;
+}
+
+/** The fields whose confirmations `notVerified` tests. */
+export const VERIFIED_FIELDS = ["name", "email", "phone", "address", "attribute"] as const;
+
+/**
+ * The relation holds a value of `field` (for `email` and `phone`: any one of them; for
+ * `attribute`: the attribute `attribute`) that was not confirmed since `since`: never, or last
+ * before it. Confirmations are those of `tenant.verification`.
+ */
+export interface NotVerifiedCondition {
+  readonly type: "notVerified";
+  readonly field: (typeof VERIFIED_FIELDS)[number];
+  /** The attribute's name, with `field: "attribute"`. */
+  readonly attribute?: string;
+  readonly since: TimePoint;
+}
+
 /** Membership of another segment (dynamic, static or snapshot). */
 export interface SegmentCondition {
   readonly type: "segment";
@@ -178,7 +207,9 @@ export type Condition =
   | DealsCondition
   | OrdersCondition
   | SegmentCondition
-  | AddressCondition;
+  | AddressCondition
+  | ActivitiesCondition
+  | NotVerifiedCondition;
 
 /** A complete, versioned filter. */
 export interface Filter {
@@ -320,6 +351,10 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
       .strict(),
     z.object({ type: z.literal("segment"), segmentId: id }).strict(),
     addressConditionSchema,
+    z
+      .object({ type: z.literal("activities"), statuses: list(z.enum(ACTIVITY_STATUSES)).optional(), due: window.optional(), count: comparison.optional() })
+      .strict(),
+    z.object({ type: z.literal("notVerified"), field: z.enum(VERIFIED_FIELDS), attribute: z.string().min(1).max(63).optional(), since: timePoint }).strict(),
   ]),
 ) as z.ZodType<Condition>;
 

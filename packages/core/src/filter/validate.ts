@@ -227,6 +227,26 @@ function checkCondition(node: Condition, path: Path, env: FilterEnvironment, iss
     case "address":
       issues.push(...addressIssues(node, path));
       return;
+    case "activities":
+      return checkWindow(node.due, [...path, "due"], issues);
+    case "notVerified":
+      if (typeof node.since === "string" && !isInstant(node.since) && !isDay(node.since)) {
+        issues.push({
+          path: [...path, "since"],
+          message: "Expected an ISO-8601 instant with offset, a YYYY-MM-DD day or { daysFromNow }",
+          code: "invalid_time",
+        });
+      }
+      if (node.field === "attribute") {
+        if (node.attribute === undefined)
+          issues.push({ path: [...path, "attribute"], message: 'field "attribute" needs the attribute\'s name', code: "missing_attribute" });
+        else if (!attributeDefinition(env.registry, node.attribute)) {
+          issues.push({ path: [...path, "attribute"], message: `Unknown attribute ${node.attribute}`, code: "unknown_attribute" });
+        }
+      } else if (node.attribute !== undefined) {
+        issues.push({ path: [...path, "attribute"], message: 'attribute is for field "attribute" only', code: "unexpected_attribute" });
+      }
+      return;
   }
 }
 
