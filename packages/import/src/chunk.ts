@@ -1,0 +1,104 @@
+/**
+ * One chunk of mapped rows written inside one transaction: employers first, then the relations
+ * through the bulk seam (one set-based upsert), then the employment links. Every step is an
+ * upsert keyed by an external reference or an existing link, so a chunk applied twice (a crash
+ * after commit, before the checkpoint was stored) changes nothing the second time.
+ */
+import type { AttributeRegistry, BulkOptions, RelationInput, TenantCrm } from "@kaartenbak/core";
+import { columnOf, type MappedRow, type RowProblem } from "./map-row.js";
+import type { ImportTotals } from "./options.js";
+import { organisationKey, resolveOrganisations } from "./organisations.js";
+
+/** What applying a chunk did. */
+export interface ChunkOutcome {
+  readonly totals: Partial<ImportTotals>;
+  readonly problems: RowProblem[];
+  /** Rows core refused, by row number (for the reject file). */
+  readonly refusedRows: ReadonlySet<number>;
+  /** Employer ids this chunk resolved, to reuse once it has committed. */
+  readonly organisations: ReadonlyMap<string, string>;
+  /** Keys of organisations this chunk created. */
+  readonly createdOrganisations: readonly string[];
+}
+
+const employerKey = (name: string) => organisationKey(name) || name.trim().toLowerCase().slice(0, 300);
+
+/** Applies mapped rows in `tx` (an open transaction of the tenant). Throws only what core throws; row problems are returned. */
+export async function applyChunk<R extends AttributeRegistry>(
+  tx: TenantCrm<R>,
+  rows: readonly MappedRow[],
+  known: ReadonlyMap<string, string>,
+  command: Pick<BulkOptions, "actor" | "source">,
+): Promise<ChunkOutcome> {
+  const problems: RowProblem[] = [];
+  const refused = new Set<number>();
+  const refuse = (row: MappedRow, issues: ReadonlyArray<{ path: ReadonlyArray<string | number>; message: string; code: string }>, column?: string) => {
+    refused.add(row.row);
+    for (const issue of issues) {
+      const col = column ?? columnOf(row, issue.path);
+      problems.push({ row: row.row, ...(col === undefined ? {} : { column: col }), message: issue.message, code: issue.code });
+    }
+  };
+
+  const names = new Map<string, string>();
+  for (const row of rows) if (row.employer) names.set(employerKey(row.employer.name), row.employer.name);
+  const orgs = names.size ? await resolveOrganisations(tx, names, known) : { ids: new Map<string, string>(), created: [], problems: new Map() };
+  const people = rows.filter((row) => {
+    const issues = row.employer ? orgs.problems.get(employerKey(row.employer.name)) : undefined;
+    if (issues) refuse(row, issues, row.employer!.column);
+    return !issues;
+  });
+
+  let result = { created: 0, updated: 0, unchanged: 0, rejected: [] as ReadonlyArray<{ index: number; issues: readonly RowProblemIssue[] }> };
+  if (people.length > 0) {
+    const items = people.map((row) => row.input) as RelationInput[];
+    result = await tx.bulk.upsertRelations(items as Parameters<TenantCrm<R>["bulk"]["upsertRelations"]>[0], {
+      ...command,
+      skipInvalid: true,
+      chunkSize: Math.min(5000, items.length),
+    });
+  }
+  const rejected = new Set<number>();
+  for (const { index, issues } of result.rejected) {
+    rejected.add(index);
+    refuse(people[index]!, issues);
+  }
+
+  let linksCreated = 0;
+  let linksUpdated = 0;
+  for (const [index, row] of people.entries()) {
+    if (!row.employer || rejected.has(index)) continue;
+    const organisationId = orgs.ids.get(employerKey(row.employer.name));
+    const ref = row.refs[0]!;
+    const person = await tx.relations.findByExternalRef(ref.system, ref.externalId);
+    if (!organisationId || !person) continue;
+    const links = await tx.links.list(person.id);
+    const existing = links.find((l) => l.kind === "employment" && l.organisationId === organisationId);
+    const jobTitle = row.employer.jobTitle;
+    if (!existing) {
+      await tx.links.create({ kind: "employment", personId: person.id, organisationId, ...(jobTitle ? { jobTitle } : {}) }, command);
+      linksCreated++;
+    } else if (existing.kind === "employment" && jobTitle && existing.jobTitle !== jobTitle) {
+      await tx.links.update(existing.id, { jobTitle }, { ...command, expectedVersion: existing.version });
+      linksUpdated++;
+    }
+  }
+
+  return {
+    totals: {
+      invalid: refused.size,
+      created: result.created,
+      updated: result.updated,
+      unchanged: result.unchanged,
+      organisationsCreated: orgs.created.length,
+      linksCreated,
+      linksUpdated,
+    },
+    problems,
+    refusedRows: refused,
+    organisations: orgs.ids,
+    createdOrganisations: orgs.created,
+  };
+}
+
+type RowProblemIssue = { readonly path: ReadonlyArray<string | number>; readonly message: string; readonly code: string };

@@ -1,0 +1,175 @@
+/**
+ * The import loop: read records, map them, and write them chunk by chunk, each chunk in one
+ * transaction followed by a checkpoint. A dry run runs exactly the same chunks and rolls each one
+ * back, so what it reports is what core's own validation and matching would decide.
+ */
+import { createHash, type Hash } from "node:crypto";
+import type { AttributeRegistry, TenantCrm } from "@kaartenbak/core";
+import { applyChunk, type ChunkOutcome } from "./chunk.js";
+import { readCsv, type CsvRecord } from "./csv-reader.js";
+import { configError, invalidOptions } from "./errors.js";
+import { mapRecord, type MapContext, type MappedRow, type RowProblem } from "./map-row.js";
+import { mappingIssues } from "./mapping.js";
+import { addTotals, ZERO, type ImportCheckpoint, type ImportOptions, type ImportResult, type ImportTotals } from "./options.js";
+import { rejectWriter } from "./rejects.js";
+import { openText, type ImportInput } from "./source.js";
+
+/** Thrown inside a transaction to roll it back on purpose (dry run, allOrNothing with invalid rows). */
+class RollBack extends Error {
+  constructor(readonly outcome: unknown) {
+    super("rolled back on purpose");
+  }
+}
+
+/** Known organisation ids are reused across chunks; the cache is bounded, a miss only costs a look-up. */
+const MAX_KNOWN_ORGANISATIONS = 10_000;
+
+function checkpointOf(records: number, hash: Hash, totals: ImportTotals): ImportCheckpoint {
+  return { format: "kaartenbak.import-checkpoint", formatVersion: 1, records, digest: hash.copy().digest("base64url"), totals };
+}
+
+function validCheckpoint(value: unknown): value is ImportCheckpoint {
+  const c = value as ImportCheckpoint | null;
+  return (
+    !!c &&
+    c.format === "kaartenbak.import-checkpoint" &&
+    c.formatVersion === 1 &&
+    Number.isInteger(c.records) &&
+    c.records >= 0 &&
+    typeof c.digest === "string" &&
+    !!c.totals &&
+    Object.keys(ZERO).every((k) => Number.isInteger((c.totals as unknown as Record<string, unknown>)[k]))
+  );
+}
+
+/**
+ * Imports relations from a CSV file into a tenant. See the package README for the mapping, the
+ * presets, idempotency and resuming.
+ *
+ * @example
+ * const result = await importCsv(crm.tenant("acme"), { path: "contacts.csv" }, { mapping: outlookMapping, dryRun: true });
+ * console.log(result.created, result.problems);
+ */
+export async function importCsv<R extends AttributeRegistry>(tenant: TenantCrm<R>, input: ImportInput, options: ImportOptions): Promise<ImportResult> {
+  if (options === null || typeof options !== "object") throw configError("options", "Expected an options object");
+  const chunkSize = options.chunkSize ?? 500;
+  if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > 5000) throw configError("chunkSize", "Expected an integer from 1 to 5000", "invalid_limit");
+  if (options.resumeFrom !== undefined && !validCheckpoint(options.resumeFrom))
+    throw configError("resumeFrom", "Expected a checkpoint given by onCheckpoint", "invalid_checkpoint");
+  if (options.delimiter !== undefined && (typeof options.delimiter !== "string" || options.delimiter.length !== 1 || /["\r\n]/.test(options.delimiter))) {
+    throw configError("delimiter", "Expected one character other than a quote or a line break");
+  }
+  const dryRun = options.dryRun === true;
+  const command = { source: options.source ?? "import", ...(options.actor === undefined ? {} : { actor: options.actor }) };
+
+  const text = await openText(input, options.encoding ?? "auto", options.fileName);
+  const table = await readCsv(text.chunks, options.delimiter);
+  const issues = mappingIssues(options.mapping, table.header, options.attributes);
+  if (issues.length > 0) throw invalidOptions(issues);
+  const ctx: MapContext = { mapping: options.mapping, registry: options.attributes, fileName: text.fileName, rowKeySystem: options.rowKeySystem ?? "import" };
+
+  const hash = createHash("sha256").update(JSON.stringify(table.header));
+  const resume = options.resumeFrom;
+  let totals: ImportTotals = resume ? resume.totals : ZERO;
+  let consumed = 0;
+  const problems: RowProblem[] = [];
+  const known = new Map<string, string>();
+  const rejects = options.rejects ? rejectWriter(options.rejects, table.header, table.delimiter) : undefined;
+  let checkpoint: ImportCheckpoint | undefined = resume;
+  let anyInvalid = false;
+
+  /** Maps and applies one chunk of records in `tx`; returns what to count and report. */
+  async function runChunk(tx: TenantCrm<R>, records: CsvRecord[]): Promise<{ outcome: ChunkOutcome; local: RowProblem[]; empty: number }> {
+    const mapped: MappedRow[] = [];
+    const local: RowProblem[] = [];
+    let empty = 0;
+    for (const record of records) {
+      const result = mapRecord(record, ctx);
+      if (result.kind === "empty") empty++;
+      else if (result.kind === "invalid") local.push(...result.problems);
+      else mapped.push(result.row);
+    }
+    const outcome = await applyChunk(tx, mapped, known, command);
+    return { outcome, local, empty };
+  }
+
+  /** Runs a chunk in its own transaction (or in `outer`), rolled back in a dry run. */
+  async function chunk(records: CsvRecord[], outer: TenantCrm<R> | undefined): Promise<void> {
+    let done: Awaited<ReturnType<typeof runChunk>>;
+    if (outer) done = await runChunk(outer, records);
+    else {
+      try {
+        done = await tenant.transaction(async (tx) => {
+          const result = await runChunk(tx, records);
+          if (dryRun) throw new RollBack(result);
+          return result;
+        });
+      } catch (error) {
+        if (!(error instanceof RollBack)) throw error;
+        done = error.outcome as typeof done;
+      }
+    }
+    const { outcome, local, empty } = done;
+    const chunkProblems = [...local, ...outcome.problems].sort((a, b) => a.row - b.row);
+    problems.push(...chunkProblems);
+    const invalidRows = new Set([...local.map((p) => p.row), ...outcome.refusedRows]);
+    anyInvalid ||= invalidRows.size > 0;
+    totals = addTotals(totals, { ...outcome.totals, rowsRead: records.length, skipped: empty, invalid: invalidRows.size });
+    if (!dryRun && !outer) {
+      if (known.size > MAX_KNOWN_ORGANISATIONS) known.clear();
+      for (const [key, id] of outcome.organisations) known.set(key, id);
+    }
+    if (rejects)
+      for (const record of records.filter((r) => invalidRows.has(r.row)))
+        await rejects.write(
+          record,
+          chunkProblems.filter((p) => p.row === record.row),
+        );
+    options.onProgress?.({ ...totals, dryRun });
+    if (!dryRun && !outer) {
+      checkpoint = checkpointOf(consumed, hash, totals);
+      await options.onCheckpoint?.(checkpoint);
+    }
+  }
+
+  async function all(outer: TenantCrm<R> | undefined): Promise<void> {
+    let batch: CsvRecord[] = [];
+    for await (const record of table.records) {
+      hash.update(JSON.stringify([record.row, record.fields]));
+      consumed++;
+      if (resume && consumed <= resume.records) {
+        if (consumed === resume.records && hash.copy().digest("base64url") !== resume.digest) {
+          throw configError("resumeFrom", "The checkpoint belongs to another file, or the file changed since it was made", "checkpoint_mismatch");
+        }
+        continue;
+      }
+      batch.push(record);
+      if (batch.length === chunkSize) {
+        await chunk(batch, outer);
+        batch = [];
+      }
+    }
+    if (resume && consumed < resume.records) throw configError("resumeFrom", "The file is shorter than the checkpoint says", "checkpoint_mismatch");
+    if (batch.length > 0) await chunk(batch, outer);
+  }
+
+  let committed = !dryRun;
+  if (options.allOrNothing) {
+    try {
+      await tenant.transaction(async (tx) => {
+        await all(tx);
+        if (dryRun || anyInvalid) throw new RollBack(undefined);
+      });
+    } catch (error) {
+      if (!(error instanceof RollBack)) throw error;
+      committed = false;
+    }
+    if (committed) {
+      checkpoint = checkpointOf(consumed, hash, totals);
+      await options.onCheckpoint?.(checkpoint);
+    }
+  } else await all(undefined);
+  await rejects?.close();
+  if (!committed) checkpoint = resume;
+  return { ...totals, dryRun, committed, problems, delimiter: table.delimiter, encoding: text.encoding, checkpoint };
+}
