@@ -77,6 +77,8 @@ export async function importCsv<R extends AttributeRegistry>(tenant: TenantCrm<R
   const rejects = options.rejects ? rejectWriter(options.rejects, table.header, table.delimiter) : undefined;
   let checkpoint: ImportCheckpoint | undefined = resume;
   let anyInvalid = false;
+  // A dry run rolls every chunk back, so an employer named in two chunks would be "created" twice.
+  const wouldCreate = new Set<string>();
 
   /** Maps and applies one chunk of records in `tx`; returns what to count and report. */
   async function runChunk(tx: TenantCrm<R>, records: CsvRecord[]): Promise<{ outcome: ChunkOutcome; local: RowProblem[]; empty: number }> {
@@ -114,7 +116,12 @@ export async function importCsv<R extends AttributeRegistry>(tenant: TenantCrm<R
     problems.push(...chunkProblems);
     const invalidRows = new Set([...local.map((p) => p.row), ...outcome.refusedRows]);
     anyInvalid ||= invalidRows.size > 0;
-    totals = addTotals(totals, { ...outcome.totals, rowsRead: records.length, skipped: empty, invalid: invalidRows.size });
+    let organisationsCreated = outcome.totals.organisationsCreated ?? 0;
+    if (dryRun) {
+      organisationsCreated = outcome.createdOrganisations.filter((key) => !wouldCreate.has(key)).length;
+      if (wouldCreate.size < MAX_KNOWN_ORGANISATIONS) for (const key of outcome.createdOrganisations) wouldCreate.add(key);
+    }
+    totals = addTotals(totals, { ...outcome.totals, organisationsCreated, rowsRead: records.length, skipped: empty, invalid: invalidRows.size });
     if (!dryRun && !outer) {
       if (known.size > MAX_KNOWN_ORGANISATIONS) known.clear();
       for (const [key, id] of outcome.organisations) known.set(key, id);
