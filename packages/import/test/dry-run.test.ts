@@ -2,10 +2,10 @@ import { createReadStream, readFileSync } from "node:fs";
 import { PassThrough } from "node:stream";
 import { parse } from "csv-parse/sync";
 import iconv from "iconv-lite";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { defineAttributes, isCrmError } from "@kaartenbak/core";
 import { importCsv, outlookMapping, type ImportCheckpoint, type ImportMapping, type ImportProgress } from "../src/index.js";
-import { ENGINES, fixture, freshTenant, openDb, type TestDb } from "./harness.js";
+import { databaseFor, ENGINES, fixture, freshTenant } from "./harness.js";
 
 const registry = defineAttributes({
   version: 1,
@@ -36,13 +36,10 @@ function collect(stream: PassThrough): { text(): string } {
 
 for (const engine of ENGINES) {
   describe(`dry run and apply options: ${engine}`, () => {
-    let db: TestDb;
-    beforeAll(async () => {
-      db = await openDb(engine);
-    });
-    afterAll(async () => db?.close());
+    const database = databaseFor(engine);
 
     it("a dry run reports per row and a summary, and writes nothing (raw rows and outbox)", async () => {
+      const db = database();
       const tenantId = freshTenant();
       const t = db.crm(registry).tenant(tenantId);
       const progress: ImportProgress[] = [];
@@ -86,6 +83,7 @@ for (const engine of ENGINES) {
     });
 
     it("allOrNothing writes nothing when a row is invalid, and everything when all are valid", async () => {
+      const db = database();
       const tenantId = freshTenant();
       const t = db.crm(registry).tenant(tenantId);
       const refused = await importCsv(t, { path: fixture("dutch-cp1252.csv") }, { ...options, allOrNothing: true, chunkSize: 2 });
@@ -104,6 +102,7 @@ for (const engine of ENGINES) {
     });
 
     it("writes the refused rows to a reject file with a Reason column, formula-escaped", async () => {
+      const db = database();
       const tenantId = freshTenant();
       const t = db.crm(registry).tenant(tenantId);
       const text = [
@@ -130,6 +129,7 @@ for (const engine of ENGINES) {
     });
 
     it("reads a stream, refuses a bad mapping naming every problem, and a checkpoint of another file", async () => {
+      const db = database();
       const tenantId = freshTenant();
       const t = db.crm(registry).tenant(tenantId);
       const result = await importCsv(

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { defineAttributes, type Relation, type TenantCrm } from "@kaartenbak/core";
 import { googleMapping, importCsv, outlookMapping, type ImportMapping } from "../src/index.js";
-import { ENGINES, fixture, freshTenant, openDb, type TestDb } from "./harness.js";
+import { databaseFor, ENGINES, fixture, freshTenant, type TestDb } from "./harness.js";
 
 const dutchRegistry = defineAttributes({
   version: 1,
@@ -64,13 +64,10 @@ async function snapshot(t: TenantCrm, db: TestDb, tenantId: string) {
 
 for (const engine of ENGINES) {
   describe(`fixture files: ${engine}`, () => {
-    let db: TestDb;
-    beforeAll(async () => {
-      db = await openDb(engine);
-    });
-    afterAll(async () => db?.close());
+    const database = databaseFor(engine);
 
     it("imports the Outlook export to exactly the expected relations, and a second import changes nothing", async () => {
+      const db = database();
       const tenantId = freshTenant();
       const t = db.crm().tenant(tenantId);
       const first = await importCsv(t, { path: fixture("outlook-contacts.csv") }, { mapping: outlookMapping });
@@ -118,6 +115,7 @@ for (const engine of ENGINES) {
     });
 
     it("imports the Google export (labels, several values in a cell) and a second import changes nothing", async () => {
+      const db = database();
       const tenantId = freshTenant();
       const t = db.crm().tenant(tenantId);
       const first = await importCsv(t, { path: fixture("google-contacts.csv") }, { mapping: googleMapping });
@@ -149,6 +147,7 @@ for (const engine of ENGINES) {
     });
 
     it("imports the ;-delimited Windows-1252 Dutch file with decimal commas, reporting the invalid rows by file row", async () => {
+      const db = database();
       const tenantId = freshTenant();
       const t = db.crm(dutchRegistry).tenant(tenantId);
       const options = { mapping: dutchMapping, attributes: dutchRegistry };

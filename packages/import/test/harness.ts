@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll } from "vitest";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { createCrm, type AttributeRegistry, type Crm } from "@kaartenbak/core";
@@ -80,3 +81,24 @@ export const freshTenant = () => `t-${randomBytes(6).toString("hex")}`;
 
 /** A fixture file's path. */
 export const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
+
+/**
+ * Opens the engine's database before the tests of a `describe` and closes it after. When it cannot
+ * be opened (Postgres down), every test fails with the reason, instead of being reported as skipped.
+ */
+export function databaseFor(engine: Engine, options: { filename?: string; schema?: string } = {}): () => TestDb {
+  let db: TestDb | undefined;
+  let failure: unknown;
+  beforeAll(async () => {
+    try {
+      db = await openDb(engine, options);
+    } catch (error) {
+      failure = error;
+    }
+  });
+  afterAll(async () => db?.close());
+  return () => {
+    if (!db) throw new Error(`The ${engine} test database could not be opened (${engine === "postgres" ? DATABASE_URL : "SQLite"})`, { cause: failure });
+    return db;
+  };
+}

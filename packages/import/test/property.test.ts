@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { stringify } from "csv-stringify/sync";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { defineAttributes } from "@kaartenbak/core";
 import { importCsv, type ImportMapping } from "../src/index.js";
-import { ENGINES, freshTenant, openDb, type TestDb } from "./harness.js";
+import { databaseFor, ENGINES, freshTenant } from "./harness.js";
 
 const registry = defineAttributes({ version: 1, attributes: { omzet: { type: "number" }, sinds: { type: "date" } } });
 const mapping: ImportMapping = {
@@ -32,13 +32,10 @@ const row = fc.record({
 
 for (const engine of ENGINES) {
   describe(`property: ${engine}`, () => {
-    let db: TestDb;
-    beforeAll(async () => {
-      db = await openDb(engine);
-    });
-    afterAll(async () => db?.close());
+    const database = databaseFor(engine);
 
     it("every valid row lands exactly once, every invalid row is reported by its row, nothing else is written", async () => {
+      const db = database();
       await fc.assert(
         fc.asyncProperty(fc.array(row, { maxLength: 25 }), fc.constantFrom(",", ";"), fc.integer({ min: 1, max: 7 }), async (rows, delimiter, chunkSize) => {
           const tenantId = freshTenant();
