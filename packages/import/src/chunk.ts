@@ -19,6 +19,29 @@ export interface ChunkOutcome {
   readonly organisations: ReadonlyMap<string, string>;
   /** Keys of organisations this chunk created. */
   readonly createdOrganisations: readonly string[];
+  /** Rows that look like existing relations (with `duplicates: "report"`); they were imported. */
+  readonly warnings: RowProblem[];
+}
+
+/** What to do with a row that would create a relation looking like an existing one. */
+export type DuplicatePolicy = "ignore" | "report" | "skip";
+
+/**
+ * Core's duplicate rules for the rows that would create a relation: several reads per such row,
+ * so it is opt-in. A row whose input core refuses is left to the upsert to report.
+ */
+async function lookalikes<R extends AttributeRegistry>(tx: TenantCrm<R>, rows: readonly MappedRow[]): Promise<Map<number, RowProblem>> {
+  const found = new Map<number, RowProblem>();
+  for (const row of rows) {
+    const ref = row.refs[0]!;
+    if (await tx.relations.findByExternalRef(ref.system, ref.externalId)) continue;
+    const candidates = await tx.duplicates.check(row.input as Parameters<TenantCrm<R>["duplicates"]["check"]>[0]).catch(() => []);
+    const best = candidates[0];
+    if (!best) continue;
+    const message = `Looks like ${best.relation.kind} ${JSON.stringify(best.relation.name)} (${best.relation.id}): ${best.reasons.join(", ")}`;
+    found.set(row.row, { row: row.row, message, code: "possible_duplicate" });
+  }
+  return found;
 }
 
 const employerKey = (name: string) => organisationKey(name) || name.trim().toLowerCase().slice(0, 300);
@@ -29,6 +52,7 @@ export async function applyChunk<R extends AttributeRegistry>(
   rows: readonly MappedRow[],
   known: ReadonlyMap<string, string>,
   command: Pick<BulkOptions, "actor" | "source">,
+  duplicates: DuplicatePolicy = "ignore",
 ): Promise<ChunkOutcome> {
   const problems: RowProblem[] = [];
   const refused = new Set<number>();
@@ -43,10 +67,20 @@ export async function applyChunk<R extends AttributeRegistry>(
   const names = new Map<string, string>();
   for (const row of rows) if (row.employer) names.set(employerKey(row.employer.name), row.employer.name);
   const orgs = names.size ? await resolveOrganisations(tx, names, known) : { ids: new Map<string, string>(), created: [], problems: new Map() };
-  const people = rows.filter((row) => {
+  const employed = rows.filter((row) => {
     const issues = row.employer ? orgs.problems.get(employerKey(row.employer.name)) : undefined;
     if (issues) refuse(row, issues, row.employer!.column);
     return !issues;
+  });
+  const similar = duplicates === "ignore" ? new Map<number, RowProblem>() : await lookalikes(tx, employed);
+  const warnings = duplicates === "report" ? [...similar.values()] : [];
+  const people = employed.filter((row) => {
+    const lookalike = duplicates === "skip" ? similar.get(row.row) : undefined;
+    if (lookalike) {
+      refused.add(row.row);
+      problems.push(lookalike);
+    }
+    return !lookalike;
   });
 
   let result = { created: 0, updated: 0, unchanged: 0, rejected: [] as ReadonlyArray<{ index: number; issues: readonly RowProblemIssue[] }> };
@@ -98,6 +132,7 @@ export async function applyChunk<R extends AttributeRegistry>(
     refusedRows: refused,
     organisations: orgs.ids,
     createdOrganisations: orgs.created,
+    warnings,
   };
 }
 

@@ -9,6 +9,7 @@
  * for (const p of result.problems) console.log(`row ${p.row} ${p.column ?? ""}: ${p.message}`);
  */
 export { importCsv } from "./run.js";
+export type { DuplicatePolicy } from "./chunk.js";
 export type { ImportCheckpoint, ImportOptions, ImportProgress, ImportResult, ImportTotals } from "./options.js";
 export type { AddressPart, ColumnTarget, ImportMapping, LabelColumn, RelationField, ValueFormat } from "./mapping.js";
 export type { RowProblem } from "./map-row.js";

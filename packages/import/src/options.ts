@@ -7,6 +7,7 @@ import type { AttributeRegistry, BulkOptions } from "@kaartenbak/core";
 import type { ImportEncoding } from "./source.js";
 import type { ImportMapping } from "./mapping.js";
 import type { RowProblem } from "./map-row.js";
+import type { DuplicatePolicy } from "./chunk.js";
 
 /** What an import counted; the same shape in progress events, checkpoints and the result. */
 export interface ImportTotals {
@@ -43,6 +44,8 @@ export interface ImportCheckpoint {
 
 /** A progress report, after each chunk. */
 export interface ImportProgress extends ImportTotals {
+  /** Relations written so far: `created + updated`. */
+  readonly written: number;
   /** True in a dry run: nothing of this was written. */
   readonly dryRun: boolean;
 }
@@ -79,6 +82,13 @@ export interface ImportOptions {
   readonly onProgress?: (progress: ImportProgress) => void;
   /** Receives the refused rows as CSV: the file's columns plus a `Reason` column. Not ended by the import. */
   readonly rejects?: Writable;
+  /**
+   * Core's duplicate rules (same e-mail, phone, identifying attribute, or a similar name with a shared
+   * postcode, city or company domain) for rows that would create a relation: `report` imports them and
+   * lists them in `warnings`; `skip` refuses them (code `possible_duplicate`). Default `ignore`; the
+   * check costs several reads per new row.
+   */
+  readonly duplicates?: DuplicatePolicy;
   /** Who acts and from where; `source` defaults to `import`. */
   readonly actor?: BulkOptions["actor"];
   readonly source?: BulkOptions["source"];
@@ -91,6 +101,8 @@ export interface ImportResult extends ImportTotals {
   readonly committed: boolean;
   /** Every problem, by row (as the file shows it, header = 1) and column. */
   readonly problems: readonly RowProblem[];
+  /** Imported rows that look like existing relations (with `duplicates: "report"`). */
+  readonly warnings: readonly RowProblem[];
   /** The delimiter and encoding used. */
   readonly delimiter: string;
   readonly encoding: "utf-8" | "windows-1252";

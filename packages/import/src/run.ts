@@ -59,6 +59,9 @@ export async function importCsv<R extends AttributeRegistry>(tenant: TenantCrm<R
   if (options.delimiter !== undefined && (typeof options.delimiter !== "string" || options.delimiter.length !== 1 || /["\r\n]/.test(options.delimiter))) {
     throw configError("delimiter", "Expected one character other than a quote or a line break");
   }
+  if (options.duplicates !== undefined && !["ignore", "report", "skip"].includes(options.duplicates)) {
+    throw configError("duplicates", 'Expected "ignore", "report" or "skip"');
+  }
   const dryRun = options.dryRun === true;
   const command = { source: options.source ?? "import", ...(options.actor === undefined ? {} : { actor: options.actor }) };
 
@@ -73,6 +76,7 @@ export async function importCsv<R extends AttributeRegistry>(tenant: TenantCrm<R
   let totals: ImportTotals = resume ? resume.totals : ZERO;
   let consumed = 0;
   const problems: RowProblem[] = [];
+  const warnings: RowProblem[] = [];
   const known = new Map<string, string>();
   const rejects = options.rejects ? rejectWriter(options.rejects, table.header, table.delimiter) : undefined;
   let checkpoint: ImportCheckpoint | undefined = resume;
@@ -91,7 +95,7 @@ export async function importCsv<R extends AttributeRegistry>(tenant: TenantCrm<R
       else if (result.kind === "invalid") local.push(...result.problems);
       else mapped.push(result.row);
     }
-    const outcome = await applyChunk(tx, mapped, known, command);
+    const outcome = await applyChunk(tx, mapped, known, command, options.duplicates);
     return { outcome, local, empty };
   }
 
@@ -114,6 +118,7 @@ export async function importCsv<R extends AttributeRegistry>(tenant: TenantCrm<R
     const { outcome, local, empty } = done;
     const chunkProblems = [...local, ...outcome.problems].sort((a, b) => a.row - b.row);
     problems.push(...chunkProblems);
+    warnings.push(...outcome.warnings);
     const invalidRows = new Set([...local.map((p) => p.row), ...outcome.refusedRows]);
     anyInvalid ||= invalidRows.size > 0;
     let organisationsCreated = outcome.totals.organisationsCreated ?? 0;
@@ -132,7 +137,7 @@ export async function importCsv<R extends AttributeRegistry>(tenant: TenantCrm<R
           record,
           chunkProblems.filter((p) => p.row === record.row),
         );
-    options.onProgress?.({ ...totals, dryRun });
+    options.onProgress?.({ ...totals, written: totals.created + totals.updated, dryRun });
     if (!dryRun && !outer) {
       checkpoint = checkpointOf(consumed, hash, totals);
       await options.onCheckpoint?.(checkpoint);
@@ -178,5 +183,5 @@ export async function importCsv<R extends AttributeRegistry>(tenant: TenantCrm<R
   } else await all(undefined);
   await rejects?.close();
   if (!committed) checkpoint = resume;
-  return { ...totals, dryRun, committed, problems, delimiter: table.delimiter, encoding: text.encoding, checkpoint };
+  return { ...totals, dryRun, committed, problems, warnings, delimiter: table.delimiter, encoding: text.encoding, checkpoint };
 }
