@@ -10,10 +10,15 @@ import { CrmError } from "@kaartenbak/core";
 /** The delimiters an import detects; others can be given explicitly. */
 export const DELIMITERS = [",", ";", "\t", "|"] as const;
 
-/** One data record: its row number (header = 1) and its fields by header name. */
+/** A cell value a spreadsheet stores with its type, so it needs no parsing from text. */
+export type TypedValue = number | boolean | Date;
+
+/** One data record: its row number (header = 1) and its fields by header name, as text. */
 export interface CsvRecord {
   readonly row: number;
   readonly fields: Readonly<Record<string, string>>;
+  /** Cells a spreadsheet stored as numbers, booleans or dates, by header name (their text is in `fields`). */
+  readonly typed?: Readonly<Record<string, TypedValue>>;
 }
 
 /** The header and a lazy sequence of records. */

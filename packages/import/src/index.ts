@@ -9,8 +9,9 @@
  * for (const p of result.problems) console.log(`row ${p.row} ${p.column ?? ""}: ${p.message}`);
  */
 export { importCsv } from "./run.js";
+export { importXlsx, type XlsxImportOptions } from "./xlsx.js";
 export type { DuplicatePolicy } from "./chunk.js";
-export type { ImportCheckpoint, ImportOptions, ImportProgress, ImportResult, ImportTotals } from "./options.js";
+export type { CsvImportOptions, ImportCheckpoint, ImportOptions, ImportProgress, ImportResult, ImportTotals } from "./options.js";
 export type { AddressPart, ColumnTarget, ImportMapping, LabelColumn, RelationField, ValueFormat } from "./mapping.js";
 export type { RowProblem } from "./map-row.js";
 export type { ImportEncoding, ImportInput } from "./source.js";
@@ -18,4 +19,4 @@ export { detectPreset, googleMapping, GOOGLE_GROUPS, outlookMapping } from "./pr
 export { ORGANISATION_REF_SYSTEM } from "./organisations.js";
 export { parseBoolean, parseDate, parseDecimal, parseMoney, type DateOrder, type DecimalSeparator, type Parsed } from "./values.js";
 export { countryCode } from "./countries.js";
-export { detectDelimiter } from "./csv-reader.js";
+export { detectDelimiter, type CsvRecord, type TypedValue } from "./csv-reader.js";

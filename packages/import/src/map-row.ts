@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { AttributeDefinition, AttributeRegistry, ExternalRef, PostalAddress, RelationInput, RelationKind } from "@kaartenbak/core";
 import { countryCode } from "./countries.js";
-import type { CsvRecord } from "./csv-reader.js";
+import type { CsvRecord, TypedValue } from "./csv-reader.js";
 import type { ColumnTarget, ImportMapping, LabelColumn } from "./mapping.js";
 import { parseBoolean, parseDate, parseDecimal, parseMoney, type Parsed } from "./values.js";
 
@@ -59,8 +59,29 @@ function normaliseLabel(text: string | undefined): string | undefined {
   return s ? s.slice(0, 50) : undefined;
 }
 
-function attributeValue(def: AttributeDefinition, text: string, target: { currency?: string }, mapping: ImportMapping): Parsed<unknown> {
+/** A spreadsheet's typed cell as an attribute value; undefined when the type does not fit (then the text is parsed). */
+function typedValue(def: AttributeDefinition, value: TypedValue, currency: string | undefined): Parsed<unknown> | undefined {
+  if (value instanceof Date) {
+    // Spreadsheet dates have no time zone; the reader gives them as UTC midnight.
+    return def.type === "date" ? { ok: true, value: value.toISOString().slice(0, 10) } : undefined;
+  }
+  if (typeof value === "boolean") return def.type === "boolean" ? { ok: true, value } : undefined;
+  if (def.type === "number") return { ok: true, value };
+  if (def.type === "money" && currency) {
+    const digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    const amount = Math.round(value * 10 ** digits);
+    if (Math.abs(amount / 10 ** digits - value) > 1e-9 * Math.max(1, Math.abs(value))) {
+      return { ok: false, message: `${value} has more decimals than ${currency} has (${digits})` };
+    }
+    return { ok: true, value: { amount, currency } };
+  }
+  return undefined;
+}
+
+function attributeValue(def: AttributeDefinition, text: string, target: { currency?: string }, mapping: ImportMapping, typed?: TypedValue): Parsed<unknown> {
   const format = mapping.values ?? {};
+  const fromType = typed === undefined ? undefined : typedValue(def, typed, target.currency ?? format.currency);
+  if (fromType) return fromType;
   switch (def.type) {
     case "number":
       return parseDecimal(text, format.decimalSeparator);
@@ -170,7 +191,7 @@ export function mapRecord(record: CsvRecord, ctx: MapContext): MapOutcome {
       case "attribute": {
         const def = ctx.registry?.attributes[target.name];
         if (!def) break;
-        const parsed = attributeValue(def, value, target, mapping);
+        const parsed = attributeValue(def, value, target, mapping, record.typed?.[column]);
         if (parsed.ok) attributes[target.name] = parsed.value;
         else problem(column, parsed.message, "invalid_value");
         sources.push([["attributes", target.name], column]);

@@ -62,10 +62,6 @@ export interface ImportOptions {
   readonly allOrNothing?: boolean;
   /** Rows per transaction, 1–5000. Default 500. */
   readonly chunkSize?: number;
-  /** The field delimiter; detected from the header line (`,` `;` tab `|`) when omitted. */
-  readonly delimiter?: string;
-  /** Default `auto`: UTF-8 (with or without BOM) unless the bytes are not valid UTF-8, then Windows-1252. */
-  readonly encoding?: ImportEncoding;
   /**
    * The name rows are keyed by when the file has no id column. Defaults to the base name of a
    * `path` input; required for stream and text input without an `externalRef` column. Keep it
@@ -94,6 +90,14 @@ export interface ImportOptions {
   readonly source?: BulkOptions["source"];
 }
 
+/** Options of a CSV import. */
+export interface CsvImportOptions extends ImportOptions {
+  /** The field delimiter; detected from the header line (`,` `;` tab `|`) when omitted. */
+  readonly delimiter?: string;
+  /** Default `auto`: UTF-8 (with or without BOM) unless the bytes are not valid UTF-8, then Windows-1252. */
+  readonly encoding?: ImportEncoding;
+}
+
 /** What an import did (or, in a dry run, would do). */
 export interface ImportResult extends ImportTotals {
   readonly dryRun: boolean;
@@ -103,9 +107,10 @@ export interface ImportResult extends ImportTotals {
   readonly problems: readonly RowProblem[];
   /** Imported rows that look like existing relations (with `duplicates: "report"`). */
   readonly warnings: readonly RowProblem[];
-  /** The delimiter and encoding used. */
-  readonly delimiter: string;
-  readonly encoding: "utf-8" | "windows-1252";
+  /** The delimiter a CSV file was read with (also the reject file's). */
+  readonly delimiter?: string;
+  /** The encoding a CSV or vCard file was read in. */
+  readonly encoding?: "utf-8" | "windows-1252";
   /** The final checkpoint (also given to `onCheckpoint`); resuming from it reads nothing new. */
   readonly checkpoint: ImportCheckpoint | undefined;
 }

@@ -10,7 +10,7 @@ import { readCsv, type CsvRecord } from "./csv-reader.js";
 import { configError, invalidOptions } from "./errors.js";
 import { mapRecord, type MapContext, type MappedRow, type RowProblem } from "./map-row.js";
 import { mappingIssues } from "./mapping.js";
-import { addTotals, ZERO, type ImportCheckpoint, type ImportOptions, type ImportResult, type ImportTotals } from "./options.js";
+import { addTotals, ZERO, type CsvImportOptions, type ImportCheckpoint, type ImportOptions, type ImportResult, type ImportTotals } from "./options.js";
 import { rejectWriter } from "./rejects.js";
 import { openText, type ImportInput } from "./source.js";
 
@@ -42,6 +42,28 @@ function validCheckpoint(value: unknown): value is ImportCheckpoint {
   );
 }
 
+/** A table opened by a reader (CSV, XLSX, vCard): its header, its records and what was detected. */
+export interface OpenedTable {
+  readonly header: readonly string[];
+  readonly records: AsyncIterable<CsvRecord>;
+  /** The delimiter of a CSV file; also the reject file's. */
+  readonly delimiter?: string;
+  readonly encoding?: "utf-8" | "windows-1252";
+  readonly fileName: string | undefined;
+}
+
+/** Checks the options every reader shares; throws VALIDATION naming the option. */
+export function checkOptions(options: ImportOptions): void {
+  if (options === null || typeof options !== "object") throw configError("options", "Expected an options object");
+  const chunkSize = options.chunkSize ?? 500;
+  if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > 5000) throw configError("chunkSize", "Expected an integer from 1 to 5000", "invalid_limit");
+  if (options.resumeFrom !== undefined && !validCheckpoint(options.resumeFrom))
+    throw configError("resumeFrom", "Expected a checkpoint given by onCheckpoint", "invalid_checkpoint");
+  if (options.duplicates !== undefined && !["ignore", "report", "skip"].includes(options.duplicates)) {
+    throw configError("duplicates", 'Expected "ignore", "report" or "skip"');
+  }
+}
+
 /**
  * Imports relations from a CSV file into a tenant. See the package README for the mapping, the
  * presets, idempotency and resuming.
@@ -50,26 +72,24 @@ function validCheckpoint(value: unknown): value is ImportCheckpoint {
  * const result = await importCsv(crm.tenant("acme"), { path: "contacts.csv" }, { mapping: outlookMapping, dryRun: true });
  * console.log(result.created, result.problems);
  */
-export async function importCsv<R extends AttributeRegistry>(tenant: TenantCrm<R>, input: ImportInput, options: ImportOptions): Promise<ImportResult> {
-  if (options === null || typeof options !== "object") throw configError("options", "Expected an options object");
-  const chunkSize = options.chunkSize ?? 500;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > 5000) throw configError("chunkSize", "Expected an integer from 1 to 5000", "invalid_limit");
-  if (options.resumeFrom !== undefined && !validCheckpoint(options.resumeFrom))
-    throw configError("resumeFrom", "Expected a checkpoint given by onCheckpoint", "invalid_checkpoint");
+export async function importCsv<R extends AttributeRegistry>(tenant: TenantCrm<R>, input: ImportInput, options: CsvImportOptions): Promise<ImportResult> {
+  checkOptions(options);
   if (options.delimiter !== undefined && (typeof options.delimiter !== "string" || options.delimiter.length !== 1 || /["\r\n]/.test(options.delimiter))) {
     throw configError("delimiter", "Expected one character other than a quote or a line break");
   }
-  if (options.duplicates !== undefined && !["ignore", "report", "skip"].includes(options.duplicates)) {
-    throw configError("duplicates", 'Expected "ignore", "report" or "skip"');
-  }
-  const dryRun = options.dryRun === true;
-  const command = { source: options.source ?? "import", ...(options.actor === undefined ? {} : { actor: options.actor }) };
-
   const text = await openText(input, options.encoding ?? "auto", options.fileName);
   const table = await readCsv(text.chunks, options.delimiter);
+  return runImport(tenant, { ...table, encoding: text.encoding, fileName: text.fileName }, options);
+}
+
+/** Maps and writes an opened table: the part every reader shares. Options are checked by the caller. */
+export async function runImport<R extends AttributeRegistry>(tenant: TenantCrm<R>, table: OpenedTable, options: ImportOptions): Promise<ImportResult> {
+  const chunkSize = options.chunkSize ?? 500;
+  const dryRun = options.dryRun === true;
+  const command = { source: options.source ?? "import", ...(options.actor === undefined ? {} : { actor: options.actor }) };
   const issues = mappingIssues(options.mapping, table.header, options.attributes);
   if (issues.length > 0) throw invalidOptions(issues);
-  const ctx: MapContext = { mapping: options.mapping, registry: options.attributes, fileName: text.fileName, rowKeySystem: options.rowKeySystem ?? "import" };
+  const ctx: MapContext = { mapping: options.mapping, registry: options.attributes, fileName: table.fileName, rowKeySystem: options.rowKeySystem ?? "import" };
 
   const hash = createHash("sha256").update(JSON.stringify(table.header));
   const resume = options.resumeFrom;
@@ -78,7 +98,7 @@ export async function importCsv<R extends AttributeRegistry>(tenant: TenantCrm<R
   const problems: RowProblem[] = [];
   const warnings: RowProblem[] = [];
   const known = new Map<string, string>();
-  const rejects = options.rejects ? rejectWriter(options.rejects, table.header, table.delimiter) : undefined;
+  const rejects = options.rejects ? rejectWriter(options.rejects, table.header, table.delimiter ?? ",") : undefined;
   let checkpoint: ImportCheckpoint | undefined = resume;
   let anyInvalid = false;
   // A dry run rolls every chunk back, so an employer named in two chunks would be "created" twice.
@@ -183,5 +203,14 @@ export async function importCsv<R extends AttributeRegistry>(tenant: TenantCrm<R
   } else await all(undefined);
   await rejects?.close();
   if (!committed) checkpoint = resume;
-  return { ...totals, dryRun, committed, problems, warnings, delimiter: table.delimiter, encoding: text.encoding, checkpoint };
+  return {
+    ...totals,
+    dryRun,
+    committed,
+    problems,
+    warnings,
+    ...(table.delimiter === undefined ? {} : { delimiter: table.delimiter }),
+    ...(table.encoding === undefined ? {} : { encoding: table.encoding }),
+    checkpoint,
+  };
 }
