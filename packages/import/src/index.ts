@@ -10,6 +10,8 @@
  */
 export { importCsv } from "./run.js";
 export { importXlsx, type XlsxImportOptions } from "./xlsx.js";
+export { importVcard, vcardMapping, VCARD_REF_SYSTEM, type VcardImportOptions } from "./vcard.js";
+export { VCARD_HEADER, VCARD_SLOTS } from "./vcard-reader.js";
 export type { DuplicatePolicy } from "./chunk.js";
 export type { CsvImportOptions, ImportCheckpoint, ImportOptions, ImportProgress, ImportResult, ImportTotals } from "./options.js";
 export type { AddressPart, ColumnTarget, ImportMapping, LabelColumn, RelationField, ValueFormat } from "./mapping.js";
