@@ -15,7 +15,9 @@ export type TypedValue = number | boolean | Date;
 
 /** One data record: its row number (header = 1) and its fields by header name, as text. */
 export interface CsvRecord {
+  /** The row number (header = 1), or for a vCard the line of its BEGIN:VCARD. */
   readonly row: number;
+  /** Every cell's text by header name. */
   readonly fields: Readonly<Record<string, string>>;
   /** Cells a spreadsheet stored as numbers, booleans or dates, by header name (their text is in `fields`). */
   readonly typed?: Readonly<Record<string, TypedValue>>;

@@ -12,8 +12,11 @@ import { parseBoolean, parseDate, parseDecimal, parseMoney, type Parsed } from "
 
 /** A problem with one row: its row number as the file shows it (header = 1), the column when known, and what is wrong. */
 export interface RowProblem {
+  /** The row as a spreadsheet shows it (header = 1); in a vCard file, the line of the card's BEGIN:VCARD. */
   readonly row: number;
+  /** The column to fix, when the problem is in one. */
   readonly column?: string;
+  /** What is wrong, for people. */
   readonly message: string;
   /** Machine-readable: core's issue code (`invalid_phone`, `required`, …) or the import's (`invalid_value`, `unknown_country`). */
   readonly code: string;

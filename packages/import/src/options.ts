@@ -25,14 +25,17 @@ export interface ImportTotals {
   readonly unchanged: number;
   /** Organisations created as employers. */
   readonly organisationsCreated: number;
-  /** Employment links created, and links whose job title changed. */
+  /** Employment links created. */
   readonly linksCreated: number;
+  /** Employment links whose job title changed. */
   readonly linksUpdated: number;
 }
 
 /** A committed position in a file: pass it back as `resumeFrom` to go on after it. */
 export interface ImportCheckpoint {
+  /** Marks the JSON as an import checkpoint. */
   readonly format: "kaartenbak.import-checkpoint";
+  /** The checkpoint format's version; a later package reads this one or refuses it. */
   readonly formatVersion: 1;
   /** Data records consumed (committed, refused or empty), counted from the first after the header. */
   readonly records: number;
@@ -85,8 +88,9 @@ export interface ImportOptions {
    * check costs several reads per new row.
    */
   readonly duplicates?: DuplicatePolicy;
-  /** Who acts and from where; `source` defaults to `import`. */
+  /** Who acts, recorded in history and events; default the tenant handle's actor. */
   readonly actor?: BulkOptions["actor"];
+  /** Where the changes come from, recorded in history, events and field verification; default `import`. */
   readonly source?: BulkOptions["source"];
 }
 
@@ -100,6 +104,7 @@ export interface CsvImportOptions extends ImportOptions {
 
 /** What an import did (or, in a dry run, would do). */
 export interface ImportResult extends ImportTotals {
+  /** True for a dry run. */
   readonly dryRun: boolean;
   /** False when nothing was written: a dry run, or `allOrNothing` with invalid rows. */
   readonly committed: boolean;

@@ -55,6 +55,7 @@ export const vcardMapping: ImportMapping = {
 
 /** Options of a vCard import: the mapping defaults to {@link vcardMapping}. */
 export interface VcardImportOptions extends Omit<ImportOptions, "mapping"> {
+  /** Default {@link vcardMapping}; a mapping names the columns of `VCARD_HEADER`. */
   readonly mapping?: ImportMapping;
   /** Default `auto`, as for CSV (old vCard 2.1 exports are often Windows-1252). */
   readonly encoding?: ImportEncoding;
