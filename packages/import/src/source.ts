@@ -36,10 +36,18 @@ function validUtf8(decoder: TextDecoder, bytes: Uint8Array, final: boolean): boo
   }
 }
 
+/** A UTF-8 byte-order mark says the file means to be UTF-8; a bad byte later is damage, not another encoding. */
+const hasBom = (bytes: Buffer) => bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+
 /** Reads a whole file once (bounded memory) to learn whether it is UTF-8. */
 async function fileIsUtf8(path: string): Promise<boolean> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
-  for await (const chunk of createReadStream(path)) if (!validUtf8(decoder, chunk as Buffer, false)) return false;
+  let first = true;
+  for await (const chunk of createReadStream(path)) {
+    if (first && hasBom(chunk as Buffer)) return true;
+    first = false;
+    if (!validUtf8(decoder, chunk as Buffer, false)) return false;
+  }
   return validUtf8(decoder, new Uint8Array(0), true);
 }
 
@@ -105,7 +113,8 @@ export async function openText(input: ImportInput, encoding: ImportEncoding, fil
   if (encoding === "auto") {
     // The sniffed head may end inside a character: only a definite error counts.
     const decoder = new TextDecoder("utf-8", { fatal: true });
-    if (!validUtf8(decoder, Buffer.concat(head), false)) chosen = "windows-1252";
+    const bytes = Buffer.concat(head);
+    if (!hasBom(bytes) && !validUtf8(decoder, bytes, false)) chosen = "windows-1252";
   }
   return { chunks: decode(prepend(head, rest), chosen), encoding: chosen, fileName };
 }

@@ -28,9 +28,10 @@ export function parseDecimal(text: string, decimal: DecimalSeparator = "auto"): 
   const lastComma = s.lastIndexOf(",");
   const lastPoint = s.lastIndexOf(".");
   let sep: "," | "." | undefined;
-  if (decimal === "comma") sep = ",";
-  else if (decimal === "point") sep = ".";
-  else if (lastComma >= 0 && lastPoint >= 0) sep = lastComma > lastPoint ? "," : ".";
+  let group: "," | "." = ",";
+  if (decimal === "comma") [sep, group] = [",", "."];
+  else if (decimal === "point") [sep, group] = [".", ","];
+  else if (lastComma >= 0 && lastPoint >= 0) [sep, group] = lastComma > lastPoint ? [",", "."] : [".", ","];
   else if (lastComma >= 0 || lastPoint >= 0) {
     const only = lastComma >= 0 ? "," : ".";
     const parts = s.split(only);
@@ -38,9 +39,10 @@ export function parseDecimal(text: string, decimal: DecimalSeparator = "auto"): 
     if (parts.length === 2 && parts[1]!.length === 3 && parts[0] !== "0" && parts[0] !== "") {
       return fail(`Ambiguous number ${JSON.stringify(text)}: set decimalSeparator to "comma" or "point"`);
     }
-    sep = parts.length > 2 ? undefined : only;
+    // Used twice or more it can only separate groups ("1.234.567").
+    if (parts.length > 2) group = only;
+    else [sep, group] = [only, only === "," ? "." : ","];
   }
-  const group = sep === "," ? "." : ",";
   const [whole, fraction, extra] = sep ? s.split(sep) : [s];
   if (extra !== undefined || (fraction !== undefined && fraction.includes(group))) return fail(`Not a number: ${JSON.stringify(text)}`);
   // Group separators must separate groups of three digits.

@@ -23,5 +23,19 @@ for (const engine of ENGINES) {
       const again = await importCsv(t, { path: fixture("outlook-contacts.csv") }, { mapping: outlookMapping, duplicates: "report" });
       expect(again).toMatchObject({ unchanged: 3, warnings: [] });
     });
+
+    it("refuses a row that would bring back an erased person, and imports the others", async () => {
+      const db = database();
+      const tenantId = freshTenant();
+      const t = db.crm().tenant(tenantId);
+      await importCsv(t, { path: fixture("outlook-contacts.csv") }, { mapping: outlookMapping });
+      const [anna] = await t.relations.findByEmail("anna.jansen@example.com");
+      await t.privacy.erase(anna!.id);
+      const before = await db.counts(tenantId);
+      const result = await importCsv(t, { path: fixture("outlook-contacts.csv") }, { mapping: outlookMapping });
+      expect(result).toMatchObject({ invalid: 1, unchanged: 2, created: 0 });
+      expect(result.problems.map((p) => [p.row, p.code])).toContainEqual([2, "erased_identity"]);
+      expect(await db.counts(tenantId)).toEqual(before);
+    });
   });
 }
