@@ -51,6 +51,20 @@ const KINDS: Readonly<Record<string, RelationKind>> = {
   huishouden: "household",
 };
 
+/** Lifecycle words as spreadsheets write them, in English and Dutch. */
+const LIFECYCLES: Readonly<Record<string, string>> = {
+  prospect: "prospect",
+  lead: "lead",
+  customer: "customer",
+  klant: "customer",
+  former: "former",
+  "oud-klant": "former",
+  oudklant: "former",
+  voormalig: "former",
+  internal: "internal",
+  intern: "internal",
+};
+
 const DEFAULT_SPLIT = /\s*(?::::|[;,|])\s*/;
 
 /** A Google or Outlook label ("* Work", "Mobile") as a CRM label ("work", "mobile"). */
@@ -236,6 +250,8 @@ export function mapRecord(record: CsvRecord, ctx: MapContext): MapOutcome {
     sources.push([["addresses", addressList.length], Object.values(columns)[0]!]);
     addressList.push(address as PostalAddress);
   }
+  // An unknown word is passed on as it is, so core's validation names the allowed values.
+  const lifecycle = fields.lifecycle ? (LIFECYCLES[fields.lifecycle.toLowerCase()] ?? fields.lifecycle) : mapping.lifecycle;
   if (problems.length > 0) return { kind: "invalid", problems };
 
   const input: RelationInput = {
@@ -243,7 +259,7 @@ export function mapRecord(record: CsvRecord, ctx: MapContext): MapOutcome {
     ...(name ? { name } : {}),
     ...(kind === "person" && given ? { givenName: given } : {}),
     ...(kind === "person" && family ? { familyName: family } : {}),
-    ...(fields.lifecycle || mapping.lifecycle ? { lifecycle: (fields.lifecycle?.toLowerCase() ?? mapping.lifecycle) as RelationInput["lifecycle"] } : {}),
+    ...(lifecycle ? { lifecycle: lifecycle as RelationInput["lifecycle"] } : {}),
     ...(fields.ownerId ? { ownerId: fields.ownerId } : {}),
     ...(emails.length ? { emails } : {}),
     ...(phones.length ? { phones } : {}),

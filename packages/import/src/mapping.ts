@@ -78,6 +78,8 @@ export interface ImportMapping {
 }
 
 const TARGETS = new Set(["field", "email", "phone", "address", "organisation", "jobTitle", "tags", "externalRef", "attribute", "ignore"]);
+const FIELDS = new Set<string>(["name", "givenName", "middleName", "familyNamePrefix", "familyName", "kind", "lifecycle", "ownerId"] satisfies RelationField[]);
+const PARTS = new Set<string>(["street", "houseNumber", "postalCode", "city", "region", "country"] satisfies AddressPart[]);
 
 /**
  * Every problem of a mapping against a file's header and the registry: unknown targets, columns
@@ -95,6 +97,20 @@ export function mappingIssues(mapping: ImportMapping, header: readonly string[],
     if (target === null || typeof target !== "object" || !TARGETS.has(target.to)) {
       issues.push({ path, message: `Unknown target for column ${JSON.stringify(column)}`, code: "invalid_target" });
       continue;
+    }
+    if (target.to === "field" && !FIELDS.has(target.field)) {
+      issues.push({
+        path: [...path, "field"],
+        message: `Unknown field ${JSON.stringify(target.field)}; expected one of ${[...FIELDS].join(", ")}`,
+        code: "invalid_target",
+      });
+    }
+    if (target.to === "address" && !PARTS.has(target.part)) {
+      issues.push({
+        path: [...path, "part"],
+        message: `Unknown address part ${JSON.stringify(target.part)}; expected one of ${[...PARTS].join(", ")}`,
+        code: "invalid_target",
+      });
     }
     if (!present.has(column) && !mapping.ignoreMissingColumns) {
       issues.push({ path, message: `Column ${JSON.stringify(column)} is not in the file (its columns: ${header.join(", ")})`, code: "missing_column" });
