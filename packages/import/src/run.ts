@@ -165,6 +165,9 @@ export async function runImport<R extends AttributeRegistry>(tenant: TenantCrm<R
   }
 
   async function all(outer: TenantCrm<R> | undefined): Promise<void> {
+    if (resume && resume.records === 0 && hash.copy().digest("base64url") !== resume.digest) {
+      throw configError("resumeFrom", "The checkpoint belongs to a file with another header", "checkpoint_mismatch");
+    }
     let batch: CsvRecord[] = [];
     for await (const record of table.records) {
       hash.update(JSON.stringify([record.row, record.fields]));
