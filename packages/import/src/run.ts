@@ -189,22 +189,26 @@ export async function runImport<R extends AttributeRegistry>(tenant: TenantCrm<R
   }
 
   let committed = !dryRun;
-  if (options.allOrNothing) {
-    try {
-      await tenant.transaction(async (tx) => {
-        await all(tx);
-        if (dryRun || anyInvalid) throw new RollBack(undefined);
-      });
-    } catch (error) {
-      if (!(error instanceof RollBack)) throw error;
-      committed = false;
-    }
-    if (committed) {
-      checkpoint = checkpointOf(consumed, hash, totals);
-      await options.onCheckpoint?.(checkpoint);
-    }
-  } else await all(undefined);
-  await rejects?.close();
+  try {
+    if (options.allOrNothing) {
+      try {
+        await tenant.transaction(async (tx) => {
+          await all(tx);
+          if (dryRun || anyInvalid) throw new RollBack(undefined);
+        });
+      } catch (error) {
+        if (!(error instanceof RollBack)) throw error;
+        committed = false;
+      }
+      if (committed) {
+        checkpoint = checkpointOf(consumed, hash, totals);
+        await options.onCheckpoint?.(checkpoint);
+      }
+    } else await all(undefined);
+  } finally {
+    // Rows refused before a failure are in the reject file too.
+    await rejects?.close();
+  }
   if (!committed) checkpoint = resume;
   return {
     ...totals,
