@@ -52,7 +52,9 @@ export async function resolveOrganisations<R extends AttributeRegistry>(
       ids.set(key, own.id);
       continue;
     }
-    const found = (await tx.relations.search({ namePrefix: name.slice(0, 300), limit: 200 }))
+    // A name with nothing to search by (only punctuation) is refused by search: then there is no match.
+    const similar = await tx.relations.search({ namePrefix: name.slice(0, 300), limit: 200 }).catch(() => []);
+    const found = similar
       .filter((r) => r.kind === "organisation" && !r.deletedAt && organisationKey(r.name) === key)
       .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
     if (found[0]) ids.set(key, found[0].id);

@@ -128,6 +128,14 @@ for (const engine of ENGINES) {
       ]);
     });
 
+    it("an employer named only by punctuation is created and linked like any other", async () => {
+      const db = database();
+      const t = db.crm(registry).tenant(freshTenant());
+      const text = "Klantnummer;Voornaam;Bedrijf\nB1;Bo;&&&\nB2;Bea;&&&\n";
+      const result = await importCsv(t, { text }, { ...options, fileName: "b.csv" });
+      expect(result).toMatchObject({ created: 2, organisationsCreated: 1, linksCreated: 2, invalid: 0 });
+    });
+
     it("reads a stream, refuses a bad mapping naming every problem, and a checkpoint of another file", async () => {
       const db = database();
       const tenantId = freshTenant();
