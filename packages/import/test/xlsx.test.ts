@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { defineAttributes, isCrmError } from "@kaartenbak/core";
+import { createCrm, defineAttributes, isCrmError } from "@kaartenbak/core";
 import { importXlsx, type ImportMapping } from "../src/index.js";
 import { databaseFor, ENGINES, fixture, freshTenant } from "./harness.js";
 
@@ -36,7 +36,8 @@ for (const engine of ENGINES) {
     it("imports a worksheet with typed cells to the expected relations, and a second import changes nothing", async () => {
       const db = database();
       const tenantId = freshTenant();
-      const t = db.crm(registry).tenant(tenantId);
+      // A CRM typed by its registry: the import is generic over it (TenantCrm is invariant in the registry).
+      const t = createCrm({ storage: db.storage, attributes: registry, defaultRegion: "NL" }).tenant(tenantId);
       const options = { mapping, attributes: registry, sheet: "Klanten" };
       const first = await importXlsx(t, { path: fixture("klanten.xlsx") }, options);
       expect(first).toMatchObject({ rowsRead: 4, created: 3, invalid: 1, committed: true });
