@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
+import { isCrmError } from "@kaartenbak/core";
 import { countryCode, detectDelimiter, detectPreset, parseBoolean, parseDate, parseDecimal, parseMoney } from "../src/index.js";
 import { readCsv } from "../src/csv-reader.js";
 import { openText } from "../src/source.js";
@@ -83,6 +84,12 @@ describe("reading CSV text", () => {
       ]);
     }
     expect([cp.encoding, utf.encoding]).toEqual(["windows-1252", "utf-8"]);
+  });
+
+  it("refuses malformed CSV with VALIDATION naming the line", async () => {
+    const error = await table(Buffer.from('a,b\n1,"open\n2,3\n')).catch((e: unknown) => e);
+    expect(isCrmError(error, "VALIDATION")).toBe(true);
+    expect((error as Error).message).toMatch(/line \d+/);
   });
 
   it("names repeated headers apart and keeps cells beyond the header", async () => {
