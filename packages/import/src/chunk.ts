@@ -4,7 +4,7 @@
  * upsert keyed by an external reference or an existing link, so a chunk applied twice (a crash
  * after commit, before the checkpoint was stored) changes nothing the second time.
  */
-import type { AttributeRegistry, BulkOptions, RelationInput, TenantCrm } from "@kaartenbak/core";
+import type { AttributeRegistry, BulkOptions, BulkResult, RelationInput, TenantCrm, ValidationIssue } from "@kaartenbak/core";
 import { columnOf, type MappedRow, type RowProblem } from "./map-row.js";
 import type { ImportTotals } from "./options.js";
 import { organisationKey, resolveOrganisations } from "./organisations.js";
@@ -56,7 +56,7 @@ export async function applyChunk<R extends AttributeRegistry>(
 ): Promise<ChunkOutcome> {
   const problems: RowProblem[] = [];
   const refused = new Set<number>();
-  const refuse = (row: MappedRow, issues: ReadonlyArray<{ path: ReadonlyArray<string | number>; message: string; code: string }>, column?: string) => {
+  const refuse = (row: MappedRow, issues: readonly ValidationIssue[], column?: string) => {
     refused.add(row.row);
     for (const issue of issues) {
       const col = column ?? columnOf(row, issue.path);
@@ -83,7 +83,7 @@ export async function applyChunk<R extends AttributeRegistry>(
     return !lookalike;
   });
 
-  let result = { created: 0, updated: 0, unchanged: 0, rejected: [] as ReadonlyArray<{ index: number; issues: readonly RowProblemIssue[] }> };
+  let result: BulkResult = { processed: 0, created: 0, updated: 0, unchanged: 0, rejected: [] };
   if (people.length > 0) {
     const items = people.map((row) => row.input) as RelationInput[];
     result = await tx.bulk.upsertRelations(items as Parameters<TenantCrm<R>["bulk"]["upsertRelations"]>[0], {
@@ -135,5 +135,3 @@ export async function applyChunk<R extends AttributeRegistry>(
     warnings,
   };
 }
-
-type RowProblemIssue = { readonly path: ReadonlyArray<string | number>; readonly message: string; readonly code: string };
