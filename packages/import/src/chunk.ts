@@ -4,7 +4,15 @@
  * upsert keyed by an external reference or an existing link, so a chunk applied twice (a crash
  * after commit, before the checkpoint was stored) changes nothing the second time.
  */
-import type { AttributeRegistry, BulkOptions, BulkResult, RelationInput, TenantCrm, ValidationIssue } from "@kaartenbak/core";
+import {
+  isCrmError,
+  type AttributeRegistry,
+  type BulkOptions,
+  type BulkResult,
+  type RelationInput,
+  type TenantCrm,
+  type ValidationIssue,
+} from "@kaartenbak/core";
 import { columnOf, type MappedRow, type RowProblem } from "./map-row.js";
 import type { ImportTotals } from "./options.js";
 import { organisationKey, resolveOrganisations } from "./organisations.js";
@@ -35,7 +43,10 @@ async function lookalikes<R extends AttributeRegistry>(tx: TenantCrm<R>, rows: r
   for (const row of rows) {
     const ref = row.refs[0]!;
     if (await tx.relations.findByExternalRef(ref.system, ref.externalId)) continue;
-    const candidates = await tx.duplicates.check(row.input as Parameters<TenantCrm<R>["duplicates"]["check"]>[0]).catch(() => []);
+    const candidates = await tx.duplicates.check(row.input as Parameters<TenantCrm<R>["duplicates"]["check"]>[0]).catch((error: unknown) => {
+      if (isCrmError(error, "VALIDATION")) return [];
+      throw error;
+    });
     const best = candidates[0];
     if (!best) continue;
     const message = `Looks like ${best.relation.kind} ${JSON.stringify(best.relation.name)} (${best.relation.id}): ${best.reasons.join(", ")}`;

@@ -3,7 +3,7 @@
  * import creates carries an external reference keyed by its normalised name, so a re-import (or a
  * resumed one) finds it again even after it was renamed in the CRM; others are matched by name.
  */
-import type { AttributeRegistry, TenantCrm, ValidationIssue } from "@kaartenbak/core";
+import { isCrmError, type AttributeRegistry, type TenantCrm, type ValidationIssue } from "@kaartenbak/core";
 
 /** The external-reference system of organisations an import creates. */
 export const ORGANISATION_REF_SYSTEM = "import.organisation";
@@ -53,7 +53,10 @@ export async function resolveOrganisations<R extends AttributeRegistry>(
       continue;
     }
     // A name with nothing to search by (only punctuation) is refused by search: then there is no match.
-    const similar = await tx.relations.search({ namePrefix: name.slice(0, 300), limit: 200 }).catch(() => []);
+    const similar = await tx.relations.search({ namePrefix: name.slice(0, 300), limit: 200 }).catch((error: unknown) => {
+      if (isCrmError(error, "VALIDATION")) return [];
+      throw error;
+    });
     const found = similar
       .filter((r) => r.kind === "organisation" && !r.deletedAt && organisationKey(r.name) === key)
       .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
