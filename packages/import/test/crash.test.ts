@@ -101,9 +101,11 @@ for (const engine of ENGINES) {
         { mapping: crashMapping, chunkSize: 3 },
       );
       const calls = probe.calls();
-      for (let run = 0; run < 6; run++) {
+      const runs = 8;
+      for (let run = 0; run < runs; run++) {
         const tenantId = freshTenant();
-        const failAt = 1 + Math.floor(Math.random() * calls);
+        // One random call in each eighth of the run: early (employers), middle and late chunks all get hit.
+        const failAt = 1 + Math.floor(((run + Math.random()) * calls) / runs);
         const faulty = faultyStorage(db.storage, failAt);
         let last: ImportCheckpoint | undefined;
         const crashed = await importCsv(
