@@ -111,17 +111,22 @@ export async function applyChunk<R extends AttributeRegistry>(
 
   let linksCreated = 0;
   let linksUpdated = 0;
+  // An organisation created in this chunk has no links but those the chunk makes: no need to list them.
+  const fresh = new Set(orgs.created.map((key) => orgs.ids.get(key)));
+  const made = new Set<string>();
   for (const [index, row] of people.entries()) {
     if (!row.employer || rejected.has(index)) continue;
     const organisationId = orgs.ids.get(employerKey(row.employer.name));
     const ref = row.refs[0]!;
     const person = await tx.relations.findByExternalRef(ref.system, ref.externalId);
     if (!organisationId || !person) continue;
-    const links = await tx.links.list(person.id);
-    const existing = links.find((l) => l.kind === "employment" && l.organisationId === organisationId);
+    const pair = `${person.id}\u0000${organisationId}`;
+    const listed = fresh.has(organisationId) && !made.has(pair) ? [] : await tx.links.list(person.id);
+    const existing = listed.find((l) => l.kind === "employment" && l.organisationId === organisationId);
     const jobTitle = row.employer.jobTitle;
     if (!existing) {
       await tx.links.create({ kind: "employment", personId: person.id, organisationId, ...(jobTitle ? { jobTitle } : {}) }, command);
+      made.add(pair);
       linksCreated++;
     } else if (existing.kind === "employment" && jobTitle && existing.jobTitle !== jobTitle) {
       await tx.links.update(existing.id, { jobTitle }, { ...command, expectedVersion: existing.version });

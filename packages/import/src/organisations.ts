@@ -23,7 +23,7 @@ export function organisationKey(name: string): string {
 export interface ResolvedOrganisations {
   /** Organisation id by key. */
   readonly ids: ReadonlyMap<string, string>;
-  /** Keys of organisations created in this chunk. */
+  /** Keys of organisations created in this chunk (not those restored from deletion). */
   readonly created: readonly string[];
   /** Problems by key (an organisation name core refused). */
   readonly problems: ReadonlyMap<string, readonly ValidationIssue[]>;
@@ -41,6 +41,7 @@ export async function resolveOrganisations<R extends AttributeRegistry>(
 ): Promise<ResolvedOrganisations> {
   const ids = new Map<string, string>();
   const missing = new Map<string, string>();
+  const restored = new Set<string>();
   for (const [key, name] of names) {
     const cached = known.get(key);
     if (cached) {
@@ -52,6 +53,8 @@ export async function resolveOrganisations<R extends AttributeRegistry>(
       ids.set(key, own.id);
       continue;
     }
+    // Deleted since an earlier import made it: the upsert below restores it (with its links), it is not new.
+    if (own) restored.add(key);
     // A name with nothing to search by (only punctuation) is refused by search: then there is no match.
     const similar = await tx.relations.search({ namePrefix: name.slice(0, 300), limit: 200 }).catch((error: unknown) => {
       if (isCrmError(error, "VALIDATION")) return [];
@@ -78,7 +81,7 @@ export async function resolveOrganisations<R extends AttributeRegistry>(
       const org = await tx.relations.findByExternalRef(ORGANISATION_REF_SYSTEM, key);
       if (org) {
         ids.set(key, org.id);
-        created.push(key);
+        if (!restored.has(key)) created.push(key);
       }
     }
   }

@@ -136,6 +136,19 @@ for (const engine of ENGINES) {
       expect(result).toMatchObject({ created: 2, organisationsCreated: 1, linksCreated: 2, invalid: 0 });
     });
 
+    it("an employer the import made and the user deleted is restored with its links, not linked twice", async () => {
+      const db = database();
+      const t = db.crm(registry).tenant(freshTenant());
+      const text = "Klantnummer;Voornaam;Bedrijf\nC1;Cas;Delta BV\n";
+      await importCsv(t, { text }, { ...options, fileName: "c.csv" });
+      const [delta] = (await t.relations.search({ namePrefix: "Delta" })).filter((r) => r.kind === "organisation");
+      await t.relations.delete(delta!.id, { expectedVersion: delta!.version });
+      const again = await importCsv(t, { text }, { ...options, fileName: "c.csv" });
+      expect(again).toMatchObject({ organisationsCreated: 0, linksCreated: 0, unchanged: 1 });
+      expect((await t.relations.get(delta!.id))?.deletedAt).toBeNull();
+      expect(await t.links.list(delta!.id)).toHaveLength(1);
+    });
+
     it("reads a stream, refuses a bad mapping naming every problem, and a checkpoint of another file", async () => {
       const db = database();
       const tenantId = freshTenant();
