@@ -28,6 +28,7 @@ import type { DuplicateStore } from "./storage-duplicates.js";
 import type { CampaignStore, ConsentStore, SegmentStore, ValueReportStore } from "./storage-segments.js";
 import type { TargetStore } from "./storage-targets.js";
 import type { ActivityStore, DataQualityStore, VerificationStore } from "./storage-verification.js";
+import type { SearchLanguage, SearchStore } from "./storage-search.js";
 
 /** What an adapter can do, as data. Core and the conformance suite read these instead of probing. */
 export interface StorageCapabilities {
@@ -39,6 +40,11 @@ export interface StorageCapabilities {
   readonly hostTransaction: boolean;
   /** True when database row-level security policies back the tenant scoping. Default false. */
   readonly rowLevelSecurity: boolean;
+  /**
+   * The search languages whose words the engine stems (see `SearchStore`); a language missing here
+   * is accepted and matches as plain prefixes. Absent means none.
+   */
+  readonly searchStemming?: readonly SearchLanguage[];
 }
 
 /** Options for {@link StorageAdapter.transaction}. */
@@ -137,6 +143,8 @@ export interface TenantStore {
   readonly activities: ActivityStore;
   /** Duplicate blocking keys and the reviewable list of candidate pairs (see storage-duplicates.ts). */
   readonly duplicates: DuplicateStore;
+  /** Ranked full-text search over relations and contact moments (see storage-search.ts). */
+  readonly search: SearchStore;
 }
 
 /** A relation as stored: the domain {@link Relation}, complete. */
