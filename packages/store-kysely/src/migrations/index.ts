@@ -8,6 +8,7 @@ import { duplicateTables } from "./005-duplicates.js";
 import { verificationTables } from "./006-verification.js";
 import { targetTables } from "./007-targets.js";
 import { privacyTables } from "./012-privacy.js";
+import { searchTables } from "./013-search.js";
 
 /** Names of every migration, in the order they apply. New migrations sort after the last one. */
 export const MIGRATION_NAMES = [
@@ -19,6 +20,7 @@ export const MIGRATION_NAMES = [
   "006-verification",
   "007-targets",
   "012-privacy",
+  "013-search",
 ] as const;
 
 /**
@@ -40,6 +42,7 @@ export function migrations(profile: DialectProfile): MigrationProvider {
     "006-verification": verificationTables(profile),
     "007-targets": targetTables(profile),
     "012-privacy": privacyTables(profile),
+    "013-search": searchTables(profile),
   };
   return { getMigrations: () => Promise.resolve(all) };
 }
