@@ -40,6 +40,7 @@ import { addressFiltersSuite } from "./address-filters.js";
 import { verificationSuite } from "./verification.js";
 import { activitiesSuite } from "./activities.js";
 import { duplicatesSuite } from "./duplicates.js";
+import { searchSuite } from "./search.js";
 
 /** The feature suites, by name. */
 export const FEATURE_SUITES = {
@@ -74,6 +75,7 @@ export const FEATURE_SUITES = {
   verification: verificationSuite,
   activities: activitiesSuite,
   duplicates: duplicatesSuite,
+  search: searchSuite,
 } as const satisfies Record<string, (ctx: SuiteContext) => void>;
 
 /** The name of a feature suite. */

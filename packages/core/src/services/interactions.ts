@@ -244,7 +244,13 @@ export function interactionService(scope: TenantScope): InteractionService {
       return runQuery(scope, (store) => store.interactions.getByExternalKey(expectText(externalKey, "externalKey")));
     },
 
-    search: (text, options) => searchPage(scope, parseSearch(text, options), (store, q) => store.search.interactions(q), (i) => i),
+    search: async (text, options) =>
+      searchPage(
+        scope,
+        parseSearch(text, options),
+        (store, q) => store.search.interactions(q),
+        (i) => i,
+      ),
 
     async timeline(relationId, options = {}) {
       expectId(relationId, "relationId");

@@ -246,7 +246,12 @@ export function relationService(scope: TenantScope): RelationService {
     async search(query: string | { namePrefix: string; limit?: number }, options?: SearchOptions): Promise<never> {
       if (typeof query === "string" || typeof query !== "object" || query === null) {
         const parsed = parseSearch(query, options);
-        return searchPage(scope, parsed, (store, q) => store.search.relations(q), (r) => r) as Promise<never>;
+        return searchPage(
+          scope,
+          parsed,
+          (store, q) => store.search.relations(q),
+          (r) => r,
+        ) as Promise<never>;
       }
       const prefix = typeof query?.namePrefix === "string" ? nameKey(expectText(query.namePrefix, "namePrefix")) : "";
       const limit = query?.limit ?? 20;
