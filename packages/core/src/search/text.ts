@@ -23,9 +23,7 @@ export const SEARCH_TEXT_LIMIT = 65_536;
  * {@link LETTERS} spelled out, every run of characters other than letters and digits one space.
  * Groups of digits written with spaces, dashes, dots, slashes or brackets between them are joined
  * ("06-1234 5678" is one token "0612345678"), so a phone number in a body or a query is one token.
- *
- * @example
- * foldSearchText("José  de Vries-Ünal, 06 1234 5678"); // "jose de vries unal 0612345678"
+ * So "José  de Vries-Ünal, 06 1234 5678" folds to "jose de vries unal 0612345678".
  */
 export function foldSearchText(text: string): string {
   return text

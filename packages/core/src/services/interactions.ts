@@ -71,7 +71,7 @@ export interface InteractionService {
    * (a match in the subject first); case and accents are ignored. See the core README's "Search".
    *
    * @example
-   * const { items, nextCursor } = await tenant.interactions.search("offerte", { language: "dutch" });
+   * const { items, nextCursor } = await acme.interactions.search("offerte", { language: "dutch" });
    */
   search(text: string, options?: SearchOptions): Promise<SearchPage<Interaction>>;
   /** Replaces the deals an interaction is linked to (its relations stay). Throws INTEGRITY for a missing or deleted deal. */

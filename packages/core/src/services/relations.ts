@@ -49,7 +49,7 @@ export interface RelationService<A = AttributeValues> {
    * Deleted relations are never found. See the "Search" section of the core README.
    *
    * @example
-   * const page = await tenant.relations.search("de vr", { limit: 10 });
+   * const page = await acme.relations.search("de vr", { limit: 10 });
    * for (const { item, score } of page.items) console.log(item.name, score);
    */
   search(text: string, options?: SearchOptions): Promise<SearchPage<Relation<A>>>;
