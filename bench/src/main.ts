@@ -10,6 +10,7 @@ import { w2w3Reads } from "./workloads/w2-w3-reads.js";
 import { w4Segments } from "./workloads/w4-segments.js";
 import { w5Reports } from "./workloads/w5-reports.js";
 import { w6Sync } from "./workloads/w6-sync.js";
+import { w7Search } from "./workloads/w7-search.js";
 
 /** Options of a bench run. */
 export interface BenchOptions {
@@ -48,6 +49,8 @@ export async function runBench(options: BenchOptions): Promise<{ figures: Figure
       add(await w2w3Reads(engine, scale, loaded, options.reps));
       log(`[${name}] W5 reports …`);
       add(await w5Reports(engine, scale, loaded, options.reps));
+      log(`[${name}] W7 search …`);
+      add(await w7Search(engine, scale, loaded, options.reps));
       log(`[${name}] W4 segments …`);
       add(await w4Segments(engine, loaded, options.reps));
       log(`[${name}] W6 sync …`);
