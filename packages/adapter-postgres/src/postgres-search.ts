@@ -45,10 +45,11 @@ export const postgresSearch: SearchFunctions = {
   stemming: ["dutch", "english"],
   createIndex,
   dropIndex,
+  queryText: (terms) => terms.map((t) => `${t}:*`).join(" & "),
   matches(db, request): AliasedExpression<SearchMatch, "m"> {
     const config: Config = request.language ?? "simple";
     const vec = sql.ref(`d.${column(config)}`);
-    const query = sql`to_tsquery(${sql.lit(config)}::regconfig, ${request.terms.map((t) => `${t}:*`).join(" & ")})`;
+    const query = sql`to_tsquery(${sql.lit(config)}::regconfig, ${request.text})`;
     return db
       .selectFrom("kb_search_documents as d")
       .select(["d.entity_id", sql<number>`ts_rank(${vec}, ${query})`.as("score")])

@@ -67,17 +67,18 @@ export const sqliteSearch: SearchFunctions = {
   stemming: ["english"],
   createIndex,
   dropIndex,
+  // Quoted, so a term is never read as an FTS5 keyword (AND, NEAR) or column filter.
+  queryText: (terms) => terms.map((t) => `"${t}"*`).join(" "),
   matches(db, request): AliasedExpression<SearchMatch, "m"> {
     const table = request.language === "english" ? TABLES.english : TABLES.plain;
     const hidden = sql.ref(`f.${table}`);
-    const expression = request.terms.map((t) => `"${t}"*`).join(" ");
     return db
       .withTables<{ kb_search_fts: FtsRow }>()
       .selectFrom(`${table} as f` as "kb_search_fts as f")
       .select(["f.entity_id", sql<number>`-bm25(${hidden}, ${WEIGHTS})`.as("score")])
       .where("f.tenant_id", "=", request.tenantId)
       .where("f.entity", "=", request.entity)
-      .where(sql<boolean>`${hidden} match ${expression}`)
+      .where(sql<boolean>`${hidden} match ${request.text}`)
       .orderBy("score", "desc")
       .orderBy("f.entity_id")
       .limit(request.limit)

@@ -92,16 +92,20 @@ export interface FilterFunctions {
   jsonElements(json: Expression<unknown>, alias: string): RawBuilder<unknown>;
 }
 
-/** One page of ranked matches, as {@link SearchFunctions.matches} selects them. */
+/**
+ * One page of ranked matches, as {@link SearchFunctions.matches} selects them. The store compiles
+ * the statement once per entity and language and reuses it, so `tenantId`, `text`, `limit` and
+ * `offset` may be placeholders: use them as values only, never inspect them.
+ */
 export interface SearchMatchRequest {
   readonly tenantId: string;
   readonly entity: "relation" | "interaction";
-  /** Folded terms (letters and digits only, see `searchTokens` in core); at least one. */
-  readonly terms: readonly string[];
-  /** Stem with this language's rules; plain prefix matching when absent or not supported. */
+  /** The engine's query text, made by {@link SearchFunctions.queryText}. */
+  readonly text: string;
+  /** Stem with this language's rules; plain prefix matching when absent (only stemmed languages are passed). */
   readonly language?: SearchLanguage;
-  readonly limit: number;
-  readonly offset: number;
+  readonly limit: Expression<number>;
+  readonly offset: Expression<number>;
 }
 
 /** A matching search document: the relation's or contact moment's id and its score (higher is better). */
@@ -123,7 +127,12 @@ export interface SearchFunctions {
   /** Drops what {@link createIndex} made. */
   dropIndex(db: Kysely<unknown>): Promise<void>;
   /**
-   * The page of the tenant's documents of `entity` that match every term, best first (ties by
+   * The query text for folded terms (letters and digits only, see `searchTokens` in core; at least
+   * one) that requires every term as a prefix: `"anna"* "de"*` for FTS5, `anna:* & de:*` for tsquery.
+   */
+  queryText(terms: readonly string[]): string;
+  /**
+   * The page of the tenant's documents of `entity` that match the query text, best first (ties by
    * id), as a derived table aliased `m`. Every table it reads is filtered on `tenant_id`. SQLite:
    * an FTS5 `match` ranked by `bm25`; Postgres: `@@` on a generated tsvector ranked by `ts_rank`.
    */

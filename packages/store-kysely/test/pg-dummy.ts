@@ -27,6 +27,7 @@ export function postgresLikeProfile(hookCalls: string[] = []): DialectProfile {
       stemming: [],
       createIndex: async () => {},
       dropIndex: async () => {},
+      queryText: (terms) => terms.join(" & "),
       matches: (db, r) =>
         db
           .selectFrom("kb_search_documents as d")
