@@ -39,7 +39,11 @@ export async function w7Search(engine: Engine, scale: Scale, loaded: Loaded, rep
   const relationSamples = Array.from({ length: 150 }, (_, k) => {
     const i = pick(scale.relations);
     const shape = k % 3;
-    return shape === 0 ? [i % 5 === 0 ? "organisation" : "person", String(i).slice(0, 3)] : shape === 1 ? [`r${i}`] : [String(1_000_000 + (i % 9_000_000)).slice(-6)];
+    return shape === 0
+      ? [i % 5 === 0 ? "organisation" : "person", String(i).slice(0, 3)]
+      : shape === 1
+        ? [`r${i}`]
+        : [String(1_000_000 + (i % 9_000_000)).slice(-6)];
   });
   const kinds = ["email", "call", "meeting", "note"];
   const interactionSamples = Array.from({ length: 150 }, () => ["bench", kinds[pick(4)]!, String(pick(scale.interactions)).slice(0, 3)]);
@@ -47,11 +51,17 @@ export async function w7Search(engine: Engine, scale: Scale, loaded: Loaded, rep
   const schema = engine.raw.flavour.s.replace(/\.$/, "");
   const raw = (entity: SearchEntity) => (words: readonly string[]) =>
     engine.raw.runQueries([
-      engine.name === "sqlite" ? sqliteSearchQuery(loaded.sdkTenant, entity, words, LIMIT + 1) : postgresSearchQuery(schema, loaded.sdkTenant, entity, words, LIMIT + 1),
+      engine.name === "sqlite"
+        ? sqliteSearchQuery(loaded.sdkTenant, entity, words, LIMIT + 1)
+        : postgresSearchQuery(schema, loaded.sdkTenant, entity, words, LIMIT + 1),
     ]);
   const sides = {
     relation: { sdk: (words: readonly string[]) => t.relations.search(words.join(" "), { limit: LIMIT }), raw: raw("relation"), samples: relationSamples },
-    interaction: { sdk: (words: readonly string[]) => t.interactions.search(words.join(" "), { limit: LIMIT }), raw: raw("interaction"), samples: interactionSamples },
+    interaction: {
+      sdk: (words: readonly string[]) => t.interactions.search(words.join(" "), { limit: LIMIT }),
+      raw: raw("interaction"),
+      samples: interactionSamples,
+    },
   };
 
   const figures: Figure[] = [];
@@ -70,7 +80,15 @@ export async function w7Search(engine: Engine, scale: Scale, loaded: Loaded, rep
       ["p50", 0.5],
       ["p95", 0.95],
     ] as const) {
-      figures.push({ engine: engine.name, workload: `W7 search ${what}, page of ${LIMIT} (${label})`, unit: "ms", sdk: quantile(sdk, q), raw: quantile(rawTimes, q), kind: "latency", target: 1.3 });
+      figures.push({
+        engine: engine.name,
+        workload: `W7 search ${what}, page of ${LIMIT} (${label})`,
+        unit: "ms",
+        sdk: quantile(sdk, q),
+        raw: quantile(rawTimes, q),
+        kind: "latency",
+        target: 1.3,
+      });
     }
   }
   return figures;
