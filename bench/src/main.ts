@@ -11,6 +11,7 @@ import { w4Segments } from "./workloads/w4-segments.js";
 import { w5Reports } from "./workloads/w5-reports.js";
 import { w6Sync } from "./workloads/w6-sync.js";
 import { w7Duplicates } from "./workloads/w7-duplicates.js";
+import { w9Search } from "./workloads/w9-search.js";
 
 /** Options of a bench run. */
 export interface BenchOptions {
@@ -49,6 +50,8 @@ export async function runBench(options: BenchOptions): Promise<{ figures: Figure
       add(await w2w3Reads(engine, scale, loaded, options.reps));
       log(`[${name}] W5 reports …`);
       add(await w5Reports(engine, scale, loaded, options.reps));
+      log(`[${name}] W9 search …`);
+      add(await w9Search(engine, scale, loaded, options.reps));
       log(`[${name}] W4 segments …`);
       add(await w4Segments(engine, loaded, options.reps));
       log(`[${name}] W6 sync …`);

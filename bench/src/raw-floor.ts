@@ -30,7 +30,8 @@ export const postgresFloor = (schema: string): FloorFlavour => ({
   rows: (values) => `coalesce(json_agg(json_build_array(${values})), '[]'::json)`,
 });
 
-function relationChildren(f: FloorFlavour): string {
+/** The select list of a relation's child rows (`r` is the relation), each aggregated as JSON. */
+export function relationChildren(f: FloorFlavour): string {
   const child = (table: string, alias: string, values: string) =>
     `(select ${f.rows(values)} from ${f.table(table)} ${alias} where ${alias}.tenant_id = r.tenant_id and ${alias}.relation_id = r.id)`;
   return [
@@ -51,14 +52,21 @@ export function floorByContact(f: FloorFlavour, table: string, column: string): 
 
 /** The newest 50 interactions of a relation with their child rows. Parameters: tenant, relation. */
 export function floorTimeline(f: FloorFlavour): string {
+  return (
+    `select i.*, ${interactionChildren(f)} ` +
+    `from ${f.table("kb_interaction_relations")} ir join ${f.table("kb_interactions")} i on i.tenant_id = ir.tenant_id and i.id = ir.interaction_id ` +
+    `where ir.tenant_id = ${f.param(1)} and ir.relation_id = ${f.param(2)} and i.deleted_at is null order by ir.occurred_at desc, ir.interaction_id desc limit 50`
+  );
+}
+
+/** The select list of an interaction's child rows (`i` is the interaction), each aggregated as JSON. */
+export function interactionChildren(f: FloorFlavour): string {
   const child = (table: string, alias: string, values: string) =>
     `(select ${f.rows(values)} from ${f.table(table)} ${alias} where ${alias}.tenant_id = i.tenant_id and ${alias}.interaction_id = i.id)`;
   return (
-    `select i.*, ${child("kb_interaction_relations", "l", "l.relation_id, l.position")} as links, ` +
+    `${child("kb_interaction_relations", "l", "l.relation_id, l.position")} as links, ` +
     `${child("kb_interaction_participants", "p", "p.position, p.role, p.address, p.name, p.relation_id")} as participants, ` +
-    `${child("kb_interaction_deals", "d", "d.deal_id, d.position")} as deals ` +
-    `from ${f.table("kb_interaction_relations")} ir join ${f.table("kb_interactions")} i on i.tenant_id = ir.tenant_id and i.id = ir.interaction_id ` +
-    `where ir.tenant_id = ${f.param(1)} and ir.relation_id = ${f.param(2)} and i.deleted_at is null order by ir.occurred_at desc, ir.interaction_id desc limit 50`
+    `${child("kb_interaction_deals", "d", "d.deal_id, d.position")} as deals`
   );
 }
 

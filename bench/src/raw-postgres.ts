@@ -111,6 +111,12 @@ export function rawPostgres(pool: pg.Pool, schema: string): RawDriver {
         );
         await unnest(
           client,
+          "kb_search_documents",
+          COLUMNS.search,
+          rows.map((r) => r.search),
+        );
+        await unnest(
+          client,
           "kb_history",
           COLUMNS.history,
           rows.map((r) => r.history),
@@ -147,6 +153,12 @@ export function rawPostgres(pool: pg.Pool, schema: string): RawDriver {
           "kb_interaction_participants",
           COLUMNS.participant,
           rows.map((r) => r.participant),
+        );
+        await unnest(
+          client,
+          "kb_search_documents",
+          COLUMNS.search,
+          rows.map((r) => r.search),
         );
         await unnest(
           client,

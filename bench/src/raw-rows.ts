@@ -1,10 +1,11 @@
-import { nameKey, uuidv7 } from "@kaartenbak/core/storage";
+import { interactionSearchText, nameKey, relationSearchText, uuidv7 } from "@kaartenbak/core/storage";
 import { type InteractionInput, type RelationInput } from "@kaartenbak/core";
 
 /**
  * The rows the raw driver writes: exactly what the SDK writes for the same input (the relation
  * and its child rows, one history entry and one outbox event each), but built directly, without
  * validation or normalisation: the inputs are already canonical. This is the physical floor.
+ * That includes the search document (core's folded tokens, the same function the store calls).
  */
 export interface RawRelationRows {
   readonly relation: readonly unknown[];
@@ -12,6 +13,7 @@ export interface RawRelationRows {
   readonly phone: readonly unknown[];
   readonly ref: readonly unknown[];
   readonly history: readonly unknown[];
+  readonly search: readonly unknown[];
   readonly outbox: Omit<RawOutbox, "sequence">;
 }
 
@@ -64,6 +66,7 @@ export const COLUMNS = {
   ],
   interactionRelation: ["tenant_id", "interaction_id", "relation_id", "occurred_at", "position"],
   participant: ["tenant_id", "interaction_id", "position", "role", "relation_id", "address", "name"],
+  search: ["tenant_id", "entity", "entity_id", "title", "body"],
 } as const;
 
 /** The rows for one relation input. */
@@ -105,6 +108,7 @@ export function relationRows(tenant: string, input: RelationInput, at: string): 
     phone: [tenant, id, phone, null, 1, 0],
     ref: [tenant, ref.system, ref.externalId, id],
     history: [tenant, uuidv7(), "relation", id, "create", 1, JSON.stringify(changes), "bench", "bench", at],
+    search: searchRow(tenant, "relation", id, relationSearchText(record as unknown as Parameters<typeof relationSearchText>[0])),
     outbox: { values: [tenant, uuidv7(), "relation.created", "relation", id, JSON.stringify(record), "bench", "bench", at] },
   };
 }
@@ -145,6 +149,12 @@ export function interactionRows(tenant: string, input: InteractionInput, at: str
     links: input.relationIds!.map((relationId, position) => [tenant, id, relationId, occurredAt, position]),
     participant: [tenant, id, 0, participant.role, null, participant.address, null],
     history: [tenant, uuidv7(), "interaction", id, "create", 1, JSON.stringify(changes), "bench", "bench", at],
+    search: searchRow(tenant, "interaction", id, interactionSearchText(record)),
     outbox: { values: [tenant, uuidv7(), "interaction.logged", "interaction", id, JSON.stringify(record), "bench", "bench", at] },
   };
+}
+
+/** The `kb_search_documents` row of a record. */
+function searchRow(tenant: string, entity: string, id: string, text: { title: string; body: string }): unknown[] {
+  return [tenant, entity, id, text.title, text.body];
 }

@@ -18,6 +18,7 @@ export function rawSqlite(db: Database.Database): RawDriver {
     interaction: db.prepare(insert("kb_interactions", COLUMNS.interaction)),
     link: db.prepare(insert("kb_interaction_relations", COLUMNS.interactionRelation)),
     participant: db.prepare(insert("kb_interaction_participants", COLUMNS.participant)),
+    search: db.prepare(insert("kb_search_documents", COLUMNS.search)),
     counter: db.prepare(
       "insert into kb_counters (tenant_id, name, value) values (?, 'outbox', ?) on conflict (tenant_id, name) do update set value = value + excluded.value returning value",
     ),
@@ -71,6 +72,7 @@ export function rawSqlite(db: Database.Database): RawDriver {
       s.email.run(rows.email);
       s.phone.run(rows.phone);
       s.ref.run(rows.ref);
+      s.search.run(rows.search);
       s.history.run(rows.history);
       const [t, ...rest] = rows.outbox.values;
       s.outbox.run([t, seq++, ...rest]);
@@ -83,6 +85,7 @@ export function rawSqlite(db: Database.Database): RawDriver {
       s.interaction.run(rows.interaction);
       for (const link of rows.links) s.link.run(link);
       s.participant.run(rows.participant);
+      s.search.run(rows.search);
       s.history.run(rows.history);
       const [t, ...rest] = rows.outbox.values;
       s.outbox.run([t, seq++, ...rest]);

@@ -3,6 +3,7 @@ import { CrmError } from "@kaartenbak/core/storage";
 import { notMigratedError, type DialectFunctions, type DialectProfile, type FilterFunctions, type KyselyDatabase } from "@kaartenbak/store-kysely";
 import type { Expression, Kysely, RawBuilder } from "kysely";
 import { sql } from "kysely";
+import { postgresSearch } from "./postgres-search.js";
 
 /** The session setting row-level security policies read the tenant from. */
 export const TENANT_SETTING = "kaartenbak.tenant_id";
@@ -105,6 +106,7 @@ export function postgresProfile(options: { rowLevelSecurity?: boolean } = {}): D
     types: { json: "jsonb", timestamp: "timestamptz", bigint: "bigint", key: sql`text collate "C"` },
     functions: postgresFunctions,
     filters: postgresFilters,
+    search: postgresSearch,
     classifyError: classifyPostgresError,
     ...(rls
       ? {
@@ -116,7 +118,7 @@ export function postgresProfile(options: { rowLevelSecurity?: boolean } = {}): D
         }
       : {}),
     largeExpression: withoutJit,
-    capabilities: { dialect: "postgres", concurrentWriters: true, hostTransaction: false, rowLevelSecurity: rls },
+    capabilities: { dialect: "postgres", concurrentWriters: true, hostTransaction: false, rowLevelSecurity: rls, searchStemming: postgresSearch.stemming },
   };
 }
 

@@ -1,6 +1,7 @@
 import { CrmError } from "@kaartenbak/core/storage";
 import { notMigratedError, type DialectFunctions, type DialectProfile, type FilterFunctions } from "@kaartenbak/store-kysely";
 import { sql } from "kysely";
+import { sqliteSearch } from "./sqlite-search.js";
 
 /** The part of better-sqlite3's `SqliteError` this mapping reads. */
 interface NativeSqliteError {
@@ -101,6 +102,7 @@ export const sqliteProfile: DialectProfile = {
   types: { json: "text", timestamp: "text", bigint: "integer", key: "text" },
   functions: sqliteFunctions,
   filters: sqliteFilters,
+  search: sqliteSearch,
   classifyError: classifySqliteError,
-  capabilities: { dialect: "sqlite", concurrentWriters: false, hostTransaction: false, rowLevelSecurity: false },
+  capabilities: { dialect: "sqlite", concurrentWriters: false, hostTransaction: false, rowLevelSecurity: false, searchStemming: sqliteSearch.stemming },
 };

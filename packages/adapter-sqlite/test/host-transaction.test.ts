@@ -30,6 +30,7 @@ describe("host-transaction mode", () => {
         concurrentWriters: false,
         hostTransaction: true,
         rowLevelSecurity: false,
+        searchStemming: ["english"],
       });
     });
   });
@@ -145,7 +146,13 @@ describe("storage.bind(trx)", () => {
     await kysely.transaction().execute(async (trx) => {
       const bound = storage.bind(trx);
       expect(bound.id).toBe("sqlite");
-      expect(bound.capabilities).toEqual({ dialect: "sqlite", concurrentWriters: false, hostTransaction: true, rowLevelSecurity: false });
+      expect(bound.capabilities).toEqual({
+        dialect: "sqlite",
+        concurrentWriters: false,
+        hostTransaction: true,
+        rowLevelSecurity: false,
+        searchStemming: ["english"],
+      });
       expect(typeof bound.bind).toBe("function");
     });
     expect(storage.capabilities.hostTransaction).toBe(false);

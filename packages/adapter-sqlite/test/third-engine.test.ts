@@ -18,6 +18,7 @@ const thirdEngine: DialectProfile = {
   types: sqliteProfile.types,
   functions: sqliteProfile.functions,
   filters: sqliteProfile.filters,
+  search: sqliteProfile.search,
   classifyError(error) {
     const code = (error as { code?: unknown } | null)?.code;
     if (code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "SQLITE_CONSTRAINT_UNIQUE")

@@ -81,6 +81,8 @@ export function dealsSuite(ctx: SuiteContext): void {
         kb_outbox: before.kb_outbox,
         kb_counters: before.kb_counters,
         kb_field_verifications: before.kb_field_verifications,
+        // The household created above has its search document.
+        kb_search_documents: before.kb_search_documents,
       }).toEqual(before);
       // A required deal attribute is enforced for deals only.
       const strict = w

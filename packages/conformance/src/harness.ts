@@ -49,6 +49,7 @@ export const KB_TABLES = [
   "kb_activities",
   "kb_targets",
   "kb_erasure_keys",
+  "kb_search_documents",
   "kb_merges",
 ] as const;
 

@@ -43,6 +43,7 @@ import { duplicatesSuite } from "./duplicates.js";
 import { mergeSuite } from "./merge.js";
 import { followUpFiltersSuite } from "./follow-up-filters.js";
 import { duplicatePolicySuite, duplicateReportSuite } from "./duplicate-policy.js";
+import { searchSuite } from "./search.js";
 
 /** The feature suites, by name. */
 export const FEATURE_SUITES = {
@@ -81,6 +82,7 @@ export const FEATURE_SUITES = {
   duplicatePolicy: duplicatePolicySuite,
   duplicateReport: duplicateReportSuite,
   followUpFilters: followUpFiltersSuite,
+  search: searchSuite,
 } as const satisfies Record<string, (ctx: SuiteContext) => void>;
 
 /** The name of a feature suite. */

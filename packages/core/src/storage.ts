@@ -29,6 +29,7 @@ import type { MergeStore } from "./storage-merge.js";
 import type { CampaignStore, ConsentStore, SegmentStore, ValueReportStore } from "./storage-segments.js";
 import type { TargetStore } from "./storage-targets.js";
 import type { ActivityStore, DataQualityStore, VerificationStore } from "./storage-verification.js";
+import type { SearchLanguage, SearchStore } from "./storage-search.js";
 
 /** What an adapter can do, as data. Core and the conformance suite read these instead of probing. */
 export interface StorageCapabilities {
@@ -40,6 +41,11 @@ export interface StorageCapabilities {
   readonly hostTransaction: boolean;
   /** True when database row-level security policies back the tenant scoping. Default false. */
   readonly rowLevelSecurity: boolean;
+  /**
+   * The search languages whose words the engine stems (see `SearchStore`); a language missing here
+   * is accepted and matches as plain prefixes. Absent means none.
+   */
+  readonly searchStemming?: readonly SearchLanguage[];
 }
 
 /** Options for {@link StorageAdapter.transaction}. */
@@ -140,6 +146,8 @@ export interface TenantStore {
   readonly duplicates: DuplicateStore;
   /** Merges: moving one relation's rows to another, and back (see `storage-merge.ts`). */
   readonly merges: MergeStore;
+  /** Ranked full-text search over relations and contact moments (see storage-search.ts). */
+  readonly search: SearchStore;
 }
 
 /** A relation as stored: the domain {@link Relation}, complete. */

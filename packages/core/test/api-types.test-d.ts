@@ -82,6 +82,15 @@ describe("the registry types every relation and deal", () => {
     expectTypeOf(page.items[0]!.attributes.vip).toEqualTypeOf<boolean | undefined>();
     const upsert = await acme.relations.upsertByExternalRef({ system: "erp", externalId: "1" }, { kind: "organisation", name: "Acme" });
     expectTypeOf(upsert.relation.attributes.industry).toEqualTypeOf<"retail" | "finance" | undefined>();
+    // Full-text search returns ranked hits of typed relations; the object form stays the name-prefix list.
+    const hits = await acme.relations.search("de vr", { limit: 5, language: "dutch" });
+    expectTypeOf(hits.items[0]!.item.attributes.industry).toEqualTypeOf<"retail" | "finance" | undefined>();
+    expectTypeOf(hits.items[0]!.score).toEqualTypeOf<number>();
+    expectTypeOf(hits.nextCursor).toEqualTypeOf<string | null>();
+    const prefixed = await acme.relations.search({ namePrefix: "de" });
+    expectTypeOf(prefixed[0]!.attributes.industry).toEqualTypeOf<"retail" | "finance" | undefined>();
+    // @ts-expect-error: only Dutch and English are search languages
+    void acme.relations.search("x", { language: "french" });
   });
 
   it("types deals by the attributes that apply to deals", async () => {

@@ -4,6 +4,7 @@ import { insertRelationsClaimingRefs, relationStore } from "./relation-store.js"
 import type { ReadContext } from "./relation-reads.js";
 import { chunks, inChunks } from "./store-context.js";
 import { insertEventRows, insertHistoryRows } from "./write-rows.js";
+import { writeInteractionDocuments } from "./search-documents.js";
 
 const INTERACTION_COLUMNS = [
   "tenant_id",
@@ -125,6 +126,7 @@ export function bulkStore(context: ReadContext): BulkStore {
         })),
       );
       for (const rows of chunks(deals)) await insertRows(db, "kb_interaction_deals", Object.keys(rows[0]!), rows);
+      await writeInteractionDocuments(context, kept, true);
       return inserted;
     },
 

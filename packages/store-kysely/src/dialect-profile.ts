@@ -1,6 +1,6 @@
 import type { CrmError } from "@kaartenbak/core";
-import type { StorageCapabilities } from "@kaartenbak/core/storage";
-import type { ColumnDataType, Expression, Kysely, RawBuilder } from "kysely";
+import type { SearchLanguage, StorageCapabilities } from "@kaartenbak/core/storage";
+import type { AliasedExpression, ColumnDataType, Expression, Kysely, RawBuilder } from "kysely";
 import type { KyselyDatabase } from "./schema.js";
 
 /**
@@ -93,6 +93,53 @@ export interface FilterFunctions {
 }
 
 /**
+ * One page of ranked matches, as {@link SearchFunctions.matches} selects them. The store compiles
+ * the statement once per entity and language and reuses it, so `tenantId`, `text`, `limit` and
+ * `offset` may be placeholders: use them as values only, never inspect them.
+ */
+export interface SearchMatchRequest {
+  readonly tenantId: string;
+  readonly entity: "relation" | "interaction";
+  /** The engine's query text, made by {@link SearchFunctions.queryText}. */
+  readonly text: string;
+  /** Stem with this language's rules; plain prefix matching when absent (only stemmed languages are passed). */
+  readonly language?: SearchLanguage;
+  readonly limit: Expression<number>;
+  readonly offset: Expression<number>;
+}
+
+/** A matching search document: the relation's or contact moment's id and its score (higher is better). */
+export interface SearchMatch {
+  readonly entity_id: string;
+  readonly score: number;
+}
+
+/**
+ * The engine's full-text index over `kb_search_documents` (see the 013-search migration). The
+ * store writes the documents (the same folded tokens on every engine) and the queries around a
+ * match; the profile contributes only the index and the match itself.
+ */
+export interface SearchFunctions {
+  /** Languages the engine stems; the rest match as plain prefixes. Reported as the `searchStemming` capability. */
+  readonly stemming: readonly SearchLanguage[];
+  /** Creates the index over the documents table, right after the table (inside the migration). */
+  createIndex(db: Kysely<unknown>): Promise<void>;
+  /** Drops what {@link createIndex} made. */
+  dropIndex(db: Kysely<unknown>): Promise<void>;
+  /**
+   * The query text for folded terms (letters and digits only, see `searchTokens` in core; at least
+   * one) that requires every term as a prefix: `"anna"* "de"*` for FTS5, `anna:* & de:*` for tsquery.
+   */
+  queryText(terms: readonly string[]): string;
+  /**
+   * The page of the tenant's documents of `entity` that match the query text, best first (ties by
+   * id), as a derived table aliased `m`. Every table it reads is filtered on `tenant_id`. SQLite:
+   * an FTS5 `match` ranked by `bm25`; Postgres: `@@` on a generated tsvector ranked by `ts_rank`.
+   */
+  matches(db: Kysely<KyselyDatabase>, request: SearchMatchRequest): AliasedExpression<SearchMatch, "m">;
+}
+
+/**
  * Everything that differs between SQL engines, kept out of the shared queries. The store writes
  * each query once with Kysely builders that run on every supported engine; an adapter contributes
  * only this profile.
@@ -110,6 +157,8 @@ export interface DialectProfile {
   readonly functions: DialectFunctions;
   /** Engine-specific expressions of the filter compiler. */
   readonly filters: FilterFunctions;
+  /** The engine's full-text index and match (search). */
+  readonly search: SearchFunctions;
   /**
    * Maps a native driver error to a {@link CrmError} (DUPLICATE, INTEGRITY, BUSY for locks and
    * serialization failures, CONFIGURATION `not_migrated` for missing kb_ tables), or returns

@@ -6,7 +6,16 @@
  * Kysely builders that run on SQLite and Postgres alike.
  */
 export { createKyselyStorage, drainOnClose, migrateMode, migrateOnFirstUse, once, type KyselyStorageOptions, type MigrateMode } from "./storage.js";
-export type { ColumnTypeSpec, DialectColumnTypes, DialectFunctions, DialectProfile, FilterFunctions } from "./dialect-profile.js";
+export type {
+  ColumnTypeSpec,
+  DialectColumnTypes,
+  DialectFunctions,
+  DialectProfile,
+  FilterFunctions,
+  SearchFunctions,
+  SearchMatch,
+  SearchMatchRequest,
+} from "./dialect-profile.js";
 export { mapError, notMigratedError } from "./map-error.js";
 export { migrateSchema, type MigrateOptions } from "./migrate.js";
 export { migrations, MIGRATION_NAMES } from "./migrations/index.js";
@@ -58,5 +67,7 @@ export type { TargetRow } from "./schema-targets.js";
 export { VERIFICATION_TABLES } from "./migrations/006-verification.js";
 export type { CampaignMemberRow, CampaignRow, ConsentLedgerRow, SegmentMemberRow, SegmentRow, SuppressionLedgerRow } from "./schema-segments.js";
 export { filterCompiler, matchingRelations, type CompileCondition } from "./filter-compiler.js";
+export { SEARCH_TABLES } from "./migrations/013-search.js";
+export type { SearchDocumentRow } from "./schema.js";
 export { PERSONAL_DATA_COLUMNS, type ColumnTreatment, type TableTreatment } from "./privacy-columns.js";
 export { MERGE_TABLES_TOUCHED, MERGE_TABLES_UNTOUCHED, type MergeTable } from "./merge-tables.js";

@@ -3,6 +3,7 @@ import { interactionFromJoined, interactionShapes, interactionsWithChildren } fr
 import type { ReadContext } from "./relation-reads.js";
 import { affected, inChunks } from "./store-context.js";
 import { dealTimelineIds, insertDealLinks, moveDealLinks, replaceDealLinks } from "./interaction-deal-store.js";
+import { writeInteractionDocuments } from "./search-documents.js";
 
 /** The columns of an interaction that an update may replace: its own fields, never its key or links. */
 function ownColumns(record: InteractionRecord) {
@@ -83,6 +84,7 @@ export function interactionStore(context: ReadContext): InteractionStore {
           .execute();
       }
       await insertDealLinks({ db, tenantId }, record);
+      await writeInteractionDocuments(context, [record], true);
       return true;
     },
 
@@ -103,6 +105,8 @@ export function interactionStore(context: ReadContext): InteractionStore {
         .where("interaction_id", "=", record.id)
         .execute();
       await moveDealLinks({ db, tenantId }, record.id, record.occurredAt);
+      // Subject, body, outcome or deletion may have changed: the document follows (none when deleted).
+      await writeInteractionDocuments(context, [record]);
       return true;
     },
 

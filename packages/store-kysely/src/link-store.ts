@@ -1,6 +1,8 @@
 import type { LinkRecord, LinkStore } from "@kaartenbak/core/storage";
 import { linkFromRow } from "./rows.js";
-import { affected, type StoreContext } from "./store-context.js";
+import { refreshRelationDocuments } from "./search-documents.js";
+import type { ReadContext } from "./relation-reads.js";
+import { affected } from "./store-context.js";
 
 /** The columns of a link that an update may replace. */
 function linkColumns(record: LinkRecord) {
@@ -19,8 +21,15 @@ function linkColumns(record: LinkRecord) {
 }
 
 /** Links between relations, for one tenant. */
-export function linkStore({ db, tenantId }: StoreContext): LinkStore {
+export function linkStore(context: ReadContext): LinkStore {
+  const { db, tenantId } = context;
   const links = () => db.selectFrom("kb_links").selectAll().where("tenant_id", "=", tenantId);
+  /** A person's search document names its employers: an employment link written or removed rewrites it. */
+  const employment = (...records: (LinkRecord | undefined)[]) => records.flatMap((r) => (r?.kind === "employment" ? [r.fromId] : []));
+  const before = async (id: string) => {
+    const row = await links().where("id", "=", id).executeTakeFirst();
+    return row ? linkFromRow(row) : undefined;
+  };
 
   return {
     async insert(record) {
@@ -30,9 +39,11 @@ export function linkStore({ db, tenantId }: StoreContext): LinkStore {
         .insertInto("kb_links")
         .values({ tenant_id: tenantId, id: record.id, ...linkColumns(record) })
         .execute();
+      await refreshRelationDocuments(context, employment(record));
     },
 
     async update(record, expectedVersion) {
+      const old = await before(record.id);
       const result = await db
         .updateTable("kb_links")
         .set(linkColumns(record))
@@ -40,17 +51,22 @@ export function linkStore({ db, tenantId }: StoreContext): LinkStore {
         .where("id", "=", record.id)
         .where("version", "=", expectedVersion)
         .executeTakeFirst();
-      return affected(result) > 0;
+      if (affected(result) === 0) return false;
+      await refreshRelationDocuments(context, employment(old, record));
+      return true;
     },
 
     async delete(id, expectedVersion) {
+      const old = await before(id);
       const result = await db
         .deleteFrom("kb_links")
         .where("tenant_id", "=", tenantId)
         .where("id", "=", id)
         .where("version", "=", expectedVersion)
         .executeTakeFirst();
-      return affected(result) > 0;
+      if (affected(result) === 0) return false;
+      await refreshRelationDocuments(context, employment(old));
+      return true;
     },
 
     async get(id) {

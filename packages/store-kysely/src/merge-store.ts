@@ -3,7 +3,9 @@ import type { Kysely, Selectable } from "kysely";
 import { MERGE_TABLES_TOUCHED, type MergeTable } from "./merge-tables.js";
 import { fromJson, toInstant, toJson } from "./rows.js";
 import type { MergeRow } from "./schema-merges.js";
-import { affected, type StoreContext } from "./store-context.js";
+import { employeesOf, refreshRelationDocuments } from "./search-documents.js";
+import type { ReadContext } from "./relation-reads.js";
+import { affected } from "./store-context.js";
 
 /** The store as a database of untyped tables, for the table-driven capture (names come from {@link MERGE_TABLES_TOUCHED}). */
 type LooseDb = Kysely<Record<string, Record<string, unknown>>>;
@@ -43,8 +45,14 @@ function toSummary(row: Omit<Selectable<MergeRow>, "changes">): Omit<MergeRecord
 }
 
 /** Merges of one tenant: the row capture, the re-pointing of references, undo, and the merge log. */
-export function mergeStore({ db, tenantId }: StoreContext): MergeStore {
+export function mergeStore(context: ReadContext): MergeStore {
+  const { db, tenantId } = context;
   const loose = db as unknown as LooseDb;
+
+  /** Search documents are derived from the moved rows: rebuilt for both relations and the people employed by either. */
+  async function refreshDocuments(ids: readonly string[]): Promise<void> {
+    await refreshRelationDocuments(context, [...new Set([...ids, ...(await employeesOf(context, ids))])]);
+  }
   /** Moves rows of `from` to `to` in one table with a unique (…, relation_id) key: the loser's duplicates of the survivor's rows go. */
   async function moveUnique(spec: MergeTable, from: string, to: string): Promise<{ moved: number; dropped: number }> {
     const other = spec.key.find((k) => k !== "relation_id")!;
@@ -132,6 +140,7 @@ export function mergeStore({ db, tenantId }: StoreContext): MergeStore {
         const n = await repointTable(spec, from, to, at);
         if (n.moved > 0 || n.dropped > 0) counts[spec.table] = n;
       }
+      await refreshDocuments([from, to]);
       return counts satisfies RepointCounts;
     },
 
@@ -168,6 +177,7 @@ export function mergeStore({ db, tenantId }: StoreContext): MergeStore {
           .values({ tenant_id: tenantId, ...(c.beforeRow as StoredRow) })
           .execute();
       }
+      await refreshDocuments(changes.filter((c) => c.table === "kb_relations").map((c) => String((c.after ?? c.before)!.id)));
     },
 
     async insert(record) {

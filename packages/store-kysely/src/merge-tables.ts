@@ -47,6 +47,7 @@ export const MERGE_TABLES_TOUCHED: readonly MergeTable[] = [
 /**
  * Tables with a relation id that a merge deliberately leaves alone: history and erasure keys
  * belong to the relation they were written for (the loser's history stays the loser's), and the
- * merge log names both relations by design.
+ * merge log names both relations by design. Search documents are derived: the store rebuilds
+ * those of both relations (and of the people employed by either) after a merge and after its undo.
  */
-export const MERGE_TABLES_UNTOUCHED: readonly string[] = ["kb_history", "kb_outbox", "kb_erasure_keys", "kb_merges"];
+export const MERGE_TABLES_UNTOUCHED: readonly string[] = ["kb_history", "kb_outbox", "kb_erasure_keys", "kb_merges", "kb_search_documents"];

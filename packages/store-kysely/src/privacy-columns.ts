@@ -8,10 +8,12 @@
  *   they occur in the text; `scrub-json`: the same inside every string of the JSON document.
  * - `relation-rows`: the column belongs to rows of the erased relation itself (its e-mails, phones,
  *   tags, references, sync mappings), which erasure deletes or clears outright.
+ * - `derived`: computed from other columns (the search documents): erasure rebuilds it from them
+ *   once they are scrubbed, or deletes it with the erased relation, never rewrites it in place.
  * - `kept`: not personal data of a relation (codes, vocabularies, the host's user ids, catalogue
  *   data, remote message ids), or a financial record the host must keep.
  */
-export type ColumnTreatment = "scrub" | "scrub-json" | "relation-rows" | "kept";
+export type ColumnTreatment = "scrub" | "scrub-json" | "relation-rows" | "derived" | "kept";
 
 /** One table: its primary key (without `tenant_id`) and the treatment of each text or JSON column. */
 export interface TableTreatment {
@@ -95,6 +97,8 @@ export const PERSONAL_DATA_COLUMNS: Readonly<Record<string, TableTreatment>> = {
   kb_duplicate_keys: { key: ["key", "relation_id"], columns: { key: "relation-rows" } },
   kb_duplicate_pairs: { key: ["first_id", "second_id"], columns: { status: "kept", score: "kept", reasons: "scrub-json" } },
   kb_targets: { key: ["id"], columns: { metric: "kept", granularity: "kept", period: "kept", currency: "kept" } },
+  // Folded tokens of names, addresses, subjects and bodies: rebuilt from the scrubbed rows after an erasure.
+  kb_search_documents: { key: ["entity", "entity_id"], columns: { entity: "kept", title: "derived", body: "derived" } },
 };
 
 /** The columns erasure searches and rewrites, per table. */

@@ -3,7 +3,9 @@ import { nameKey } from "@kaartenbak/core/storage";
 import { sql, type Kysely, type RawBuilder } from "kysely";
 import { scrubTargets } from "./privacy-columns.js";
 import { fromJson, historyFromRow, outboxFromRow, toJson } from "./rows.js";
-import { affected, inChunks, type StoreContext } from "./store-context.js";
+import { affected, inChunks } from "./store-context.js";
+import type { ReadContext } from "./relation-reads.js";
+import { employeesOf, refreshInteractionDocuments, refreshRelationDocuments } from "./search-documents.js";
 
 /** The store as a database of untyped tables, for the table-driven scrub (table names come from {@link scrubTargets}). */
 type LooseDb = Kysely<Record<string, Record<string, unknown>>>;
@@ -44,11 +46,15 @@ function scrubJson(value: unknown, scrub: (s: string) => string): unknown {
 }
 
 /** Access requests and erasure, for one tenant. */
-export function privacyStore({ db, tenantId }: StoreContext): PrivacyStore {
+export function privacyStore(context: ReadContext): PrivacyStore {
+  const { db, tenantId } = context;
   const loose = db as unknown as LooseDb;
 
-  /** Replaces the identifiers in every scrubbed column of the tenant; counts rows changed per table. */
-  async function scrubEverywhere(plan: ErasurePlan, counts: Record<string, number>): Promise<void> {
+  /**
+   * Replaces the identifiers in every scrubbed column of the tenant; counts rows changed per table
+   * and collects the ids of the relations and contact moments changed (their search documents follow).
+   */
+  async function scrubEverywhere(plan: ErasurePlan, counts: Record<string, number>, changed: { relations: string[]; interactions: string[] }): Promise<void> {
     if (plan.identifiers.length === 0) return;
     const scrub = replacer(plan.identifiers, plan.replacement);
     for (const target of scrubTargets()) {
@@ -78,6 +84,8 @@ export function privacyStore({ db, tenantId }: StoreContext): PrivacyStore {
         for (const k of target.key) update = update.where(k, "=", row[k] as string | number);
         await update.execute();
         counts[target.table] = (counts[target.table] ?? 0) + 1;
+        if (target.table === "kb_relations") changed.relations.push(String(row.id));
+        if (target.table === "kb_interactions") changed.interactions.push(String(row.id));
       }
     }
   }
@@ -327,7 +335,19 @@ export function privacyStore({ db, tenantId }: StoreContext): PrivacyStore {
         }
         count("kb_outbox", events.length);
       }
-      await scrubEverywhere(plan, counts);
+      const changed = { relations: [id], interactions: [] as string[] };
+      await scrubEverywhere(plan, counts, changed);
+      // The search documents are derived: rebuilt from the rows as the erasure left them. The
+      // relation itself is soft-deleted, so its document goes; its contact moments lost their
+      // bodies; an organisation's people named it in theirs.
+      const own = await db
+        .selectFrom("kb_interaction_relations")
+        .select("interaction_id")
+        .where("tenant_id", "=", tenantId)
+        .where("relation_id", "=", id)
+        .execute();
+      await refreshRelationDocuments(context, [...new Set([...changed.relations, ...(await employeesOf(context, [id]))])]);
+      await refreshInteractionDocuments(context, [...new Set([...changed.interactions, ...own.map((r) => r.interaction_id)])]);
       return counts satisfies ErasureCounts;
     },
   };

@@ -4,6 +4,7 @@ import { relationFromJoined, relationShapes, relationsWithChildren, type ReadCon
 import { relationColumns } from "./rows.js";
 import { affected, chunks, inChunks, type StoreContext } from "./store-context.js";
 import { insertRelationChildRows } from "./write-rows.js";
+import { employeesOf, refreshRelationDocuments, writeRelationDocuments } from "./search-documents.js";
 
 /**
  * The largest code point. `name_key < prefix || U+10FFFF` bounds a prefix range: under binary
@@ -58,11 +59,12 @@ export async function insertRelationsClaimingRefs(context: StoreContext, records
         : `${refs.length - claimed} of ${refs.length} external references already belong to other relations`,
     );
   }
-  // The references are in; the e-mails, phones and tags follow.
+  // The references are in; the e-mails, phones and tags follow, and the search documents.
   await insertRelationChildRows(
     context,
     records.map((r) => ({ ...r, externalRefs: [] })),
   );
+  await writeRelationDocuments(context, records, true);
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -100,6 +102,9 @@ export function relationStore(context: ReadContext): RelationStore {
       if (affected(result) === 0) return false;
       await deleteChildren(record.id);
       await insertRelationChildRows(context, [record]);
+      await writeRelationDocuments(context, [record]);
+      // A person's document names the organisations it works for: a renamed or deleted one changes theirs.
+      if (record.kind === "organisation") await refreshRelationDocuments(context, await employeesOf(context, [record.id]));
       return true;
     },
 

@@ -286,7 +286,20 @@ export interface KyselyDatabase {
   kb_activities: ActivityRow;
   kb_targets: TargetRow;
   kb_erasure_keys: ErasureKeyRow;
+  kb_search_documents: SearchDocumentRow;
   kb_merges: MergeRow;
+}
+
+/**
+ * `kb_search_documents`: the folded tokens of one relation or contact moment (see the 013-search
+ * migration). Postgres adds generated tsvector columns the store never writes or reads by name.
+ */
+export interface SearchDocumentRow {
+  tenant_id: string;
+  entity: "relation" | "interaction";
+  entity_id: string;
+  title: string;
+  body: string;
 }
 
 /** `kb_erasure_keys`: digests of erased identifiers (see the 012-privacy migration). */
@@ -341,6 +354,7 @@ export const KB_TABLES = [
   "kb_activities",
   "kb_targets",
   "kb_erasure_keys",
+  "kb_search_documents",
   "kb_merges",
 ] as const satisfies ReadonlyArray<keyof KyselyDatabase>;
 

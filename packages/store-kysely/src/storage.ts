@@ -37,6 +37,7 @@ import { activityStore } from "./activity-store.js";
 import { duplicateStore } from "./duplicate-store.js";
 import type { KyselyDatabase } from "./schema.js";
 import { hotReads } from "./relation-reads.js";
+import { searchStore } from "./search-store.js";
 
 /** How many tenants' read-only stores a storage keeps for single-statement reads. */
 const READERS = 256;
@@ -119,6 +120,7 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
       activities: withMappedErrors(profile, activityStore(context)),
       duplicates: withMappedErrors(profile, duplicateStore(context, profile)),
       merges: withMappedErrors(profile, mergeStore(context)),
+      search: withMappedErrors(profile, searchStore(context, profile)),
     };
   }
 
@@ -185,7 +187,7 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
   // database is destroyed, whatever the engine queues them on (SQLite's one connection, a pool).
   return drainOnClose({
     id: options.id ?? profile.name,
-    capabilities: { ...profile.capabilities, hostTransaction },
+    capabilities: { ...profile.capabilities, hostTransaction, searchStemming: profile.search.stemming },
 
     async migrate() {
       try {

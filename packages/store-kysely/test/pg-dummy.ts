@@ -22,6 +22,19 @@ export function postgresLikeProfile(hookCalls: string[] = []): DialectProfile {
       contains: (haystack, needle) => sql<boolean>`(strpos(${haystack}, ${needle}) > 0)`,
       jsonElements: (json, alias) => sql`jsonb_array_elements(${json}) as ${sql.id(alias)}(value)`,
     },
+    // Compile-only stand-in of the Postgres search (search SQL is tested on a real server).
+    search: {
+      stemming: [],
+      createIndex: async () => {},
+      dropIndex: async () => {},
+      queryText: (terms) => terms.join(" & "),
+      matches: (db, r) =>
+        db
+          .selectFrom("kb_search_documents as d")
+          .select(["d.entity_id", sql<number>`1`.as("score")])
+          .where("d.tenant_id", "=", r.tenantId)
+          .as("m"),
+    },
     classifyError: (error) =>
       (error as { code?: string }).code === "23505" ? new CrmError("DUPLICATE", "dup", { reason: "unique_violation", cause: error }) : undefined,
     async onTransactionStart(trx, tenantId) {

@@ -14,3 +14,4 @@ export { FILTER_VERSION, type ComparisonOperator, type FilterOperator, type Filt
 export type { ForecastQuery, FunnelQuery, OrdersGroup, OrdersGroupBy, OrdersQuery, OwnerResultsQuery, VelocityQuery } from "../model/report.js";
 export { csvField, csvRecord, parseCsv } from "../csv.js";
 export type { AttainmentQuery, TargetListQuery } from "../model/target.js";
+export { relationSearchText, interactionSearchText, searchTextMatches, searchTokens, type SearchDocumentText } from "../search/text.js";

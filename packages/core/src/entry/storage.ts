@@ -28,6 +28,17 @@ export type {
   TransactionOptions,
 } from "../storage.js";
 export type { BulkStore } from "../storage-bulk.js";
+export type { SearchLanguage, SearchStore, StoredSearchHit, StoredSearchQuery } from "../storage-search.js";
+export {
+  foldSearchText,
+  interactionSearchText,
+  phoneSearchTokens,
+  relationSearchText,
+  SEARCH_TEXT_LIMIT,
+  searchTextMatches,
+  searchTokens,
+  type SearchDocumentText,
+} from "../search/text.js";
 export type { ErasureCounts, ErasureKeyRecord, ErasurePlan, PersonalRecords, PrivacyStore } from "../storage-privacy.js";
 export type {
   AggregateRange,

@@ -9,6 +9,7 @@ import type { VersionedOptions } from "./relations.js";
 import * as z from "zod";
 import type { DueField } from "../model/verification.js";
 import { dueFor } from "./verification.js";
+import { parseSearch, searchPage, type SearchOptions, type SearchPage } from "./search.js";
 
 /** The result of {@link InteractionService.log}. */
 export interface LogResult {
@@ -65,6 +66,14 @@ export interface InteractionService {
   findByExternalKey(externalKey: string): Promise<Interaction | undefined>;
   /** A relation's contact moments, newest first, keyset-paginated. */
   timeline(relationId: string, options?: TimelineOptions): Promise<TimelinePage>;
+  /**
+   * Full-text search over the subjects, bodies and outcomes of non-deleted contact moments, ranked
+   * (a match in the subject first); case and accents are ignored. See the core README's "Search".
+   *
+   * @example
+   * const { items, nextCursor } = await acme.interactions.search("offerte", { language: "dutch" });
+   */
+  search(text: string, options?: SearchOptions): Promise<SearchPage<Interaction>>;
   /** Replaces the deals an interaction is linked to (its relations stay). Throws INTEGRITY for a missing or deleted deal. */
   linkDeals(id: string, dealIds: readonly string[], options: VersionedOptions): Promise<Interaction>;
 }
@@ -234,6 +243,14 @@ export function interactionService(scope: TenantScope): InteractionService {
       }
       return runQuery(scope, (store) => store.interactions.getByExternalKey(expectText(externalKey, "externalKey")));
     },
+
+    search: async (text, options) =>
+      searchPage(
+        scope,
+        parseSearch(text, options),
+        (store, q) => store.search.interactions(q),
+        (i) => i,
+      ),
 
     async timeline(relationId, options = {}) {
       expectId(relationId, "relationId");

@@ -1,5 +1,5 @@
 import { CrmError, notFound, validationError, type ValidationIssue } from "../errors.js";
-import { optionsOf, parseOrThrow } from "../model/common.js";
+import { isText, optionsOf, parseOrThrow } from "../model/common.js";
 import type { ConsentEntry, SuppressionEntry } from "../model/consent.js";
 import { mergeOptionsSchema, type Merge, type MergeOptions, type MergeResult, type UnmergeResult } from "../model/merge.js";
 import type { Relation } from "../model/relation.js";
@@ -20,7 +20,7 @@ class DryRun {
 }
 
 function idIssues(value: unknown, name: string): ValidationIssue[] {
-  return typeof value === "string" && value.length > 0 && value.length <= 100
+  return typeof value === "string" && value.length > 0 && value.length <= 100 && isText(value)
     ? []
     : [{ path: [name], message: "Expected a non-empty id string", code: "invalid_type" }];
 }

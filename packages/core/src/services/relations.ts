@@ -13,6 +13,7 @@ import { findCandidates } from "./duplicates.js";
 import { identifyingAttributes } from "../duplicates/rules.js";
 import type { DuplicatePolicy } from "../context.js";
 import type { Merge, MergeOptions, MergeResult, UnmergeResult } from "../model/merge.js";
+import { parseSearch, searchPage, type SearchOptions, type SearchPage } from "./search.js";
 import { buildRelation, externalRefRace, insertConflict, RELATION_FIELDS, settledByFreshTransaction, UPSERT_ROUNDS } from "./relation-builder.js";
 
 /** Options of a write that creates or changes a relation's identifying fields. */
@@ -63,6 +64,17 @@ export interface RelationService<A = AttributeValues> {
   findByPhone(phone: string): Promise<Relation<A>[]>;
   /** Relations whose name starts with `prefix`, ignoring case and accents; at most `limit` (default 20, max 200). */
   search(query: { namePrefix: string; limit?: number }): Promise<Relation<A>[]>;
+  /**
+   * Full-text search, ranked: every word of `text` must start a word of the relation's name, an
+   * e-mail address (or its domain), a phone number's digits, the name of an organisation it works
+   * for, a city or postcode, or a tag; case and accents are ignored. Name matches rank first.
+   * Deleted relations are never found. See the "Search" section of the core README.
+   *
+   * @example
+   * const page = await acme.relations.search("de vr", { limit: 10 });
+   * for (const { item, score } of page.items) console.log(item.name, score);
+   */
+  search(text: string, options?: SearchOptions): Promise<SearchPage<Relation<A>>>;
   /** The relation holding an external reference, deleted or not. */
   findByExternalRef(system: string, externalId: string): Promise<Relation<A> | undefined>;
   /**
@@ -343,7 +355,17 @@ export function relationService(scope: TenantScope): RelationService {
       return runSingleRead(scope, (store) => store.relations.findByPhone(e164));
     },
 
-    async search(query) {
+    // The overloads share one implementation: a string is full-text search, an object the name prefix.
+    async search(query: string | { namePrefix: string; limit?: number }, options?: SearchOptions): Promise<never> {
+      if (typeof query === "string" || typeof query !== "object" || query === null) {
+        const parsed = parseSearch(query, options);
+        return searchPage(
+          scope,
+          parsed,
+          (store, q) => store.search.relations(q),
+          (r) => r,
+        ) as Promise<never>;
+      }
       const prefix = typeof query?.namePrefix === "string" ? nameKey(expectText(query.namePrefix, "namePrefix")) : "";
       const limit = query?.limit ?? 20;
       if (!prefix || !Number.isInteger(limit) || limit < 1 || limit > 200) {
@@ -354,7 +376,7 @@ export function relationService(scope: TenantScope): RelationService {
             : []),
         ]);
       }
-      return runQuery(scope, (store) => store.relations.findByNamePrefix(prefix, limit));
+      return runQuery(scope, (store) => store.relations.findByNamePrefix(prefix, limit)) as Promise<never>;
     },
 
     async findByExternalRef(system, externalId) {

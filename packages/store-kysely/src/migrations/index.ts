@@ -8,6 +8,7 @@ import { duplicateTables } from "./005-duplicates.js";
 import { verificationTables } from "./006-verification.js";
 import { targetTables } from "./007-targets.js";
 import { privacyTables } from "./012-privacy.js";
+import { searchTables } from "./013-search.js";
 import { mergeTables } from "./014-merges.js";
 
 /** Names of every migration, in the order they apply. New migrations sort after the last one. */
@@ -20,6 +21,7 @@ export const MIGRATION_NAMES = [
   "006-verification",
   "007-targets",
   "012-privacy",
+  "013-search",
   "014-merges",
 ] as const;
 
@@ -42,6 +44,7 @@ export function migrations(profile: DialectProfile): MigrationProvider {
     "006-verification": verificationTables(profile),
     "007-targets": targetTables(profile),
     "012-privacy": privacyTables(profile),
+    "013-search": searchTables(profile),
     "014-merges": mergeTables(profile),
   };
   return { getMigrations: () => Promise.resolve(all) };
