@@ -2,6 +2,7 @@ import { CrmError, notFound, validationError, type ValidationIssue } from "../er
 import { isText, optionsOf, parseOrThrow } from "../model/common.js";
 import type { ConsentEntry, SuppressionEntry } from "../model/consent.js";
 import { mergeOptionsSchema, type Merge, type MergeOptions, type MergeResult, type UnmergeResult } from "../model/merge.js";
+import type { FieldChange } from "../model/journal.js";
 import type { Relation } from "../model/relation.js";
 import { diffFields } from "../diff.js";
 import type { TenantStore } from "../storage.js";
@@ -94,6 +95,21 @@ function carriedWithdrawals(
 export function mergeOperations(scope: TenantScope) {
   const { ctx } = scope;
 
+  /** The loser's history entry: the merge's one event is the survivor's, so the loser gets history only. */
+  async function loserHistory(command: CommandScope, loserId: string, action: "delete" | "restore", version: number, changes: Record<string, FieldChange>) {
+    await command.store.journal.appendHistory({
+      id: ctx.newId(),
+      entityType: "relation",
+      entityId: loserId,
+      action,
+      version,
+      changes,
+      actor: command.actor.actor,
+      source: command.actor.source,
+      at: command.at,
+    });
+  }
+
   async function live(store: TenantStore, id: string): Promise<Relation> {
     const relation = await store.relations.get(id);
     if (!relation || relation.deletedAt) throw notFound("relation", id);
@@ -150,16 +166,9 @@ export function mergeOperations(scope: TenantScope) {
       summary,
       changes,
     });
-    await store.journal.appendHistory({
-      id: ctx.newId(),
-      entityType: "relation",
-      entityId: loserId,
-      action: "delete",
-      version: tombstone.version,
-      changes: { ...diffFields(loser, tombstone, RELATION_FIELDS), mergedInto: { from: null, to: survivorId } },
-      actor: command.actor.actor,
-      source: command.actor.source,
-      at,
+    await loserHistory(command, loserId, "delete", tombstone.version, {
+      ...diffFields(loser, tombstone, RELATION_FIELDS),
+      mergedInto: { from: null, to: survivorId },
     });
     await command.record({
       entityType: "relation",
@@ -214,16 +223,9 @@ export function mergeOperations(scope: TenantScope) {
     await store.merges.markUndone(mergeId, at);
     const restoredSurvivor = await live(store, survivorId);
     const restoredLoser = await live(store, loserId);
-    await store.journal.appendHistory({
-      id: ctx.newId(),
-      entityType: "relation",
-      entityId: loserId,
-      action: "restore",
-      version: restoredLoser.version,
-      changes: { ...diffFields(loser, restoredLoser, RELATION_FIELDS), mergedInto: { from: survivorId, to: null } },
-      actor: command.actor.actor,
-      source: command.actor.source,
-      at,
+    await loserHistory(command, loserId, "restore", restoredLoser.version, {
+      ...diffFields(loser, restoredLoser, RELATION_FIELDS),
+      mergedInto: { from: survivorId, to: null },
     });
     await command.record({
       entityType: "relation",
