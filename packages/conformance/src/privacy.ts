@@ -93,8 +93,14 @@ export function privacySuite(ctx: Parameters<typeof salesWorld>[0]): void {
     it("exports everything held about a person as one JSON document", async () => {
       const w = salesWorld(ctx);
       const s = await seedPerson(w.t);
+      await w.t.activities.plan({ kind: "call", subject: "Call back", relationId: s.person.id, ownerId: "user:sanne", dueAt: "2026-04-01T09:00:00Z" });
+      const double = await w.t.relations.create({ kind: "person", name: "Z. Quaxwell" });
+      const merged = await w.t.relations.merge(s.person.id, double.id);
       const doc = await w.t.privacy.accessExport(s.person.id);
-      expect(doc).toMatchObject({ format: "kaartenbak.access-export", formatVersion: 1, tenantId: w.tenantId });
+      expect(doc.activities.map((a) => a.subject)).toEqual(["Call back"]);
+      expect(doc.verifications.map((v) => v.field)).toContain("name");
+      expect(doc.merges).toEqual([expect.objectContaining({ id: merged.mergeId, loserId: double.id, status: "applied" })]);
+      expect(doc).toMatchObject({ format: "kaartenbak.access-export", formatVersion: 2, tenantId: w.tenantId });
       expect(doc.relation).toMatchObject({ id: s.person.id, name: s.full, emails: [{ address: s.email }], phones: [{ number: s.phone }] });
       expect(doc.links).toEqual([expect.objectContaining({ kind: "employment", jobTitle: "Head of purchasing" })]);
       expect(doc.interactions.map((i) => i.externalKey)).toEqual(["<q1@mail.example>"]);
@@ -105,8 +111,8 @@ export function privacySuite(ctx: Parameters<typeof salesWorld>[0]): void {
       expect(doc.consent.entries.map((e) => e.action)).toEqual(["opt_in"]);
       expect(doc.campaigns).toEqual([expect.objectContaining({ campaignId: s.campaign.id, address: s.email })]);
       expect(doc.segments.map((m) => m.segmentId)).toEqual([s.segment.id]);
-      expect(doc.history.map((h) => h.version)).toEqual([1, 2]);
-      expect(doc.events.map((e) => e.type)).toEqual(["relation.created", "relation.updated"]);
+      expect(doc.history.map((h) => h.version)).toEqual([1, 2, 3]);
+      expect(doc.events.map((e) => e.type)).toEqual(["relation.created", "relation.updated", "relation.merged"]);
       // One JSON document: it survives a round trip unchanged.
       expect(JSON.parse(JSON.stringify(doc))).toEqual(doc);
       await expectCrmError(w.t.privacy.accessExport("missing"), "NOT_FOUND");

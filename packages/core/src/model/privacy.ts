@@ -9,6 +9,9 @@ import type { Link } from "./link.js";
 import type { Order } from "./order.js";
 import type { Quote } from "./quote.js";
 import type { Relation } from "./relation.js";
+import type { Activity } from "./activity.js";
+import type { Merge } from "./merge.js";
+import type { FieldVerification } from "./verification.js";
 
 /** The format name and version of {@link PersonalDataExport}; the version grows when the shape changes. */
 export const ACCESS_EXPORT_FORMAT = "kaartenbak.access-export" as const;
@@ -20,8 +23,8 @@ export const ACCESS_EXPORT_FORMAT = "kaartenbak.access-export" as const;
  */
 export interface PersonalDataExport {
   readonly format: typeof ACCESS_EXPORT_FORMAT;
-  /** Version of this shape: 1. */
-  readonly formatVersion: 1;
+  /** Version of this shape: 2 (2 added `activities`, `verifications` and `merges`). */
+  readonly formatVersion: 2;
   readonly tenantId: string;
   readonly exportedAt: Instant;
   /** The relation with its e-mails, phones, addresses, tags, attributes and external references. */
@@ -44,6 +47,12 @@ export interface PersonalDataExport {
   readonly segments: readonly { segmentId: string; addedAt: Instant }[];
   /** Mailbox and address-book items synchronised with the relation. */
   readonly syncedItems: readonly { account: string; resource: string; externalId: string }[];
+  /** Planned activities (appointments, tasks) with the relation, of every status, by due time. */
+  readonly activities: readonly Activity[];
+  /** When, by whom and from which source each field of the relation was last confirmed. */
+  readonly verifications: readonly FieldVerification[];
+  /** Merges the relation took part in, as survivor or as the merged double, newest first. */
+  readonly merges: readonly Merge[];
   /** The relation's change history, oldest first. */
   readonly history: readonly HistoryEntry[];
   /** Outbox events about the relation, in sequence order. */

@@ -91,6 +91,21 @@ function carriedWithdrawals(
   return out;
 }
 
+/** A stored merge as the API returns it (without its row log). */
+export function toMerge({ summary, ...m }: Omit<MergeRecord, "changes">): Merge {
+  return {
+    id: m.id,
+    survivorId: m.survivorId,
+    loserId: m.loserId,
+    status: m.status,
+    mergedAt: m.mergedAt,
+    undoneAt: m.undoneAt,
+    actor: m.actor,
+    source: m.source,
+    ...summary,
+  };
+}
+
 /** Merges and their undo, for one tenant (the implementation behind `relations.merge`). */
 export function mergeOperations(scope: TenantScope) {
   const { ctx } = scope;
@@ -238,18 +253,6 @@ export function mergeOperations(scope: TenantScope) {
     });
     return { mergeId, survivor: restoredSurvivor, loser: restoredLoser, rowsRestored: record.changes.length };
   }
-
-  const toMerge = ({ summary, ...m }: Omit<MergeRecord, "changes">): Merge => ({
-    id: m.id,
-    survivorId: m.survivorId,
-    loserId: m.loserId,
-    status: m.status,
-    mergedAt: m.mergedAt,
-    undoneAt: m.undoneAt,
-    actor: m.actor,
-    source: m.source,
-    ...summary,
-  });
 
   return {
     async merge(survivorId: string, loserId: string, options?: MergeOptions & CommandOptions): Promise<MergeResult> {

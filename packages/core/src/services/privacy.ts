@@ -18,6 +18,8 @@ import type { ErasureKeyRecord } from "../storage-privacy.js";
 import { runCommand, runQuery, type CommandOptions, type TenantScope } from "./command.js";
 import { erasureKey, identityKeys, refValue } from "./erasure-keys.js";
 import { toLink } from "./links.js";
+import { toMerge } from "./merge.js";
+import { ACTIVITY_STATUSES, type Activity } from "../model/activity.js";
 import { personalIdentifiers } from "./personal-identifiers.js";
 
 /** Privacy requests of one tenant: access export, erasure, and re-admitting erased identifiers. */
@@ -67,6 +69,22 @@ async function allInteractions(store: TenantStore, relationId: string): Promise<
   }
 }
 
+/** Every activity with the relation, of every status, by due time. */
+async function allActivities(store: TenantStore, relationId: string): Promise<Activity[]> {
+  const out: Activity[] = [];
+  for (;;) {
+    const last = out.at(-1);
+    const page = await store.activities.list({
+      statuses: ACTIVITY_STATUSES,
+      relationId,
+      limit: TIMELINE_PAGE,
+      ...(last ? { after: { dueAt: last.dueAt, id: last.id } } : {}),
+    });
+    out.push(...page);
+    if (page.length < TIMELINE_PAGE) return out;
+  }
+}
+
 async function exportOf(store: TenantStore, relation: Relation, exportedAt: string): Promise<PersonalDataExport> {
   const id = relation.id;
   const records = await store.privacy.personalRecords(id);
@@ -82,7 +100,7 @@ async function exportOf(store: TenantStore, relation: Relation, exportedAt: stri
   }
   return {
     format: ACCESS_EXPORT_FORMAT,
-    formatVersion: 1,
+    formatVersion: 2,
     tenantId: store.tenantId,
     exportedAt,
     relation,
@@ -95,6 +113,9 @@ async function exportOf(store: TenantStore, relation: Relation, exportedAt: stri
     campaigns: records.campaignMemberships,
     segments: records.segmentMemberships,
     syncedItems: records.syncItems,
+    activities: await allActivities(store, id),
+    verifications: await store.verification.list([id]),
+    merges: (await store.merges.listFor(id)).map(toMerge),
     history: records.history,
     events: records.events,
   };
