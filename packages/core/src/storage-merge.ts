@@ -5,7 +5,7 @@
  * every such row exactly, so a merge can be undone row for row.
  */
 import type { Instant } from "./model/common.js";
-import type { MergeSummary } from "./model/merge.js";
+import type { Merge, MergeSummary } from "./model/merge.js";
 
 /** A stored row as the adapter reads it, with JSON-safe values (instants as ISO text, JSON columns as JSON text). */
 export type StoredRow = Readonly<Record<string, string | number | null>>;
@@ -30,15 +30,7 @@ export interface RowChange {
 }
 
 /** A merge as stored: who merged which relation into which, and every row it changed. */
-export interface MergeRecord {
-  readonly id: string;
-  readonly survivorId: string;
-  readonly loserId: string;
-  readonly status: "applied" | "undone";
-  readonly mergedAt: Instant;
-  readonly undoneAt: Instant | null;
-  readonly actor: string;
-  readonly source: string;
+export interface MergeRecord extends Omit<Merge, keyof MergeSummary> {
   readonly summary: MergeSummary;
   readonly changes: readonly RowChange[];
 }

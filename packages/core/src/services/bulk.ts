@@ -9,7 +9,7 @@ import type { Relation, RelationInput } from "../model/relation.js";
 import type { InteractionRecord, NewOutboxEvent, TenantStore } from "../storage.js";
 import { ensureAttributeModel, resolveActor, withStore, type CommandOptions, type TenantScope } from "./command.js";
 import { identityKeys, issuesFor } from "./erasure-keys.js";
-import { findCandidates } from "./duplicates.js";
+import { duplicatePolicy, findCandidates } from "./duplicates.js";
 import { identifyingAttributes } from "../duplicates/rules.js";
 import type { DuplicatePolicy } from "../context.js";
 import { buildRelation, externalRefRace, insertConflict, RELATION_FIELDS, settledByFreshTransaction, UPSERT_ROUNDS } from "./relation-builder.js";
@@ -264,10 +264,7 @@ export function bulkService(scope: TenantScope): BulkService {
 
   return {
     upsertRelations: async (items, options = {}) => {
-      const policy: unknown = options?.duplicates ?? ctx.duplicates;
-      if (policy !== "allow" && policy !== "refuse") {
-        throw validationError([{ path: ["duplicates"], message: 'Expected "allow" or "refuse"', code: "invalid_enum_value" }]);
-      }
+      const policy = duplicatePolicy(options?.duplicates, ctx.duplicates);
       return run(items, options, async (store, chunk, offset, tally) => {
         // Concurrent imports (or upserts) of the same new references race to insert them. The new
         // relations are inserted first, all or nothing: when the store finds a reference taken

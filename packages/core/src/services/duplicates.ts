@@ -4,6 +4,7 @@ import { expectId, isText, optionsOf } from "../model/common.js";
 import type { Relation, RelationInput } from "../model/relation.js";
 import type { DuplicatePairStatus } from "../storage-duplicates.js";
 import type { TenantStore } from "../storage.js";
+import type { DuplicatePolicy } from "../context.js";
 import { duplicateKeys, identifyingAttributes, normaliseName, scoreDuplicate, type DuplicateScore } from "../duplicates/rules.js";
 import { nameKey } from "../normalise.js";
 import { runCommand, runQuery, type CommandOptions, type TenantScope } from "./command.js";
@@ -105,6 +106,13 @@ function limitIssue(value: unknown, path: string, max: number) {
   return value !== undefined && (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max)
     ? [{ path: [path], message: `Expected an integer from 1 to ${max}`, code: "invalid_limit" }]
     : [];
+}
+
+/** A call's `duplicates` option over the CRM's default, or VALIDATION naming `duplicates`. */
+export function duplicatePolicy(value: unknown, fallback: DuplicatePolicy): DuplicatePolicy {
+  if (value === undefined) return fallback;
+  if (value === "allow" || value === "refuse") return value;
+  throw validationError([{ path: ["duplicates"], message: 'Expected "allow" or "refuse"', code: "invalid_enum_value" }]);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { CrmError, notFound, validationError, type ValidationIssue } from "../errors.js";
-import { isText, optionsOf, parseOrThrow } from "../model/common.js";
+import { isText, optionsOf, zodIssues } from "../model/common.js";
 import type { ConsentEntry, SuppressionEntry } from "../model/consent.js";
 import { mergeOptionsSchema, type Merge, type MergeOptions, type MergeResult, type UnmergeResult } from "../model/merge.js";
 import type { FieldChange } from "../model/journal.js";
@@ -93,17 +93,7 @@ function carriedWithdrawals(
 
 /** A stored merge as the API returns it (without its row log). */
 export function toMerge({ summary, ...m }: Omit<MergeRecord, "changes">): Merge {
-  return {
-    id: m.id,
-    survivorId: m.survivorId,
-    loserId: m.loserId,
-    status: m.status,
-    mergedAt: m.mergedAt,
-    undoneAt: m.undoneAt,
-    actor: m.actor,
-    source: m.source,
-    ...summary,
-  };
+  return { ...m, ...summary };
 }
 
 /** Merges and their undo, for one tenant (the implementation behind `relations.merge`). */
@@ -261,7 +251,7 @@ export function mergeOperations(scope: TenantScope) {
       if (issues.length === 0 && survivorId === loserId)
         issues.push({ path: ["loserId"], message: "A relation cannot be merged into itself", code: "same_relation" });
       const parsed = mergeOptionsSchema.safeParse(rest);
-      if (!parsed.success) issues.push(...parseIssues(rest));
+      if (!parsed.success) issues.push(...zodIssues(parsed.error));
       if (parsed.success && parsed.data.dryRun && scope.unit) {
         issues.push({
           path: ["dryRun"],
@@ -272,9 +262,7 @@ export function mergeOperations(scope: TenantScope) {
       if (issues.length > 0) throw validationError(issues);
       const opts = parsed.data!;
       try {
-        return await runCommand(scope, { ...(actor ? { actor } : {}), ...(source ? { source } : {}) }, (command) =>
-          apply(command, survivorId, loserId, opts, opts.dryRun === true),
-        );
+        return await runCommand(scope, { actor, source }, (command) => apply(command, survivorId, loserId, opts, opts.dryRun === true));
       } catch (error) {
         if (error instanceof DryRun) return error.result;
         throw error;
@@ -304,13 +292,4 @@ export function mergeOperations(scope: TenantScope) {
       return current;
     },
   };
-
-  function parseIssues(rest: unknown): ValidationIssue[] {
-    try {
-      parseOrThrow(mergeOptionsSchema, rest);
-      return [];
-    } catch (error) {
-      return error instanceof CrmError ? [...error.issues] : [{ path: [], message: String(error), code: "invalid_input" }];
-    }
-  }
 }

@@ -9,7 +9,7 @@ import { diffFields } from "../diff.js";
 import { runCommand, runQuery, runSingleRead, type CommandOptions, type CommandScope, type TenantScope } from "./command.js";
 import { assertNotErased } from "./erasure-keys.js";
 import { mergeOperations } from "./merge.js";
-import { findCandidates } from "./duplicates.js";
+import { duplicatePolicy, findCandidates } from "./duplicates.js";
 import { identifyingAttributes } from "../duplicates/rules.js";
 import type { DuplicatePolicy } from "../context.js";
 import type { Merge, MergeOptions, MergeResult, UnmergeResult } from "../model/merge.js";
@@ -117,13 +117,7 @@ export function relationService(scope: TenantScope): RelationService {
   const { ctx } = scope;
   const identifying = identifyingAttributes(ctx.registry);
 
-  /** The call's duplicate policy over the CRM's, or a VALIDATION error naming `duplicates`. */
-  function policyOf(options: RelationWriteOptions | undefined): DuplicatePolicy {
-    const value: unknown = options?.duplicates;
-    if (value === undefined) return ctx.duplicates;
-    if (value === "allow" || value === "refuse") return value;
-    throw validationError([{ path: ["duplicates"], message: 'Expected "allow" or "refuse"', code: "invalid_enum_value" }]);
-  }
+  const policyOf = (options: RelationWriteOptions | undefined) => duplicatePolicy(options?.duplicates, ctx.duplicates);
 
   /** Under `refuse`: throws DUPLICATE when `next` looks like relations `current` did not look like. */
   async function assertNotLikelyDuplicate(store: TenantStore, policy: DuplicatePolicy, next: Relation, current?: Relation): Promise<void> {
