@@ -69,6 +69,15 @@ async function peekFirstLine(chunks: AsyncIterable<string>): Promise<{ head: str
   return { head, all: all() };
 }
 
+/**
+ * Takes off the `'` that a formula-escaping writer (Kaartenbak's exports and reject files,
+ * csv-stringify's `escape_formulas`) puts before a cell starting with `=`, `+`, `-`, `@`, a tab
+ * or a CR, so an exported `'+31 20 123 4567` imports as the number it was.
+ */
+export function unescapeFormula(cell: string): string {
+  return cell.length > 1 && cell[0] === "'" && "=+-@\t\r".includes(cell[1]!) ? cell.slice(1) : cell;
+}
+
 function malformed(error: unknown): CrmError<"VALIDATION"> {
   const e = error as { message?: string; lines?: number; code?: string };
   const message = `The file is not valid CSV near line ${e.lines ?? "?"}: ${e.message ?? String(error)}`;
@@ -110,7 +119,8 @@ export async function readCsv(chunks: AsyncIterable<string>, delimiter: string |
       }
       if (next.done) return;
       const fields: Record<string, string> = {};
-      next.value.record.forEach((value, i) => {
+      next.value.record.forEach((raw, i) => {
+        const value = unescapeFormula(raw);
         // Cells past the header have no name; they are kept so the reject file loses nothing.
         const name = header[i] ?? `column ${i + 1}`;
         Object.defineProperty(fields, name, { value, enumerable: true, writable: true, configurable: true });

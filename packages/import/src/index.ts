@@ -1,5 +1,5 @@
 /**
- * @kaartenbak/import — file import for Kaartenbak: CSV (comma or semicolon, UTF-8 or
+ * @kaartenbak/import — file import and export for Kaartenbak: CSV (comma or semicolon, UTF-8 or
  * Windows-1252, RFC 4180 quoting) through a column mapping, with presets for Outlook and Google
  * Contacts exports, a dry run that writes nothing, and an idempotent, resumable apply through the
  * bulk seam (`tenant.bulk`).
@@ -21,4 +21,19 @@ export { detectPreset, googleMapping, GOOGLE_GROUPS, outlookMapping } from "./pr
 export { ORGANISATION_REF_SYSTEM } from "./organisations.js";
 export { parseBoolean, parseDate, parseDecimal, parseMoney, type DateOrder, type DecimalSeparator, type Parsed } from "./values.js";
 export { countryCode } from "./countries.js";
+export { exportCsv, exportVcard } from "./export.js";
+export { exportXlsx } from "./export-xlsx.js";
+export type {
+  CsvExportOptions,
+  ExportOptions,
+  ExportOutput,
+  ExportResult,
+  TableExportOptions,
+  VcardExportOptions,
+  XlsxExportOptions,
+} from "./export-options.js";
+export type { OmittedValues } from "./export-row.js";
+export type { ExportSelection } from "./export-source.js";
+export { kaartenbakMapping, KAARTENBAK_SLOTS } from "./standard-mapping.js";
+export type { VcardVersion } from "./vcard-writer.js";
 export { detectDelimiter, type CsvRecord, type TypedValue } from "./csv-reader.js";

@@ -134,9 +134,11 @@ const IGNORED_TYPES = new Set(["internet", "pref", "voice", "x400", "msg", "text
 
 /** The label of a typed value: the first type that says something (`cell` is `mobile`). */
 function label(params: ReadonlyMap<string, string[]>): string {
-  const types = (params.get("TYPE") ?? []).flatMap((t) => t.split(",")).map((t) => t.trim().toLowerCase());
-  const chosen = types.find((t) => t && !IGNORED_TYPES.has(t));
-  return chosen === "cell" ? "mobile" : (chosen ?? "");
+  const types = (params.get("TYPE") ?? []).flatMap((t) => t.split(",")).map((t) => t.trim());
+  const chosen = types.find((t) => t && !IGNORED_TYPES.has(t.toLowerCase()));
+  // A label with no standard type is written as an extension type, `x-billing` (its case kept).
+  if (chosen && /^x-./i.test(chosen)) return chosen.slice(2);
+  return chosen?.toLowerCase() === "cell" ? "mobile" : (chosen?.toLowerCase() ?? "");
 }
 
 /** Builds the record of one card from its content lines. */
@@ -167,7 +169,8 @@ function cardRecord(line: number, lines: readonly ContentLine[]): CsvRecord {
         f.ORG ||= components(raw, ";")[0] ?? "";
         break;
       case "CATEGORIES":
-        f.CATEGORIES = [f.CATEGORIES, ...components(raw, ",")].filter(Boolean).join(";");
+        // One tag per line: a category may itself hold a `;` (escaped in the card).
+        f.CATEGORIES = [f.CATEGORIES, ...components(raw, ",")].filter(Boolean).join("\n");
         break;
       case "BDAY": {
         const d = /^(\d{4})-?(\d{2})-?(\d{2})/.exec(raw.trim());
@@ -186,6 +189,10 @@ function cardRecord(line: number, lines: readonly ContentLine[]): CsvRecord {
           f[`ADR ${++adrs} TYPE`] = label(l.params);
           ADR_PARTS.forEach((p, i) => p !== "poBox" && (f[`ADR ${adrs} ${p}`] = parts[i] ?? ""));
         }
+        break;
+      case "X-KAARTENBAK-KIND":
+        // How a vCard 3.0 export marks a household (3.0 has no KIND).
+        if (raw.trim().toLowerCase() === "household") f.KIND ||= "group";
         break;
       case "X-ABSHOWAS":
         showAsCompany = raw.trim().toUpperCase() === "COMPANY";

@@ -48,7 +48,7 @@ export const vcardMapping: ImportMapping = {
     "N.family": { to: "field", field: "familyName" },
     ORG: { to: "organisation" },
     TITLE: { to: "jobTitle" },
-    CATEGORIES: { to: "tags", separator: ";" },
+    CATEGORIES: { to: "tags", separator: "\n" },
     ...slots(),
   },
 };

@@ -20,9 +20,23 @@ export interface XlsxImportOptions extends ImportOptions {
 type Row = { readonly number: number; readonly values: unknown };
 type SheetReader = AsyncIterable<Row> & { readonly name?: string };
 type WorkbookReader = AsyncIterable<SheetReader>;
-type ExcelModule = { stream: { xlsx: { WorkbookReader: new (input: string | Readable, options: Record<string, string>) => WorkbookReader } } };
+/** A worksheet being written: rows are committed one at a time, so they leave memory as they are written. */
+export interface SheetWriter {
+  addRow(values: readonly unknown[]): { commit(): void };
+  commit(): Promise<void> | void;
+}
+type WorkbookWriter = { addWorksheet(name: string): SheetWriter; commit(): Promise<void> };
+type ExcelModule = {
+  stream: {
+    xlsx: {
+      WorkbookReader: new (input: string | Readable, options: Record<string, string>) => WorkbookReader;
+      WorkbookWriter: new (options: { filename?: string; stream?: NodeJS.WritableStream; useStyles?: boolean; useSharedStrings?: boolean }) => WorkbookWriter;
+    };
+  };
+};
 
-async function loadExcel(): Promise<ExcelModule> {
+/** exceljs, or CONFIGURATION telling the host to install it. */
+export async function loadExcel(): Promise<ExcelModule> {
   try {
     const module = (await import("exceljs")) as unknown as { default?: ExcelModule } & ExcelModule;
     return module.default ?? module;

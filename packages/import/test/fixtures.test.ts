@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { defineAttributes, type Relation, type TenantCrm } from "@kaartenbak/core";
+import { defineAttributes } from "@kaartenbak/core";
 import { googleMapping, importCsv, outlookMapping, type ImportMapping } from "../src/index.js";
-import { databaseFor, ENGINES, fixture, freshTenant, type TestDb } from "./harness.js";
+import { databaseFor, ENGINES, fixture, freshTenant, snapshot } from "./harness.js";
 
 const dutchRegistry = defineAttributes({
   version: 1,
@@ -37,30 +37,6 @@ const dutchMapping: ImportMapping = {
   tags: ["import-2024"],
   values: { decimalSeparator: "comma" },
 };
-
-/** Every live relation of the tenant, by name, with its employer names. */
-async function snapshot(t: TenantCrm, db: TestDb, tenantId: string) {
-  const ids = (await db.rows("kb_relations", tenantId)).map((r) => String(r.id));
-  const relations = (await Promise.all(ids.map((id) => t.relations.get(id)))).filter((r): r is Relation => !!r);
-  const byId = new Map(relations.map((r) => [r.id, r]));
-  const out: Record<string, unknown> = {};
-  for (const r of relations) {
-    const links = await t.links.list(r.id);
-    const employers = links.flatMap((l) => (l.kind === "employment" && l.personId === r.id ? [`${byId.get(l.organisationId)?.name}|${l.jobTitle ?? ""}`] : []));
-    out[r.name] = {
-      kind: r.kind,
-      givenName: r.givenName,
-      familyName: r.familyName,
-      emails: r.emails.map((e) => `${e.address}${e.label ? `|${e.label}` : ""}`),
-      phones: r.phones.map((p) => `${p.number}${p.label ? `|${p.label}` : ""}`),
-      addresses: r.addresses,
-      tags: r.tags,
-      attributes: r.attributes,
-      employers,
-    };
-  }
-  return out;
-}
 
 for (const engine of ENGINES) {
   describe(`fixture files: ${engine}`, () => {

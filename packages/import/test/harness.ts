@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll } from "vitest";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { createCrm, type AttributeRegistry, type Crm } from "@kaartenbak/core";
+import { createCrm, type AttributeRegistry, type Crm, type Relation, type TenantCrm } from "@kaartenbak/core";
 import type { StorageAdapter } from "@kaartenbak/core/storage";
 import { sqliteAdapter } from "@kaartenbak/adapter-sqlite";
 import { postgresAdapter } from "@kaartenbak/adapter-postgres";
@@ -20,7 +20,7 @@ export type Engine = (typeof ENGINES)[number];
 export interface TestDb {
   readonly engine: Engine;
   readonly storage: StorageAdapter;
-  crm(attributes?: AttributeRegistry): Crm;
+  crm<R extends AttributeRegistry = AttributeRegistry>(attributes?: R): Crm<R>;
   /** Rows per kb_* table of a tenant, read with the driver itself. */
   counts(tenantId: string): Promise<Record<string, number>>;
   /** Raw rows of a table for a tenant. */
@@ -37,7 +37,7 @@ export async function openDb(engine: Engine, options: { filename?: string; schem
     return {
       engine,
       storage,
-      crm: (attributes) => createCrm({ storage, defaultRegion: "NL", ...(attributes ? { attributes } : {}) }),
+      crm: <R extends AttributeRegistry>(attributes?: R) => createCrm({ storage, defaultRegion: "NL", ...(attributes ? { attributes } : {}) }) as Crm<R>,
       async counts(tenantId) {
         return Object.fromEntries(
           KB_TABLES.map((t) => [t, (db.prepare(`select count(*) as n from ${t} where tenant_id = ?`).get(tenantId) as { n: number }).n]),
@@ -59,7 +59,7 @@ export async function openDb(engine: Engine, options: { filename?: string; schem
   return {
     engine,
     storage,
-    crm: (attributes) => createCrm({ storage, defaultRegion: "NL", ...(attributes ? { attributes } : {}) }),
+    crm: <R extends AttributeRegistry>(attributes?: R) => createCrm({ storage, defaultRegion: "NL", ...(attributes ? { attributes } : {}) }) as Crm<R>,
     async counts(tenantId) {
       const out: Record<string, number> = {};
       for (const t of KB_TABLES) out[t] = Number((await pool.query(`select count(*) as n from ${schema}.${t} where tenant_id = $1`, [tenantId])).rows[0].n);
@@ -101,4 +101,28 @@ export function databaseFor(engine: Engine, options: { filename?: string; schema
     if (!db) throw new Error(`The ${engine} test database could not be opened (${engine === "postgres" ? DATABASE_URL : "SQLite"})`, { cause: failure });
     return db;
   };
+}
+
+/** Every live relation of the tenant, by name, with its employer names. */
+export async function snapshot<R extends AttributeRegistry>(t: TenantCrm<R>, db: TestDb, tenantId: string) {
+  const ids = (await db.rows("kb_relations", tenantId)).map((r) => String(r.id));
+  const relations = (await Promise.all(ids.map((id) => t.relations.get(id)))).filter((r): r is Relation<never> => !!r) as Relation[];
+  const byId = new Map(relations.map((r) => [r.id, r]));
+  const out: Record<string, unknown> = {};
+  for (const r of relations) {
+    const links = await t.links.list(r.id);
+    const employers = links.flatMap((l) => (l.kind === "employment" && l.personId === r.id ? [`${byId.get(l.organisationId)?.name}|${l.jobTitle ?? ""}`] : []));
+    out[r.name] = {
+      kind: r.kind,
+      givenName: r.givenName,
+      familyName: r.familyName,
+      emails: r.emails.map((e) => `${e.address}${e.label ? `|${e.label}` : ""}`),
+      phones: r.phones.map((p) => `${p.number}${p.label ? `|${p.label}` : ""}`),
+      addresses: r.addresses,
+      tags: r.tags,
+      attributes: r.attributes,
+      employers,
+    };
+  }
+  return out;
 }
