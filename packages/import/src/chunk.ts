@@ -65,6 +65,34 @@ export async function applyChunk<R extends AttributeRegistry>(
   command: Pick<BulkOptions, "actor" | "source">,
   duplicates: DuplicatePolicy = "ignore",
 ): Promise<ChunkOutcome> {
+  // Organisation rows go first when persons in the chunk name employers: the employer then matches
+  // the organisation's own row instead of being created beside it (an export lists both).
+  const organisations = rows.filter((row) => row.input.kind === "organisation");
+  if (organisations.length > 0 && organisations.length < rows.length && rows.some((row) => row.employer)) {
+    const first = await applyRows(tx, organisations, known, command, duplicates);
+    const second = await applyRows(tx, rows.filter((row) => row.input.kind !== "organisation"), known, command, duplicates);
+    const keys = new Set([...Object.keys(first.totals), ...Object.keys(second.totals)]) as Set<keyof ImportTotals>;
+    const totals: Partial<Record<keyof ImportTotals, number>> = {};
+    for (const k of keys) totals[k] = (first.totals[k] ?? 0) + (second.totals[k] ?? 0);
+    return {
+      totals,
+      problems: [...first.problems, ...second.problems].sort((a, b) => a.row - b.row),
+      refusedRows: new Set([...first.refusedRows, ...second.refusedRows]),
+      organisations: new Map([...first.organisations, ...second.organisations]),
+      createdOrganisations: [...first.createdOrganisations, ...second.createdOrganisations],
+      warnings: [...first.warnings, ...second.warnings].sort((a, b) => a.row - b.row),
+    };
+  }
+  return applyRows(tx, rows, known, command, duplicates);
+}
+
+async function applyRows<R extends AttributeRegistry>(
+  tx: TenantCrm<R>,
+  rows: readonly MappedRow[],
+  known: ReadonlyMap<string, string>,
+  command: Pick<BulkOptions, "actor" | "source">,
+  duplicates: DuplicatePolicy,
+): Promise<ChunkOutcome> {
   const problems: RowProblem[] = [];
   const refused = new Set<number>();
   const refuse = (row: MappedRow, issues: readonly ValidationIssue[], column?: string) => {

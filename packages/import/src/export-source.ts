@@ -1,9 +1,9 @@
 /**
  * The relations an export writes: every live relation of the tenant, a segment's members or a
- * filter's matches, read a page at a time in id order (bounded memory whatever the tenant's size),
+ * filter's matches, read a page at a time (bounded memory whatever the tenant's size),
  * each with its current employer when the columns ask for one.
  */
-import type { AttributeRegistry, Filter, Relation, TenantCrm } from "@kaartenbak/core";
+import type { AttributeRegistry, Condition, Filter, Relation, TenantCrm } from "@kaartenbak/core";
 import type { Employer } from "./export-row.js";
 
 /** Which relations to export: all of them (default), a segment's members, or a filter's matches. */
@@ -12,24 +12,26 @@ export type ExportSelection = { readonly segmentId: string } | { readonly filter
 /** Relations per page read from storage. */
 export const EXPORT_PAGE = 500;
 
-/** Matches every live relation (an empty `and` is true). */
-const EVERYONE: Filter = { version: 1, where: { type: "and", of: [] } };
-
-/** The selected relations, in id order. */
+/**
+ * The selected relations: organisations first, then households, then persons, each in id order.
+ * Organisations lead so that, on import, a person's employer column finds its organisation's own
+ * row already imported instead of creating a second organisation of that name.
+ */
 export async function* selectedRelations<R extends AttributeRegistry>(
   tenant: TenantCrm<R>,
   selection: ExportSelection | undefined,
 ): AsyncGenerator<Relation<Record<string, unknown>>> {
-  let after: string | undefined;
-  for (;;) {
-    const paging = { limit: EXPORT_PAGE, ...(after === undefined ? {} : { after }) };
-    const page =
-      selection && "segmentId" in selection
-        ? await tenant.segments.members(selection.segmentId, paging)
-        : await tenant.segments.query(selection?.filter ?? EVERYONE, paging);
-    for (const relation of page.items) yield relation as Relation<Record<string, unknown>>;
-    if (page.nextCursor === null) return;
-    after = page.nextCursor;
+  const chosen: Condition | undefined = !selection ? undefined : "segmentId" in selection ? { type: "segment", segmentId: selection.segmentId } : selection.filter.where;
+  for (const kind of ["organisation", "household", "person"] as const) {
+    const byKind: Condition = { type: "field", field: "kind", op: "eq", value: kind };
+    const filter: Filter = { version: 1, where: chosen ? { type: "and", of: [chosen, byKind] } : byKind };
+    let after: string | undefined;
+    for (;;) {
+      const page = await tenant.segments.query(filter, { limit: EXPORT_PAGE, ...(after === undefined ? {} : { after }) });
+      for (const relation of page.items) yield relation as Relation<Record<string, unknown>>;
+      if (page.nextCursor === null) break;
+      after = page.nextCursor;
+    }
   }
 }
 
