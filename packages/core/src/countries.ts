@@ -70,6 +70,7 @@ function build(): void {
  * when it is not a known country. Case, accents and punctuation do not matter.
  *
  * @example
+ * import { countryCode } from "@kaartenbak/core/sync";
  * countryCode("Nederland"); // "NL"
  * countryCode("United Kingdom"); // "GB"
  * countryCode("Atlantis"); // undefined
