@@ -54,6 +54,14 @@ export interface OutlookConnectorOptions {
 
 const DAY = 86_400_000;
 
+/**
+ * The extended property every pushed create carries: the CRM relation id, in a named property of
+ * our own GUID namespace. Before a create the connector looks for a contact that has it, so a
+ * create replayed after a crash (remote POST done, local commit lost) adopts the first contact
+ * instead of making a second one.
+ */
+export const RELATION_ID_PROPERTY = "String {6f1c2a4e-8b3d-4f7a-9e25-4b61d0c8a7f3} Name kaartenbakRelationId";
+
 /** The resource id of a contact folder. */
 export const contactResource = (folder: string) => (folder === "contacts" ? "contacts" : `contacts:${folder}`);
 
@@ -170,12 +178,29 @@ export function outlookConnector(options: OutlookConnectorOptions): Connector {
     async push(change: PushChange, signal): Promise<PushResult> {
       const folder = folderOf(change.resource);
       if (change.op === "create") {
-        const created = await call(
-          "create contact",
-          client.api(contactsPath(folder)),
-          (r) => r.post(contactFromRelation(change.relation)) as Promise<GraphJson>,
+        const relationId = change.relation.id.replace(/'/g, "''");
+        const found = await call(
+          "look up a pushed contact",
+          client
+            .api(contactsPath(folder))
+            .filter(`singleValueExtendedProperties/Any(ep: ep/id eq '${RELATION_ID_PROPERTY}' and ep/value eq '${relationId}')`)
+            .select(["id", "changeKey"]),
+          (r) => r.get() as Promise<GraphJson>,
           signal,
         );
+        const earlier = str(obj(arr(found.value)[0])?.id);
+        if (earlier) {
+          // Adopted: write the relation as it is now, which may be newer than what the lost push sent.
+          const adopted = await call(
+            "update adopted contact",
+            client.api(`${base}/contacts/${encodeURIComponent(earlier)}`),
+            (r) => r.patch(contactFromRelation(change.relation)) as Promise<GraphJson>,
+            signal,
+          );
+          return { externalId: earlier, changeKey: str(adopted?.changeKey) ?? null };
+        }
+        const body = { ...contactFromRelation(change.relation), singleValueExtendedProperties: [{ id: RELATION_ID_PROPERTY, value: change.relation.id }] };
+        const created = await call("create contact", client.api(contactsPath(folder)), (r) => r.post(body) as Promise<GraphJson>, signal);
         const id = str(created.id);
         if (!id) throw new SyncError("INVALID", "Graph created a contact without returning its id");
         return { externalId: id, changeKey: str(created.changeKey) ?? null };

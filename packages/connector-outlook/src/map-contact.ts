@@ -4,10 +4,13 @@
  * A contact becomes a person: display name (or given name + surname, file-as, first e-mail),
  * given and family name, e-mails, phones (business, home, mobile as labels), postal addresses
  * (business, home, other), and an employment link to an organisation named by `companyName` with
- * the `jobTitle`. Country names that are not ISO codes are left out of addresses.
+ * the `jobTitle`. Countries (`countryOrRegion`, free text) become ISO codes through core's
+ * `countryCode`; a name it does not know is left out. A number under several Outlook fields
+ * ("home" and "mobile") is one phone whose label lists them all (`home, mobile`): core keeps one
+ * row per number (the phone's primary key), so a second row per label cannot exist.
  */
 import type { PostalAddress, Relation } from "@kaartenbak/core";
-import type { SyncChange } from "@kaartenbak/core/sync";
+import { countryCode, type SyncChange } from "@kaartenbak/core/sync";
 import { arr, obj, str, type GraphJson } from "./graph-json.js";
 
 /** The contact fields the connector reads (`$select` of the first delta request). */
@@ -43,11 +46,22 @@ function addressOf(value: unknown, label: string): PostalAddress | undefined {
     city: str(a.city)?.slice(0, 100),
     region: str(a.state)?.slice(0, 100),
     postalCode: str(a.postalCode)?.slice(0, 20),
-    country: country && /^[A-Za-z]{2}$/.test(country) ? country.toUpperCase() : undefined,
+    // The address model holds only an ISO code; an unknown name has nowhere to go and is dropped.
+    country: country ? countryCode(country) : undefined,
   };
   const present = Object.fromEntries(Object.entries(parts).filter(([, v]) => v !== undefined));
   return Object.keys(present).length === 0 ? undefined : { label, ...present };
 }
+
+/** Digits (and a leading +) only: "+31 6-1234 5678" and "+31612345678" are one number. */
+const phoneKey = (n: string) => n.replace(/[^\d+]/g, "");
+
+/** The Outlook fields a phone label names: `home, mobile` → ["home", "mobile"]. */
+export const labelsOf = (label: string | null | undefined): string[] =>
+  (label ?? "")
+    .split(",")
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 /** Maps a Graph contact (delta item or GET) to a sync change. */
 export function contactChange(contact: GraphJson): SyncChange {
@@ -63,7 +77,10 @@ export function contactChange(contact: GraphJson): SyncChange {
   const phones: { number: string; label: string }[] = [];
   const addPhone = (value: unknown, label: string) => {
     const number = str(value);
-    if (number && !phones.some((p) => p.number === number)) phones.push({ number, label });
+    if (!number) return;
+    const i = phones.findIndex((p) => phoneKey(p.number) === phoneKey(number));
+    if (i < 0) phones.push({ number, label });
+    else if (!labelsOf(phones[i]!.label).includes(label)) phones[i] = { number: phones[i]!.number, label: `${phones[i]!.label}, ${label}` };
   };
   for (const p of arr(contact.businessPhones)) addPhone(p, "business");
   for (const p of arr(contact.homePhones)) addPhone(p, "home");
@@ -85,10 +102,12 @@ export function contactChange(contact: GraphJson): SyncChange {
  * are not pushed: they live on links, which a relation's change does not carry.
  */
 export function contactFromRelation(relation: Relation): Record<string, unknown> {
-  const phones = (label: string) =>
-    relation.phones
-      .filter((p) => (p.label ?? "business") === label || (label === "business" && !["home", "mobile"].includes(p.label ?? "")))
-      .map((p) => p.number);
+  // A phone goes to every Outlook field its label lists; one with no known field is a business phone.
+  const fields = (label: string | null) => {
+    const known = labelsOf(label).filter((l) => ["business", "home", "mobile"].includes(l));
+    return known.length > 0 ? known : ["business"];
+  };
+  const phones = (label: string) => relation.phones.filter((p) => fields(p.label).includes(label)).map((p) => p.number);
   const address = (label: string, fallback: boolean) => {
     const a =
       relation.addresses.find((x) => x.label === label) ??

@@ -47,7 +47,8 @@ export function eventChange(event: GraphJson, own: string, master: GraphJson | u
       participants.push({ role, address: r.address, name: r.name, ...(r.address === own ? { own: true } : {}) });
   };
   add("organizer", organizer);
-  for (const attendee of arr(source.attendees)) if (str(obj(attendee)?.type) !== "resource") add("attendee", recipient(attendee));
+  // Rooms and equipment are kept as `resource` participants; core never makes persons of them.
+  for (const attendee of arr(source.attendees)) add(str(obj(attendee)?.type) === "resource" ? "resource" : "attendee", recipient(attendee));
   return {
     type: "interaction",
     externalId: id,

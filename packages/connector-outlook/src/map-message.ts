@@ -14,6 +14,8 @@ export const MESSAGE_FIELDS = [
   "sender",
   "toRecipients",
   "ccRecipients",
+  "bccRecipients",
+  "replyTo",
   "sentDateTime",
   "receivedDateTime",
   "isDraft",
@@ -54,6 +56,12 @@ export function messageChange(message: GraphJson, own: string): SyncChange {
   add("from", from);
   for (const to of arr(message.toRecipients)) add("to", recipient(to));
   for (const cc of arr(message.ccRecipients)) add("cc", recipient(cc));
+  // Graph shows Bcc only on the sender's own copy (Sent Items); a recipient's copy has none.
+  for (const bcc of arr(message.bccRecipients)) add("bcc", recipient(bcc));
+  // `sender` differs from `from` when a delegate or a shared mailbox sent it on someone's behalf.
+  const sender = recipient(message.sender);
+  if (sender && sender.address !== from?.address) add("sender", sender);
+  for (const r of arr(message.replyTo)) add("reply-to", recipient(r));
   return {
     type: "interaction",
     externalId: id,

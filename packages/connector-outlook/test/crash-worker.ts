@@ -27,15 +27,28 @@ if (env("KB_ENGINE") === "sqlite") {
   storage = postgresAdapter({ pool, schema: env("KB_PG_SCHEMA") });
 }
 const crm = createCrm({ storage, defaultRegion: "NL" });
+const connector = outlookConnector({
+  getAccessToken: async () => env("KB_TOKEN"),
+  endpoint: env("GRAPH_URL"),
+  pageSize: 4,
+  calendar: { start: "2026-01-01T00:00:00Z", end: "2027-01-01T00:00:00Z" },
+});
+// KB_KILL_AFTER_CREATE: die right after Graph created a pushed contact, before the local commit.
+const push = connector.push!.bind(connector);
+const killAfterCreate = process.env.KB_KILL_AFTER_CREATE === "1";
+const worker = {
+  ...connector,
+  push: async (...args: Parameters<typeof push>) => {
+    const result = await push(...args);
+    if (killAfterCreate && args[0].op === "create") process.kill(process.pid, "SIGKILL");
+    return result;
+  },
+};
 const engine = createSyncEngine({
   tenant: crm.tenant(env("KB_TENANT")),
   account: env("KB_ACCOUNT"),
-  connector: outlookConnector({
-    getAccessToken: async () => env("KB_TOKEN"),
-    endpoint: env("GRAPH_URL"),
-    pageSize: 4,
-    calendar: { start: "2026-01-01T00:00:00Z", end: "2027-01-01T00:00:00Z" },
-  }),
+  connector: worker,
+  pushCreates: () => process.env.KB_PUSH_CREATES === "1",
   unknownAddresses: "create-person",
   leaseTtlMs: 800,
   retry: { baseDelayMs: 5 },

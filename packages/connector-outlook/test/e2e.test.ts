@@ -230,5 +230,28 @@ for (const engineName of ENGINES) {
       expect(everything).not.toContain(secret);
       expect(everything).toContain("mail:inbox");
     });
+
+    it("keeps a meeting room as a resource participant without making a person of it", async () => {
+      graph.faults.clear(); // earlier tests leave unused injected faults behind
+      const { mb, tenant, engine } = setup();
+      graph.mailboxes.createEvent(mb.address, {
+        subject: "Planning",
+        start: "2026-05-04T09:00:00Z",
+        end: "2026-05-04T10:00:00Z",
+        attendees: ["client@planning.example"],
+        resources: ["room.amstel@contoso.example"],
+      });
+      const report = await engine().run();
+      expect(report.resources.filter((r) => r.status !== "ok")).toEqual([]);
+      expect(await tenant.relations.findByEmail("room.amstel@contoso.example")).toEqual([]);
+      const client = (await tenant.relations.findByEmail("client@planning.example"))[0]!;
+      expect(client).toBeDefined();
+      const [meeting] = (await tenant.interactions.timeline(client.id)).items;
+      expect(meeting?.participants.map((p) => [p.role, p.address, p.relationId])).toEqual([
+        ["organizer", mb.address, null],
+        ["attendee", "client@planning.example", client.id],
+        ["resource", "room.amstel@contoso.example", null],
+      ]);
+    });
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { contactChange, eventChange, messageChange, toSyncError } from "../src/index.js";
+import { MESSAGE_FIELDS, contactChange, contactFromRelation, eventChange, messageChange, toSyncError } from "../src/index.js";
 
 // Payloads shaped like the examples in Microsoft's Graph reference (contact-delta, message-delta,
 // event-delta), trimmed to the fields the connector reads.
@@ -85,7 +85,7 @@ describe("Graph payload mapping", () => {
           emails: ["pavelb@contoso.onmicrosoft.com"],
           phones: [{ number: "+1 732 555 0102", label: "business" }],
           // "United States" is not an ISO code, so the country is left out rather than guessed.
-          addresses: [{ label: "business", street: "1 Main St", city: "Redmond", region: "WA", postalCode: "98052" }],
+          addresses: [{ label: "business", street: "1 Main St", city: "Redmond", region: "WA", postalCode: "98052", country: "US" }],
         },
         organisation: { name: "Contoso", jobTitle: "Buyer" },
       },
@@ -148,6 +148,7 @@ describe("Graph payload mapping", () => {
         participants: [
           { role: "organizer", address: "meganb@contoso.onmicrosoft.com", name: "Megan Bowen" },
           { role: "attendee", address: "adelev@contoso.onmicrosoft.com", name: "Adele Vance", own: true },
+          { role: "resource", address: "room1@contoso.onmicrosoft.com", name: "Room 1" },
         ],
       },
     });
@@ -176,5 +177,87 @@ describe("Graph payload mapping", () => {
     expect(toSyncError({ statusCode: 503 }, "x").reason).toBe("TRANSIENT");
     expect(toSyncError(new TypeError("fetch failed"), "x").reason).toBe("TRANSIENT");
     expect(toSyncError({ statusCode: 400, code: "BadRequest" }, "x").reason).toBe("INVALID");
+  });
+});
+
+describe("Graph payload mapping: fidelity", () => {
+  it("maps country names to ISO codes and drops names it does not know", () => {
+    const change = contactChange({
+      id: "c1",
+      displayName: "Anna",
+      homeAddress: { city: "Utrecht", countryOrRegion: "Nederland" },
+      businessAddress: { city: "London", countryOrRegion: "United Kingdom" },
+      otherAddress: { city: "Nowhere", countryOrRegion: "Atlantis" },
+    });
+    expect(change.type === "relation" && change.relation.input.addresses).toEqual([
+      { label: "business", city: "London", country: "GB" },
+      { label: "home", city: "Utrecht", country: "NL" },
+      { label: "other", city: "Nowhere" },
+    ]);
+  });
+
+  it("keeps every label of a number under several fields, and pushes it back to each", () => {
+    const change = contactChange({
+      id: "c2",
+      displayName: "Bob",
+      homePhones: ["+31 6 1234 5678"],
+      mobilePhone: "+31612345678",
+      businessPhones: ["+31201234567"],
+    });
+    expect(change.type === "relation" && change.relation.input.phones).toEqual([
+      { number: "+31201234567", label: "business" },
+      { number: "+31 6 1234 5678", label: "home, mobile" },
+    ]);
+    const pushed = contactFromRelation({
+      name: "Bob",
+      givenName: null,
+      familyName: null,
+      emails: [],
+      phones: [
+        { number: "+31201234567", label: "business", primary: true },
+        { number: "+31612345678", label: "home, mobile", primary: false },
+        { number: "+31301234567", label: "fax", primary: false },
+      ],
+      addresses: [],
+    } as unknown as Parameters<typeof contactFromRelation>[0]);
+    expect(pushed).toMatchObject({ businessPhones: ["+31201234567", "+31301234567"], homePhones: ["+31612345678"], mobilePhone: "+31612345678" });
+  });
+
+  it("keeps Bcc, a sender on behalf of from, and reply-to as participants", () => {
+    const change = messageChange(
+      {
+        id: "m1",
+        internetMessageId: "<m1@x>",
+        sentDateTime: "2026-03-01T10:00:00Z",
+        from: { emailAddress: { name: "Boss", address: "boss@contoso.example" } },
+        sender: { emailAddress: { name: "Assistant", address: "assistant@contoso.example" } },
+        toRecipients: [{ emailAddress: { address: "client@client.example" } }],
+        bccRecipients: [{ emailAddress: { address: "archive@contoso.example" } }],
+        replyTo: [{ emailAddress: { address: "sales@contoso.example" } }],
+      },
+      "assistant@contoso.example",
+    );
+    expect(change.type === "interaction" && change.interaction.participants.map((p) => [p.role, p.address])).toEqual([
+      ["from", "boss@contoso.example"],
+      ["to", "client@client.example"],
+      ["bcc", "archive@contoso.example"],
+      ["sender", "assistant@contoso.example"],
+      ["reply-to", "sales@contoso.example"],
+    ]);
+    const plain = messageChange(
+      {
+        id: "m2",
+        internetMessageId: "<m2@x>",
+        sentDateTime: "2026-03-01T10:00:00Z",
+        from: { emailAddress: { address: "a@x.example" } },
+        sender: { emailAddress: { address: "A@x.example" } },
+      },
+      "me@x.example",
+    );
+    expect(plain.type === "interaction" && plain.interaction.participants.map((p) => p.role)).toEqual(["from"]);
+  });
+
+  it("asks Graph for the recipient fields it maps", () => {
+    expect(MESSAGE_FIELDS).toEqual(expect.arrayContaining(["bccRecipients", "replyTo", "sender"]));
   });
 });

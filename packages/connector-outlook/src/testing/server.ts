@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { inWindow, publicEvent } from "./calendar.js";
 import { decodeToken, deltaPage, encodeToken, type DeltaToken } from "./delta.js";
+import { EXTENDED, matches, mergeProperties, parseExpand, parseFilter, type ExtendedProperties } from "./extended-properties.js";
 import { FaultQueue } from "./faults.js";
 import { GraphState, keys, type Collection, type GraphObject, type Mailbox, type StoredItem } from "./state.js";
 import { FakeMailboxes } from "./world.js";
@@ -67,13 +68,24 @@ class HttpError extends Error {
   }
 }
 
+/** Runs a parser whose failure is the client's: a 400 with its message. */
+function bad<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new HttpError(400, "BadRequest", error instanceof Error ? error.message : String(error));
+  }
+}
+
 /** The entity type a collection holds, for `@odata.context`. */
 const entityOf = (key: string) => (key.includes("|contacts|") ? "contact" : key.includes("|mail|") ? "message" : "event");
 
 const etag = (item: StoredItem) => `W/"${item.changeKey}"`;
 
 function render(item: StoredItem, select?: string): GraphObject {
-  const full: GraphObject = { "@odata.etag": etag(item), id: item.id, changeKey: item.changeKey, ...publicEvent(item.data) };
+  // Extended properties are never part of a plain read (see extended-properties.ts).
+  const { [EXTENDED]: _hidden, ...data } = item.data;
+  const full: GraphObject = { "@odata.etag": etag(item), id: item.id, changeKey: item.changeKey, ...publicEvent(data) };
   if (!select) return full;
   const wanted = new Set(["id", "@odata.etag", ...select.split(",").map((s) => s.trim())]);
   return Object.fromEntries(Object.entries(full).filter(([k]) => wanted.has(k)));
@@ -206,9 +218,16 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       const folder = folderOr404(mb, m[1]!);
       return { status: 200, body: delta(req, url, state.collection(keys.contacts(mb.address, folder)), path) };
     }
-    // GET /me/contacts lists the default Contacts folder.
-    if (rest === "/contacts" && method === "GET") {
-      const items = [...state.collection(keys.contacts(mb.address, mb.rootContactFolderId)).items.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    // GET /me/contacts lists the default Contacts folder; .../contactFolders/{id}/contacts another.
+    if ((m = rest.match(/^(?:\/contactFolders\/([^/]+))?\/contacts$/)) && method === "GET") {
+      const folder = folderOr404(mb, m[1] ?? mb.rootContactFolderId);
+      let items = [...state.collection(keys.contacts(mb.address, folder)).items.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+      if (url.searchParams.has("$expand")) throw new HttpError(400, "BadRequest", "The fake Graph expands extended properties on a single contact only");
+      const filter = url.searchParams.get("$filter");
+      if (filter !== null) {
+        const f = bad(() => parseFilter(filter));
+        items = items.filter((i) => matches(i.data[EXTENDED] as ExtendedProperties | undefined, f));
+      }
       return {
         status: 200,
         body: list(
@@ -220,12 +239,19 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     }
     if ((m = rest.match(/^(?:\/contactFolders\/([^/]+))?\/contacts$/)) && method === "POST") {
       const folder = folderOr404(mb, m[1] ?? mb.rootContactFolderId);
-      const { id: _id, changeKey: _ck, ...contact } = await bodyOf(req);
-      return { status: 201, body: render(mailboxes.createContact(mb.address, contact, folder)) };
+      const { id: _id, changeKey: _ck, singleValueExtendedProperties: props, ...contact } = await bodyOf(req);
+      const extended = bad(() => mergeProperties(undefined, props));
+      return { status: 201, body: render(mailboxes.createContact(mb.address, { ...contact, [EXTENDED]: extended }, folder)) };
     }
     if ((m = rest.match(/^(?:\/contactFolders\/[^/]+)?\/contacts\/([^/]+)$/))) {
       const { key, item } = findContact(mb, m[1]!);
-      if (method === "GET") return { status: 200, body: render(item) };
+      if (method === "GET") {
+        const expand = url.searchParams.get("$expand");
+        if (expand === null) return { status: 200, body: render(item) };
+        const id = bad(() => parseExpand(expand));
+        const p = (item.data[EXTENDED] as ExtendedProperties | undefined)?.[id];
+        return { status: 200, body: { ...render(item), ...(p ? { singleValueExtendedProperties: [p] } : {}) } };
+      }
       if (method === "DELETE") {
         state.remove(key, item.id);
         return { status: 204 };
@@ -239,8 +265,9 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
             "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.",
           );
         }
-        const { id: _id, changeKey: _ck, ...patch } = await bodyOf(req);
-        return { status: 200, body: render(mailboxes.updateContact(mb.address, item.id, patch)) };
+        const { id: _id, changeKey: _ck, singleValueExtendedProperties: props, ...patch } = await bodyOf(req);
+        const extended = bad(() => mergeProperties(item.data[EXTENDED] as ExtendedProperties | undefined, props));
+        return { status: 200, body: render(mailboxes.updateContact(mb.address, item.id, { ...patch, [EXTENDED]: extended })) };
       }
     }
     if ((m = rest.match(/^\/mailFolders\/([^/]+)\/messages\/delta$/)) && method === "GET") {

@@ -22,6 +22,8 @@ export interface EventSpec {
   readonly start: string;
   readonly end: string;
   readonly attendees?: readonly string[];
+  /** Rooms or equipment booked for the meeting: attendees of `type: "resource"`. */
+  readonly resources?: readonly string[];
   readonly body?: string;
   /** A daily or weekly series with a number of occurrences. */
   readonly recurrence?: { readonly type: "daily" | "weekly"; readonly interval?: number; readonly occurrences: number };
@@ -199,7 +201,10 @@ export class FakeMailboxes {
       isCancelled: false,
       type: spec.recurrence ? "seriesMaster" : "singleInstance",
       organizer: address(organizer),
-      attendees: (spec.attendees ?? []).map((a) => ({ type: "required", status: { response: "none", time: "0001-01-01T00:00:00Z" }, ...address(a) })),
+      attendees: [
+        ...(spec.attendees ?? []).map((a) => ({ type: "required", status: { response: "none", time: "0001-01-01T00:00:00Z" }, ...address(a) })),
+        ...(spec.resources ?? []).map((a) => ({ type: "resource", status: { response: "accepted", time: "0001-01-01T00:00:00Z" }, ...address(a) })),
+      ],
       ...(spec.recurrence
         ? {
             recurrence: {

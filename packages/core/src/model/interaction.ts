@@ -11,8 +11,11 @@ export const DIRECTIONS = ["inbound", "outbound", "internal"] as const;
 /** Inbound, outbound or internal. */
 export type Direction = (typeof DIRECTIONS)[number];
 
-/** The part a participant played. */
-export const PARTICIPANT_ROLES = ["from", "to", "cc", "bcc", "organizer", "attendee", "participant"] as const;
+/**
+ * The part a participant played. `sender` sent on behalf of `from` (a delegate or a shared
+ * mailbox), `reply-to` is where answers go, `resource` is a room or equipment booked for a meeting.
+ */
+export const PARTICIPANT_ROLES = ["from", "to", "cc", "bcc", "organizer", "attendee", "participant", "sender", "reply-to", "resource"] as const;
 /** The role of a participant. */
 export type ParticipantRole = (typeof PARTICIPANT_ROLES)[number];
 

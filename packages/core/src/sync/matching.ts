@@ -15,7 +15,7 @@ import type { ParticipantDraft } from "./connector.js";
  * - `create-person`: create a person with that address;
  * - `create-person-and-organisation`: also create (or reuse) an organisation for a work domain
  *   (not a free-mail domain such as gmail.com) and link the person to it.
- * Own addresses and bulk mail never create anything.
+ * Own addresses, meeting resources (rooms, equipment) and bulk mail never create anything.
  */
 export type UnknownAddressPolicy = "ignore" | "create-person" | "create-person-and-organisation";
 
@@ -158,7 +158,8 @@ async function resolve(
 ): Promise<string | null> {
   const [known] = await tx.relations.findByEmail(address);
   if (known) return known.id;
-  if (draft.own || options.unknownAddresses === "ignore" || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address)) return null;
+  // A room or a projector is not a person: its address is kept on the interaction only.
+  if (draft.own || draft.role === "resource" || options.unknownAddresses === "ignore" || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address)) return null;
   const person = await tx.relations.create({ kind: "person", name: displayName(address, draft.name), emails: [address] }, command);
   const domain = address.split("@")[1] ?? "";
   if (options.unknownAddresses === "create-person-and-organisation" && domain && !options.freeMailDomains.has(domain)) {
