@@ -11,6 +11,6 @@ export { outlookConnector, contactResource, RELATION_ID_PROPERTY, type OutlookCo
 export { createGraphClient, GRAPH_ORIGIN, LinkOrigin, type AccessTokenProvider } from "./graph-client.js";
 export { followLink, linkPolicy, type LinkPolicy } from "./links.js";
 export { toSyncError, retryAfterMs } from "./errors.js";
-export { CONTACT_FIELDS, contactChange, contactFromRelation, labelsOf } from "./map-contact.js";
+export { CONTACT_FIELDS, contactChange, contactFromRelation } from "./map-contact.js";
 export { MESSAGE_FIELDS, isBulk, messageChange } from "./map-message.js";
 export { eventChange, meetingKey, type CancelledMeetingPolicy } from "./map-event.js";

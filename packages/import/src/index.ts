@@ -20,7 +20,8 @@ export type { ImportEncoding, ImportInput } from "./source.js";
 export { detectPreset, googleMapping, GOOGLE_GROUPS, outlookMapping } from "./presets.js";
 export { ORGANISATION_REF_SYSTEM } from "./organisations.js";
 export { parseBoolean, parseDate, parseDecimal, parseMoney, type DateOrder, type DecimalSeparator, type Parsed } from "./values.js";
-export { countryCode } from "./countries.js";
+/** Country names and codes to ISO 3166-1 alpha-2: core's rule, re-exported for import hosts. */
+export { countryCode } from "@kaartenbak/core/sync";
 export { exportCsv, exportVcard } from "./export.js";
 export { exportXlsx } from "./export-xlsx.js";
 export type {

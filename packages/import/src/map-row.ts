@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { AttributeDefinition, AttributeRegistry, ExternalRef, PostalAddress, RelationInput, RelationKind } from "@kaartenbak/core";
-import { countryCode } from "./countries.js";
+import { countryCode } from "@kaartenbak/core/sync";
 import type { CsvRecord, TypedValue } from "./csv-reader.js";
 import type { ColumnTarget, ImportMapping, LabelColumn } from "./mapping.js";
 import { parseBoolean, parseDate, parseDecimal, parseMoney, type Parsed } from "./values.js";
