@@ -11,6 +11,7 @@ import { w4Segments } from "./workloads/w4-segments.js";
 import { w5Reports } from "./workloads/w5-reports.js";
 import { w6Sync } from "./workloads/w6-sync.js";
 import { w7Duplicates } from "./workloads/w7-duplicates.js";
+import { w8Import } from "./workloads/w8-import.js";
 import { w9Search } from "./workloads/w9-search.js";
 
 /** Options of a bench run. */
@@ -57,6 +58,8 @@ export async function runBench(options: BenchOptions): Promise<{ figures: Figure
       log(`[${name}] W6 sync …`);
       const syncFactor = options.syncScale ?? options.scale;
       add(await w6Sync(engine, { contacts: Math.max(20, Math.round(10_000 * syncFactor)), messages: Math.max(50, Math.round(50_000 * syncFactor)) }));
+      log(`[${name}] W8 CSV import …`);
+      add(await w8Import(engine, scale.relations));
       log(`[${name}] W7 duplicate scan …`);
       add(await w7Duplicates(engine, scale.relations));
     } finally {
