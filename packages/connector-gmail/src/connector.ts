@@ -5,6 +5,7 @@
  */
 import { SyncError, type Connector, type SyncResource } from "@kaartenbak/core/sync";
 import { peopleContacts } from "./contacts.js";
+import { calendarEvents } from "./calendar.js";
 import { gmailMessages } from "./mail.js";
 import { createGoogleClients, type AccessTokenProvider, type GoogleAuthClient, type GoogleClients } from "./google-client.js";
 
@@ -20,6 +21,8 @@ export interface GoogleConnectorOptions {
   readonly contacts?: boolean;
   /** Sync Gmail messages as contact moments. Default true. */
   readonly mail?: boolean;
+  /** Sync primary-calendar events as meetings. Default true. */
+  readonly calendar?: boolean;
   /** The account's own address (direction; never turned into a relation). Default: read from the Gmail profile. */
   readonly accountAddress?: string;
   /** People `pageSize` and Gmail `maxResults`. Default 200. */
@@ -33,9 +36,11 @@ export function googleConnector(options: GoogleConnectorOptions): Connector {
   const clients: GoogleClients = createGoogleClients(options);
   const contacts = peopleContacts(clients, options.pageSize ?? 200);
   const mail = gmailMessages(clients, options.pageSize ?? 200, options.accountAddress);
+  const calendar = calendarEvents(clients, options.pageSize ?? 200, mail.own);
   const resources: SyncResource[] = [
     ...(options.contacts === false ? [] : [{ id: "contacts", entity: "relation" as const, writable: true }]),
     ...(options.mail === false ? [] : [{ id: "mail", entity: "interaction" as const }]),
+    ...(options.calendar === false ? [] : [{ id: "calendar", entity: "interaction" as const }]),
   ];
   const unknown = (resource: string) => new SyncError("NOT_FOUND", `The Google connector has no resource ${resource}`);
   return {
@@ -44,6 +49,7 @@ export function googleConnector(options: GoogleConnectorOptions): Connector {
     async pull(resource, cursor, signal) {
       if (resource === "contacts") return contacts.pull(cursor, signal);
       if (resource === "mail") return mail.pull(cursor, signal);
+      if (resource === "calendar") return calendar.pull(cursor, signal);
       throw unknown(resource);
     },
     async push(change, signal) {

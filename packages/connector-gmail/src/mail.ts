@@ -66,6 +66,8 @@ export function gmailMessages(clients: GoogleClients, pageSize: number, ownAddre
   }
 
   return {
+    /** The account's own address (lower case), shared with the calendar. */
+    own: ownOf,
     async pull(cursorText: string | null, signal?: AbortSignal): Promise<SyncPage> {
       let cursor: MailCursor | undefined;
       if (cursorText) {

@@ -16,3 +16,4 @@ export { GoogleHttpError, legacyError, rpcError } from "./errors.js";
 export { PERSON_FIELDS as FAKE_PERSON_FIELDS, personOf } from "./people.js";
 export { decodeToken, encodeToken, pageOf, type FakeToken } from "./tokens.js";
 export { handleGmail, messageOf } from "./gmail.js";
+export { eventOf, fullSyncRequired, handleCalendar, type EventSpec } from "./calendar.js";

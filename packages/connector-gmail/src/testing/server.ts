@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { FakeAccount, type StoredContact } from "./account.js";
 import { GoogleHttpError, legacyError, rpcError } from "./errors.js";
 import { FaultQueue, type GoogleFault } from "./faults.js";
+import { handleCalendar, type EventSpec } from "./calendar.js";
 import { handleGmail } from "./gmail.js";
 import { handlePeople, PERSON_FIELDS } from "./people.js";
 
@@ -72,6 +73,12 @@ export interface FakeGoogle {
   relabel(email: string, id: string, add: readonly string[], remove?: readonly string[]): void;
   /** Deletes a message for good. */
   deleteMessage(email: string, id: string): void;
+  /** Creates or replaces an event of the primary calendar (bumps its sequence); returns its id. */
+  putEvent(email: string, spec: EventSpec): string;
+  /** Creates the instances of a recurring series, one per slot, sharing one iCalUID; returns their ids. */
+  createSeries(email: string, spec: Omit<EventSpec, "start" | "end">, slots: readonly { readonly start: string; readonly end: string }[]): string[];
+  /** Cancels an event or one instance (what deleting it in Google Calendar does). */
+  cancelEvent(email: string, id: string): void;
   /** Expires every sync token, page token and history id of an account. */
   expire(email: string): void;
   close(): Promise<void>;
@@ -150,7 +157,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}, extraRout
             )
           : legacyError(401, "authError", "Invalid Credentials");
       }
-      for (const route of [handlePeople, handleGmail, ...extraRoutes]) {
+      for (const route of [handlePeople, handleGmail, handleCalendar, ...extraRoutes]) {
         const result = route(account, method, path, url.searchParams, body, pageSize);
         if (result !== undefined) return send(200, result);
       }
@@ -177,7 +184,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}, extraRout
   };
   let nextProfile = 1;
 
-  return {
+  const fake: FakeGoogle = {
     url: `http://127.0.0.1:${port}/`,
     faults,
     requests,
@@ -262,6 +269,50 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}, extraRout
       m.seq = a.next();
       a.history.push({ seq: m.seq, type: "messageDeleted", messageId: id });
     },
+    putEvent(email, spec) {
+      const a = get(email);
+      const events = a.calendar("primary");
+      const id = spec.id ?? `${Math.random().toString(36).slice(2, 12)}${a.head.toString(36)}`;
+      const old = events.get(id);
+      const body: Record<string, unknown> = {
+        ...spec,
+        id,
+        status: "confirmed",
+        iCalUID: spec.iCalUID ?? (old?.body.iCalUID as string | undefined) ?? `${id}@google.com`,
+        organizer: spec.organizer ?? { email: a.email },
+        created: (old?.body.created as string | undefined) ?? new Date().toISOString(),
+      };
+      if (old) {
+        old.body = body;
+        old.seq = a.next();
+        old.version++;
+      } else events.set(id, { id, seq: a.next(), version: 1, body });
+      return id;
+    },
+    createSeries(email, spec, slots) {
+      const master = spec.id ?? Math.random().toString(36).slice(2, 12);
+      const iCalUID = spec.iCalUID ?? `${master}@google.com`;
+      return slots.map((slot) => {
+        const stamp = new Date(slot.start).toISOString().replace(/[-:]|\.\d{3}/g, "");
+        return fake.putEvent(email, {
+          ...spec,
+          id: `${master}_${stamp}`,
+          iCalUID,
+          recurringEventId: master,
+          start: { dateTime: slot.start, timeZone: "Europe/Amsterdam" },
+          end: { dateTime: slot.end, timeZone: "Europe/Amsterdam" },
+          originalStartTime: { dateTime: slot.start, timeZone: "Europe/Amsterdam" },
+        });
+      });
+    },
+    cancelEvent(email, id) {
+      const a = get(email);
+      const e = a.calendar("primary").get(id);
+      if (!e || e.body.status === "cancelled") throw new Error(`No event ${id}`);
+      e.body = { ...e.body, status: "cancelled" };
+      e.seq = a.next();
+      e.version++;
+    },
     contact: (email, resourceName) => get(email).contacts.get(idOf(resourceName)),
     expire(email) {
       const a = get(email);
@@ -275,4 +326,5 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}, extraRout
         server.close((e) => (e ? reject(e) : resolve()));
       }),
   };
+  return fake;
 }
