@@ -83,10 +83,21 @@ export function personChange(person: Json): SyncChange {
   };
 }
 
+/**
+ * The pushed name: the structured parts while the display name is just those parts, else the
+ * display name as Google's free-form `unstructuredName` (Google parses it into the parts), so a
+ * display name edited in the CRM reaches Google.
+ */
+function nameOf(relation: Relation): Record<string, string> {
+  const parts = [relation.givenName, relation.familyName].filter(Boolean).join(" ");
+  if (relation.kind === "person" && parts && parts === relation.name) return { givenName: relation.givenName ?? "", familyName: relation.familyName ?? "" };
+  return { unstructuredName: relation.name };
+}
+
 /** The Person body of a push (create or update): the fields of {@link UPDATE_PERSON_FIELDS}. */
 export function personFromRelation(relation: Relation): Record<string, unknown> {
   return {
-    names: [{ givenName: relation.givenName ?? (relation.familyName ? "" : relation.name), familyName: relation.familyName ?? "" }],
+    names: [nameOf(relation)],
     emailAddresses: relation.emails.map((e, i) => ({ value: e.address, ...(i === 0 ? {} : {}) })),
     phoneNumbers: relation.phones.map((p) => ({ value: p.number, type: GOOGLE_PHONE[p.label ?? ""] ?? "other" })),
     addresses: relation.addresses.map((a) => ({

@@ -106,7 +106,7 @@ for (const engineName of ENGINES) {
       expect((await tenant.relations.get(local.id))!.name).toBe("Remote Edit");
       // local-wins pushes again over the remote version.
       const again = (await tenant.relations.get(local.id))!;
-      await tenant.relations.update(local.id, { name: "Mine", givenName: "Mine", familyName: "Ours" }, { expectedVersion: again.version });
+      await tenant.relations.update(local.id, { name: "Mine Ours", givenName: "Mine", familyName: "Ours" }, { expectedVersion: again.version });
       google.updateContact(account.email, name, { names: [{ givenName: "Theirs", familyName: "X" }] });
       await engine({ conflictPolicy: "local-wins" }).run();
       expect(google.contact(account.email, name)!.fields.names).toEqual([{ givenName: "Mine", familyName: "Ours" }]);

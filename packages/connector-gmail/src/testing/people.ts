@@ -24,7 +24,7 @@ function served(field: PersonField, value: unknown): unknown {
   if (field === "names") {
     const given = typeof v.givenName === "string" ? v.givenName : "";
     const family = typeof v.familyName === "string" ? v.familyName : "";
-    v.displayName ??= [given, family].filter(Boolean).join(" ");
+    v.displayName ??= typeof v.unstructuredName === "string" && v.unstructuredName ? v.unstructuredName : [given, family].filter(Boolean).join(" ");
     v.displayNameLastFirst ??= [family, given].filter(Boolean).join(", ");
     v.unstructuredName ??= v.displayName;
   }
@@ -63,8 +63,18 @@ export function personOf(c: StoredContact, fields: ReadonlySet<string>): Record<
 function stored(field: string, values: unknown): unknown[] {
   if (!Array.isArray(values)) return [];
   return values.map((value) => {
-    const { metadata: _m, canonicalForm: _c, formattedType: _f, displayNameLastFirst: _d, unstructuredName: _u, ...rest } = value as Record<string, unknown>;
-    if (field === "names") delete rest.displayName;
+    const { metadata: _m, canonicalForm: _c, formattedType: _f, displayNameLastFirst: _d, ...rest } = value as Record<string, unknown>;
+    if (field === "names") {
+      delete rest.displayName;
+      // unstructuredName is writable ("the free form name value"); written alone, Google parses it
+      // into the structured parts. The fake's parse: the last word is the family name.
+      const free = typeof rest.unstructuredName === "string" ? rest.unstructuredName.trim() : "";
+      if (free && !rest.givenName && !rest.familyName) {
+        const words = free.split(/\s+/);
+        rest.familyName = words.length > 1 ? words.pop()! : "";
+        rest.givenName = words.join(" ");
+      } else delete rest.unstructuredName;
+    }
     return rest;
   });
 }
