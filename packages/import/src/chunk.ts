@@ -70,7 +70,13 @@ export async function applyChunk<R extends AttributeRegistry>(
   const organisations = rows.filter((row) => row.input.kind === "organisation");
   if (organisations.length > 0 && organisations.length < rows.length && rows.some((row) => row.employer)) {
     const first = await applyRows(tx, organisations, known, command, duplicates);
-    const second = await applyRows(tx, rows.filter((row) => row.input.kind !== "organisation"), known, command, duplicates);
+    const second = await applyRows(
+      tx,
+      rows.filter((row) => row.input.kind !== "organisation"),
+      known,
+      command,
+      duplicates,
+    );
     const keys = new Set([...Object.keys(first.totals), ...Object.keys(second.totals)]) as Set<keyof ImportTotals>;
     const totals: Partial<Record<keyof ImportTotals, number>> = {};
     for (const k of keys) totals[k] = (first.totals[k] ?? 0) + (second.totals[k] ?? 0);

@@ -21,7 +21,11 @@ export async function* selectedRelations<R extends AttributeRegistry>(
   tenant: TenantCrm<R>,
   selection: ExportSelection | undefined,
 ): AsyncGenerator<Relation<Record<string, unknown>>> {
-  const chosen: Condition | undefined = !selection ? undefined : "segmentId" in selection ? { type: "segment", segmentId: selection.segmentId } : selection.filter.where;
+  const chosen: Condition | undefined = !selection
+    ? undefined
+    : "segmentId" in selection
+      ? { type: "segment", segmentId: selection.segmentId }
+      : selection.filter.where;
   for (const kind of ["organisation", "household", "person"] as const) {
     const byKind: Condition = { type: "field", field: "kind", op: "eq", value: kind };
     const filter: Filter = { version: 1, where: chosen ? { type: "and", of: [chosen, byKind] } : byKind };
