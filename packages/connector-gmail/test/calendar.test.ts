@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeGoogle, type FakeGoogle } from "../src/testing/index.js";
+import { startFakeGoogle, type EventSpec, type FakeGoogle } from "../src/testing/index.js";
 import { ENGINES, openDb, type TestDb } from "./harness.js";
 import { scenario } from "./scenario.js";
 
@@ -38,7 +38,12 @@ for (const engineName of ENGINES) {
       );
       // The third instance moves an hour later (an exception), the fourth is cancelled.
       const moved = google.account(me).calendar("primary").get(series[2]!)!;
-      google.putEvent(me, { ...(moved.body as never), id: series[2]!, start: { dateTime: "2026-05-05T10:00:00Z" }, end: { dateTime: "2026-05-05T10:30:00Z" } });
+      google.putEvent(me, {
+        ...(moved.body as unknown as EventSpec),
+        id: series[2]!,
+        start: { dateTime: "2026-05-05T10:00:00Z" },
+        end: { dateTime: "2026-05-05T10:30:00Z" },
+      });
       google.cancelEvent(me, series[3]!);
       google.putEvent(me, { summary: "Fair", start: { date: "2026-06-10" }, end: { date: "2026-06-12" }, attendees: [{ email: "bea@client.example" }] });
 
@@ -66,7 +71,7 @@ for (const engineName of ENGINES) {
       expect(fair.occurredAt).toBe("2026-06-10T00:00:00.000Z");
 
       // Incremental: the kick-off is renamed, the first weekly instance cancelled.
-      google.putEvent(me, { ...(google.account(me).calendar("primary").get(single)!.body as never), summary: "Kick-off (moved)" });
+      google.putEvent(me, { ...(google.account(me).calendar("primary").get(single)!.body as unknown as EventSpec), summary: "Kick-off (moved)" });
       google.cancelEvent(me, series[0]!);
       expect((await engine().run()).status).toBe("ok");
       expect((await tenant.interactions.findByExternalKey(`google-event:${iCal}`))!.subject).toBe("Kick-off (moved)");
@@ -93,7 +98,7 @@ for (const engineName of ENGINES) {
       });
       const retried = await engine().run();
       expect(retried.status).toBe("ok");
-      expect((await counts()).kb_interactions).toBe(settled.kb_interactions + 1);
+      expect((await counts()).kb_interactions).toBe(settled.kb_interactions! + 1);
 
       // Neither the access token nor the wrong one reaches results, states or events.
       const bad = await engine({}, { getAccessToken: async () => "ya29.wrong-token-value" }).run();
