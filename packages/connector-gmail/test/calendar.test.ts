@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeGoogle, type EventSpec, type FakeGoogle } from "../src/testing/index.js";
-import { ENGINES, openDb, type TestDb } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import type { EventSpec } from "../src/testing/index.js";
+import { ENGINES, googleAndDb } from "./harness.js";
 import { scenario } from "./scenario.js";
 
 for (const engineName of ENGINES) {
   describe(`google calendar: ${engineName}`, () => {
-    let google: FakeGoogle;
-    let db: TestDb;
-    beforeAll(async () => {
-      google = await startFakeGoogle();
-      db = await openDb(engineName);
-    });
-    afterAll(async () => {
-      await db?.close();
-      await google?.close();
-    });
+    const shared = googleAndDb(engineName);
 
     it("single, recurring (moved and cancelled instances) and all-day events; change, delete, 410 and a quiet resync", async () => {
+      const { google, db } = shared;
       const { account, tenant, engine, counts, events } = scenario(google, db, {}, { contacts: false, mail: false });
       const me = account.email;
       const single = google.putEvent(me, {

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeGoogle, type FakeGoogle } from "../src/testing/index.js";
+import { describe, expect, it } from "vitest";
 import { CLIENT_DATA_KEY } from "../src/index.js";
-import { ENGINES, openDb, type TestDb } from "./harness.js";
+import { ENGINES, googleAndDb } from "./harness.js";
 import { scenario } from "./scenario.js";
 
 const person = (i: number) => ({
@@ -14,18 +13,10 @@ const person = (i: number) => ({
 
 for (const engineName of ENGINES) {
   describe(`google contacts: ${engineName}`, () => {
-    let google: FakeGoogle;
-    let db: TestDb;
-    beforeAll(async () => {
-      google = await startFakeGoogle();
-      db = await openDb(engineName);
-    });
-    afterAll(async () => {
-      await db?.close();
-      await google?.close();
-    });
+    const shared = googleAndDb(engineName);
 
     it("initial sync maps persons, merges CONTACT and PROFILE sources, normalises phones; a no-change resync writes 0 rows", async () => {
+      const { google, db } = shared;
       const { account, tenant, engine, counts } = scenario(google, db);
       for (let i = 0; i < 20; i++) google.createContact(account.email, person(i));
       google.createContact(account.email, {
@@ -56,6 +47,7 @@ for (const engineName of ENGINES) {
     });
 
     it("incremental: updates and deletions; an expired sync token runs a full pass that reconciles deletions", async () => {
+      const { google, db } = shared;
       const { account, tenant, engine, events, counts } = scenario(google, db);
       const names = Array.from({ length: 12 }, (_, i) => google.createContact(account.email, person(i)));
       await engine().run();
@@ -75,6 +67,7 @@ for (const engineName of ENGINES) {
     });
 
     it("two-way: local edits pushed with the etag, creates carry the CRM id in clientData, a stale etag is a conflict", async () => {
+      const { google, db } = shared;
       const { account, tenant, engine, events } = scenario(google, db, { pushCreates: () => true });
       const name = google.createContact(account.email, person(1));
       await engine().run();
@@ -114,6 +107,7 @@ for (const engineName of ENGINES) {
     });
 
     it("a create whose mapping was lost finds its contact by clientData instead of making a double", async () => {
+      const { google, db } = shared;
       const { account, tenant, engine } = scenario(google, db, { pushCreates: () => true });
       await engine().run();
       const created = await tenant.relations.create({ kind: "person", name: "Once Only", emails: ["once@client.example"] });

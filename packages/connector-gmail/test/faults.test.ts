@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeGoogle, type FakeGoogle } from "../src/testing/index.js";
-import { ENGINES, openDb, type TestDb } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { ENGINES, googleAndDb } from "./harness.js";
 import { scenario } from "./scenario.js";
 
 for (const engineName of ENGINES) {
   describe(`google faults: ${engineName}`, () => {
-    let google: FakeGoogle;
-    let db: TestDb;
-    beforeAll(async () => {
-      google = await startFakeGoogle();
-      db = await openDb(engineName);
-    });
-    afterAll(async () => {
-      await db?.close();
-      await google?.close();
-    });
+    const shared = googleAndDb(engineName);
 
     it("retries 429, both 403 rate-limit shapes, 5xx and dropped connections with backoff, and converges", async () => {
+      const { google, db } = shared;
       const { account, engine, events, waits, counts } = scenario(google, db);
       for (let i = 0; i < 15; i++)
         google.createContact(account.email, { names: [{ givenName: `P${i}` }], emailAddresses: [{ value: `p${i}@client.example` }] });
@@ -53,6 +44,7 @@ for (const engineName of ENGINES) {
     });
 
     it("reports AUTH failures, and never puts the access token in errors, state, events or the outbox", async () => {
+      const { google, db } = shared;
       const { account, tenant, engine, events } = scenario(google, db, {}, {});
       google.createContact(account.email, { names: [{ givenName: "Secret" }], emailAddresses: [{ value: "secret@client.example" }] });
       google.sendMail(account.email, { from: "secret@client.example", to: account.email, subject: "hi" });

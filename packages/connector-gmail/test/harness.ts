@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll } from "vitest";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { createCrm, type Crm } from "@kaartenbak/core";
 import { type StorageAdapter } from "@kaartenbak/core/storage";
 import { sqliteAdapter } from "@kaartenbak/adapter-sqlite";
 import { postgresAdapter } from "@kaartenbak/adapter-postgres";
+import { startFakeGoogle, type FakeGoogle } from "../src/testing/index.js";
 import { dropSchema, freshSchemaName, postgresReachable, testDatabaseUrl } from "@kaartenbak/adapter-postgres/testing";
 
 /** Both engines for the connector's end-to-end tests; each test file makes and drops its own schema. */
@@ -82,3 +84,23 @@ export const ENGINES: readonly ("sqlite" | "postgres")[] = postgresAvailable ? [
 
 /** A fresh tenant id. */
 export const freshTenant = () => `t-${randomBytes(6).toString("hex")}`;
+
+/** A fake Google server and a database, shared by the tests of one `describe`. */
+export interface GoogleAndDb {
+  google: FakeGoogle;
+  db: TestDb;
+}
+
+/** Starts a fake Google and opens a database of `engine` before the tests of a `describe`; closes both after. */
+export function googleAndDb(engine: (typeof ENGINES)[number]): GoogleAndDb {
+  const shared = {} as GoogleAndDb;
+  beforeAll(async () => {
+    shared.google = await startFakeGoogle();
+    shared.db = await openDb(engine);
+  });
+  afterAll(async () => {
+    await shared.db?.close();
+    await shared.google?.close();
+  });
+  return shared;
+}
