@@ -29,10 +29,19 @@ export interface Engine {
 export async function openSqlite(): Promise<Engine> {
   const dir = mkdtempSync(join(tmpdir(), "kaartenbak-bench-"));
   const db = new Database(join(dir, "bench.db"));
-  // Kysely's SQLite driver prepares every statement it runs: counting prepare() counts statements.
+  // Statements are counted when they run, not when prepared: the store keeps its hot statements
+  // prepared and runs them many times.
   let queries = 0;
   const prepare = db.prepare.bind(db);
-  db.prepare = ((sql: string) => (queries++, prepare(sql))) as typeof db.prepare;
+  db.prepare = ((sql: string) => {
+    const statement = prepare(sql);
+    const counted = statement as unknown as Record<"run" | "get" | "all" | "iterate", (...args: unknown[]) => unknown>;
+    for (const method of ["run", "get", "all", "iterate"] as const) {
+      const original = counted[method].bind(statement);
+      counted[method] = (...args: unknown[]) => (queries++, original(...args));
+    }
+    return statement;
+  }) as typeof db.prepare;
   const storage = sqliteAdapter({ database: db });
   await storage.migrate();
   const version = (db.prepare("select sqlite_version() as v").get() as { v: string }).v;
