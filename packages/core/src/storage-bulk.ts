@@ -12,10 +12,19 @@ import type { InteractionRecord, NewOutboxEvent, RelationRecord } from "./storag
 export interface BulkStore {
   /** Relations (deleted or not) holding any of these external references; each once. */
   relationsByExternalRefs(refs: readonly ExternalRef[]): Promise<RelationRecord[]>;
+  /**
+   * Live (not deleted) relations holding any of these normalised e-mail addresses, each once,
+   * oldest first (`createdAt`, then id) — the order `findByEmail` answers in.
+   */
+  liveRelationsByEmails(emails: readonly string[]): Promise<RelationRecord[]>;
+  /** Live relations of `kind` whose name key (`nameKey(name)`) is one of `keys`, oldest first. */
+  liveRelationsByNameKeys(kind: RelationRecord["kind"], keys: readonly string[]): Promise<RelationRecord[]>;
   /** Ids among `ids` of relations that exist and are not deleted. */
   liveRelationIds(ids: readonly string[]): Promise<ReadonlySet<string>>;
   /** Inserts new relations with their child rows. Throws DUPLICATE when an external reference is taken. */
   insertRelations(records: readonly RelationRecord[]): Promise<void>;
+  /** Interactions (deleted or not) holding any of these external keys, with their child rows. */
+  interactionsByExternalKeys(keys: readonly string[]): Promise<InteractionRecord[]>;
   /** Those of `keys` already held by an interaction (deleted or not). */
   takenExternalKeys(keys: readonly string[]): Promise<ReadonlySet<string>>;
   /**

@@ -123,10 +123,14 @@ export interface SyncStore {
   getLease(account: string): Promise<SyncLeaseRecord | undefined>;
   /** One item by its remote id. */
   getItem(account: string, resource: string, externalId: string): Promise<SyncItemRecord | undefined>;
+  /** The items among `externalIds` of one resource that exist (a page's look-up in one statement). */
+  getItems(account: string, resource: string, externalIds: readonly string[]): Promise<SyncItemRecord[]>;
   /** Every item (of any account and resource) that maps to an entity. */
   findItemsByEntity(entityType: SyncEntityType, entityId: string): Promise<SyncItemRecord[]>;
   /** Inserts or replaces an item. */
   putItem(item: SyncItemRecord): Promise<void>;
+  /** Inserts or replaces items (all of one tenant), in a few multi-row statements. */
+  putItems(items: readonly SyncItemRecord[]): Promise<void>;
   /** Removes an item; nothing when it is absent. */
   deleteItem(account: string, resource: string, externalId: string): Promise<void>;
   /** Items of a resource last seen in a pass before `pass`, by external id, at most `limit`. */

@@ -1,7 +1,8 @@
 import type { BulkStore } from "@kaartenbak/core/storage";
 import { insertRows } from "./insert-rows.js";
 import { insertRelationsClaimingRefs, relationStore } from "./relation-store.js";
-import type { ReadContext } from "./relation-reads.js";
+import { relationFromJoined, relationsWithChildren, type ReadContext, type RelationWithChildren } from "./relation-reads.js";
+import { interactionFromJoined, interactionsWithChildren } from "./interaction-reads.js";
 import { chunks, inChunks } from "./store-context.js";
 import { insertEventRows, insertHistoryRows } from "./write-rows.js";
 import { writeInteractionDocuments } from "./search-documents.js";
@@ -26,6 +27,12 @@ const INTERACTION_COLUMNS = [
 /** Set-based reads and writes for imports, for one tenant. */
 export function bulkStore(context: ReadContext): BulkStore {
   const { db, tenantId } = context;
+  const joined = () => relationsWithChildren(db, context.reads.functions, tenantId);
+  /** Each relation once (chunks may repeat one), oldest first like the single look-ups. */
+  const oldestFirst = (rows: readonly RelationWithChildren[]) =>
+    [...new Map(rows.map((row) => [row.id, relationFromJoined(row)])).values()].sort((a, b) =>
+      a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+    );
   return {
     async relationsByExternalRefs(refs) {
       const keys = new Map(refs.map((r) => [`${r.system}\u0000${r.externalId}`, r]));
@@ -47,6 +54,21 @@ export function bulkStore(context: ReadContext): BulkStore {
       return ids.length ? relationStore(context).getMany([...new Set(ids)]) : [];
     },
 
+    async liveRelationsByEmails(emails) {
+      const rows = await inChunks(emails, (chunk) =>
+        joined()
+          .where("r.deleted_at", "is", null)
+          .where("r.id", "in", db.selectFrom("kb_relation_emails").select("relation_id").where("tenant_id", "=", tenantId).where("email", "in", chunk))
+          .execute(),
+      );
+      return oldestFirst(rows);
+    },
+
+    async liveRelationsByNameKeys(kind, keys) {
+      const rows = await inChunks(keys, (chunk) => joined().where("r.deleted_at", "is", null).where("r.kind", "=", kind).where("r.name_key", "in", chunk).execute());
+      return oldestFirst(rows);
+    },
+
     async liveRelationIds(ids) {
       const rows = await inChunks(ids, (chunk) =>
         db.selectFrom("kb_relations").select("id").where("tenant_id", "=", tenantId).where("id", "in", chunk).where("deleted_at", "is", null).execute(),
@@ -57,6 +79,11 @@ export function bulkStore(context: ReadContext): BulkStore {
     // All or nothing: a reference taken meanwhile removes every row of the call again and throws
     // DUPLICATE `external_ref_taken` with the transaction still usable (see insertRelationsClaimingRefs).
     insertRelations: (records) => insertRelationsClaimingRefs(context, records),
+
+    async interactionsByExternalKeys(keys) {
+      const rows = await inChunks(keys, (chunk) => interactionsWithChildren(db, context.reads.functions, tenantId).where("i.external_key", "in", chunk).execute());
+      return rows.map(interactionFromJoined);
+    },
 
     async takenExternalKeys(keys) {
       const rows = await inChunks(keys, (chunk) =>

@@ -45,13 +45,25 @@ export async function insertRows(
   table: Table,
   columns: readonly string[],
   rows: readonly Record<string, unknown>[],
-  options: { onConflictDoNothing?: readonly string[]; returning?: string } = {},
+  options: {
+    onConflictDoNothing?: readonly string[];
+    /** Upsert: on a conflict on `on`, the columns `set` take the inserted row's values. Keys must be unique within `rows`. */
+    onConflictUpdate?: { readonly on: readonly string[]; readonly set: readonly string[] };
+    returning?: string;
+  } = {},
 ): Promise<Record<string, unknown>[]> {
   if (rows.length === 0) return [];
-  const key = `${table}|${columns.join(",")}|${rows.length}|${options.onConflictDoNothing?.join(",") ?? ""}|${options.returning ?? ""}`;
+  const update = options.onConflictUpdate;
+  const conflict = options.onConflictDoNothing?.join(",") ?? (update ? `${update.on.join(",")}=>${update.set.join(",")}` : "");
+  const key = `${table}|${columns.join(",")}|${rows.length}|${conflict}|${options.returning ?? ""}`;
   const text = compiledSql(db, key, table, columns, rows.length, (d, t, values) => {
     let query = d.insertInto(t).values(values as never);
     if (options.onConflictDoNothing) query = query.onConflict((oc) => oc.columns(options.onConflictDoNothing as never).doNothing());
+    else if (update) {
+      query = query.onConflict((oc) =>
+        oc.columns(update.on as never).doUpdateSet((eb) => Object.fromEntries(update.set.map((c) => [c, eb.ref(`excluded.${c}` as never)])) as never),
+      );
+    }
     return (options.returning ? query.returning(options.returning as never) : query).compile();
   });
   const parameters: unknown[] = [];

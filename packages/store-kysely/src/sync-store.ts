@@ -2,7 +2,10 @@ import { toInstant, type SyncItemRecord, type SyncLeaseRecord, type SyncStateRec
 import type { Selectable } from "kysely";
 import { fromJson, toJson, toNullableInstant, toNumber } from "./rows.js";
 import type { SyncItemRow, SyncLeaseRow, SyncStateRow } from "./schema.js";
-import { affected, type StoreContext } from "./store-context.js";
+import { insertRows } from "./insert-rows.js";
+import { affected, chunks, inChunks, type StoreContext } from "./store-context.js";
+
+const ITEM_COLUMNS = ["tenant_id", "account", "resource", "external_id", "entity_type", "entity_id", "change_key", "origin", "pass", "updated_at"];
 
 function stateFromRow(row: Selectable<SyncStateRow>): SyncStateRecord {
   const details = (fromJson(row.details) ?? {}) as Pick<SyncStateRecord, "totals" | "skipped">;
@@ -142,6 +145,13 @@ export function syncStore({ db, tenantId }: StoreContext): SyncStore {
       return row ? itemFromRow(row) : undefined;
     },
 
+    async getItems(account, resource, externalIds) {
+      const rows = await inChunks(externalIds, (chunk) =>
+        items().where("account", "=", account).where("resource", "=", resource).where("external_id", "in", chunk).execute(),
+      );
+      return rows.map(itemFromRow);
+    },
+
     async findItemsByEntity(entityType, entityId) {
       const rows = await items()
         .where("entity_type", "=", entityType)
@@ -167,6 +177,28 @@ export function syncStore({ db, tenantId }: StoreContext): SyncStore {
         .values({ tenant_id: tenantId, account: item.account, resource: item.resource, external_id: item.externalId, ...values })
         .onConflict((oc) => oc.columns(["tenant_id", "account", "resource", "external_id"]).doUpdateSet(values))
         .execute();
+    },
+
+    async putItems(records) {
+      // One row per key (the last wins): a multi-row upsert may not touch a row twice on Postgres.
+      const byKey = new Map(records.map((r) => [`${r.account}\u0000${r.resource}\u0000${r.externalId}`, r]));
+      const rows = [...byKey.values()].map((item) => ({
+        tenant_id: tenantId,
+        account: item.account,
+        resource: item.resource,
+        external_id: item.externalId,
+        entity_type: item.entityType,
+        entity_id: item.entityId,
+        change_key: item.changeKey,
+        origin: item.origin,
+        pass: item.pass,
+        updated_at: item.updatedAt,
+      }));
+      for (const part of chunks(rows)) {
+        await insertRows(db, "kb_sync_items", ITEM_COLUMNS, part, {
+          onConflictUpdate: { on: ["tenant_id", "account", "resource", "external_id"], set: ITEM_COLUMNS.slice(4) },
+        });
+      }
     },
 
     async deleteItem(account, resource, externalId) {

@@ -84,8 +84,41 @@ async function* chunksOf<T>(items: Iterable<T> | AsyncIterable<T>, size: number)
 
 const refKey = (system: string, externalId: string) => `${system}\u0000${externalId}`;
 
-/** Builds the bulk service of a tenant. */
-export function bulkService(scope: TenantScope): BulkService {
+const INTERACTION_FIELDS = [
+  "kind",
+  "direction",
+  "channel",
+  "occurredAt",
+  "subject",
+  "body",
+  "outcome",
+  "relationIds",
+  "participants",
+  "dealIds",
+  "externalKey",
+] as const;
+
+/** What became of one item of a chunk: the entity it is now, and whether it was created, changed or already so. */
+export interface ItemOutcome {
+  /** The item's index in the whole input. */
+  readonly index: number;
+  readonly id: string;
+  readonly outcome: "created" | "updated" | "unchanged";
+  /** Internal: an external key lost to a concurrent writer, resolved to its holder's id. */
+  readonly key?: string;
+}
+
+/** What a chunk did: an outcome per valid item, the invalid items with every issue. */
+export interface ChunkResult {
+  readonly items: readonly ItemOutcome[];
+  readonly invalid: ReadonlyArray<{ readonly index: number; readonly issues: ValidationIssue[] }>;
+}
+
+/**
+ * The bulk operations of a tenant: the public service, and the chunk steps it is made of, which
+ * the sync engine runs inside its page transaction to learn what became of each item.
+ */
+export function bulkOperations(scope: TenantScope) {
   const { ctx } = scope;
   const identifying = identifyingAttributes(ctx.registry);
 
@@ -135,7 +168,7 @@ export function bulkService(scope: TenantScope): BulkService {
     return tally;
   }
 
-  function refuseOrRecord(issues: { index: number; issues: ValidationIssue[] }[], options: BulkOptions, tally: Tally): void {
+  function refuseOrRecord(issues: ChunkResult["invalid"], options: BulkOptions, tally: Tally): void {
     if (issues.length === 0) return;
     if (!options.skipInvalid) throw validationError(issues.flatMap(({ index, issues: list }) => list.map((i) => ({ ...i, path: [index, ...i.path] }))));
     tally.rejected.push(...issues);
@@ -165,7 +198,13 @@ export function bulkService(scope: TenantScope): BulkService {
    * order the chunk first touches it, the state before the chunk (undefined for a new one), the
    * state after, and the items that produce it. Reads only; nothing is written.
    */
-  async function planRelations(store: TenantStore, chunk: RelationInput[], offset: number, policy: DuplicatePolicy): Promise<Plan> {
+  async function planRelations(
+    store: TenantStore,
+    chunk: RelationInput[],
+    offset: number,
+    policy: DuplicatePolicy,
+    targets?: ReadonlyMap<number, Relation>,
+  ): Promise<Plan> {
     const at = ctx.now();
     const refs = chunk.flatMap((item) =>
       Array.isArray(item?.externalRefs)
@@ -178,7 +217,7 @@ export function bulkService(scope: TenantScope): BulkService {
     const pending = new Map<string, Planned>();
     const invalid: { index: number; issues: ValidationIssue[] }[] = [];
     chunk.forEach((item, i) => {
-      const match = (item?.externalRefs ?? []).map((r) => byRef.get(refKey(r?.system, r?.externalId))).find(Boolean);
+      const match = targets?.get(i) ?? (item?.externalRefs ?? []).map((r) => byRef.get(refKey(r?.system, r?.externalId))).find(Boolean);
       const entry = match ? pending.get(match.id) : undefined;
       // Several items for one relation in a chunk make one change: one version step, one history entry.
       const before = entry ? entry.before : match;
@@ -262,157 +301,184 @@ export function bulkService(scope: TenantScope): BulkService {
     }
   }
 
-  return {
+  /**
+   * Upserts one chunk of relations in the caller's transaction and says what became of each item.
+   * `targets` pins items (by position in the chunk) to a stored relation they update, whatever their
+   * references say (sync's e-mail matches). Invalid items are returned, never thrown.
+   */
+  async function upsertRelationChunk(
+    store: TenantStore,
+    chunk: RelationInput[],
+    offset: number,
+    options: BulkOptions,
+    policy: DuplicatePolicy,
+    targets?: ReadonlyMap<number, Relation>,
+  ): Promise<ChunkResult> {
+    // Concurrent imports (or upserts) of the same new references race to insert them. The new
+    // relations are inserted first, all or nothing: when the store finds a reference taken
+    // meanwhile it writes nothing, the transaction stays usable, and the chunk is planned again
+    // from what storage holds now, so the winners' relations are updated instead.
+    let plan: Plan;
+    for (let round = 1; ; round++) {
+      plan = await planRelations(store, chunk, offset, policy, targets);
+      if (!options.skipInvalid && plan.invalid.length > 0) return { items: [], invalid: plan.invalid };
+      try {
+        if (plan.creates.length > 0) await store.bulk.insertRelations(plan.creates);
+        break;
+      } catch (error) {
+        const conflict = insertConflict(error);
+        // The statement failed: on Postgres the transaction is aborted; `run` may retry the chunk in a fresh one.
+        if (conflict === "failed") throw externalRefRace(`A chunk of relations from item ${offset}`, error, true);
+        if (conflict !== "lost") throw error;
+        if (round >= UPSERT_ROUNDS) throw externalRefRace(`A chunk of relations from item ${offset}`, error);
+      }
+    }
+    // Existing relations in one order (by id), so concurrent imports lock their rows alike.
+    for (const entry of plan.entries.filter((e) => e.before).sort((a, b) => (a.after.id < b.after.id ? -1 : a.after.id > b.after.id ? 1 : 0))) {
+      await writeUpdate(store, entry);
+    }
+    const journal: Journal = { history: [], events: [] };
+    const items: ItemOutcome[] = [];
+    for (const { before, after, at, items: sources } of plan.entries) {
+      const changes = diffFields(before, after, RELATION_FIELDS);
+      const outcome = !before ? "created" : Object.keys(changes).length === 0 ? "unchanged" : "updated";
+      for (const { index } of sources) items.push({ index, id: after.id, outcome });
+      if (outcome === "unchanged") continue;
+      const action = !before ? "create" : before.deletedAt ? "restore" : "update";
+      journalFor(
+        journal,
+        at,
+        options,
+        { entityType: "relation", entityId: after.id, action, version: after.version, changes },
+        `relation.${action === "create" ? "created" : action === "update" ? "updated" : "restored"}`,
+        after,
+      );
+    }
+    await writeJournal(store, journal);
+    return { items, invalid: plan.invalid };
+  }
+
+  /**
+   * Logs one chunk of interactions in the caller's transaction and says what became of each item:
+   * `created` with the new id, or `unchanged` with the id of the interaction already holding its
+   * external key (stored, or an earlier item of the chunk). Invalid items are returned, never thrown.
+   */
+  async function logInteractionChunk(store: TenantStore, chunk: InteractionInput[], offset: number, options: BulkOptions): Promise<ChunkResult> {
+    const at = ctx.now();
+    const invalid: { index: number; issues: ValidationIssue[] }[] = [];
+    const parsed: { index: number; record: InteractionRecord }[] = [];
+    chunk.forEach((item, i) => {
+      const result = ctx.schemas.interaction.create.safeParse(item);
+      if (!result.success) return void invalid.push({ index: offset + i, issues: zodIssues(result.error) });
+      const v = result.data;
+      const relationIds = [...new Set([...v.relationIds, ...v.participants.flatMap((p) => (p.relationId ? [p.relationId] : []))])];
+      parsed.push({
+        index: offset + i,
+        record: {
+          id: ctx.newId(),
+          kind: v.kind,
+          direction: v.direction ?? null,
+          channel: v.channel ?? null,
+          occurredAt: v.occurredAt,
+          subject: v.subject ?? null,
+          body: v.body ?? null,
+          outcome: v.outcome ?? null,
+          relationIds,
+          participants: v.participants.map((p) => ({ role: p.role, relationId: p.relationId ?? null, address: p.address ?? null, name: p.name ?? null })),
+          dealIds: [...new Set(v.dealIds)],
+          externalKey: v.externalKey ?? null,
+          version: 1,
+          createdAt: at,
+          updatedAt: at,
+          deletedAt: null,
+        },
+      });
+    });
+    const live = await store.bulk.liveRelationIds([...new Set(parsed.flatMap((p) => p.record.relationIds))]);
+    const dealIds = [...new Set(parsed.flatMap((p) => p.record.dealIds ?? []))];
+    const liveDeals = new Set(dealIds.length ? (await store.deals.getMany(dealIds)).filter((d) => !d.deletedAt).map((d) => d.id) : []);
+    const valid = parsed.filter(({ index, record }) => {
+      const issues: ValidationIssue[] = [];
+      const missing = record.relationIds.filter((id) => !live.has(id));
+      if (missing.length > 0) issues.push({ path: ["relationIds"], message: `Missing or deleted relation(s) ${missing.join(", ")}`, code: "missing_relation" });
+      const missingDeals = (record.dealIds ?? []).filter((id) => !liveDeals.has(id));
+      if (missingDeals.length > 0) issues.push({ path: ["dealIds"], message: `Missing or deleted deal(s) ${missingDeals.join(", ")}`, code: "missing_deal" });
+      if (issues.length > 0) invalid.push({ index, issues });
+      return issues.length === 0;
+    });
+    invalid.sort((a, b) => a.index - b.index);
+    if (!options.skipInvalid && invalid.length > 0) return { items: [], invalid };
+
+    const keys = valid.flatMap((v) => (v.record.externalKey ? [v.record.externalKey] : []));
+    // Who holds each key already: a stored interaction, or the first item of this chunk with it.
+    const holders = new Map<string, string>();
+    if (keys.length) for (const r of await store.bulk.interactionsByExternalKeys(keys)) if (r.externalKey) holders.set(r.externalKey, r.id);
+    const items: ItemOutcome[] = [];
+    const fresh = valid.filter(({ index, record }) => {
+      const held = record.externalKey === null ? undefined : holders.get(record.externalKey);
+      if (held) return void items.push({ index, id: held, outcome: "unchanged" });
+      if (record.externalKey !== null) holders.set(record.externalKey, record.id);
+      return true;
+    });
+    const inserted = fresh.length ? await store.bulk.insertInteractions(fresh.map((f) => f.record)) : new Set<string>();
+    const journal: Journal = { history: [], events: [] };
+    const lostKeys: string[] = [];
+    for (const { index, record } of fresh) {
+      if (!inserted.has(record.id)) {
+        // Another writer took the key after the look-up; its interaction is the one this item stands for.
+        lostKeys.push(record.externalKey!);
+        items.push({ index, id: "", outcome: "unchanged", key: record.externalKey! });
+        continue;
+      }
+      items.push({ index, id: record.id, outcome: "created" });
+      journalFor(
+        journal,
+        at,
+        options,
+        { entityType: "interaction", entityId: record.id, action: "create", version: 1, changes: diffFields(undefined, record, INTERACTION_FIELDS) },
+        "interaction.logged",
+        record,
+      );
+    }
+    if (lostKeys.length > 0) {
+      const winners = new Map((await store.bulk.interactionsByExternalKeys(lostKeys)).map((r) => [r.externalKey, r.id]));
+      for (const item of items) if (item.key !== undefined) Object.assign(item, { id: winners.get(item.key) ?? "" });
+    }
+    await writeJournal(store, journal);
+    items.sort((a, b) => a.index - b.index);
+    return { items, invalid };
+  }
+
+  /** Adds a chunk's result to the tally, refusing the chunk when invalid items are not to be skipped. */
+  function count(result: ChunkResult, options: BulkOptions, tally: Tally, perEntity: boolean): void {
+    refuseOrRecord(result.invalid, options, tally);
+    // Several items of one relation make one change: relations are counted once, interactions per item.
+    const seen = new Set<string>();
+    for (const item of result.items) {
+      if (perEntity && seen.has(item.id)) continue;
+      seen.add(item.id);
+      tally[item.outcome]++;
+    }
+  }
+
+  const service: BulkService = {
     upsertRelations: async (items, options = {}) => {
       const policy = duplicatePolicy(options?.duplicates, ctx.duplicates);
-      return run(items, options, async (store, chunk, offset, tally) => {
-        // Concurrent imports (or upserts) of the same new references race to insert them. The new
-        // relations are inserted first, all or nothing: when the store finds a reference taken
-        // meanwhile it writes nothing, the transaction stays usable, and the chunk is planned again
-        // from what storage holds now, so the winners' relations are updated instead.
-        let plan: Plan;
-        for (let round = 1; ; round++) {
-          plan = await planRelations(store, chunk, offset, policy);
-          if (!options.skipInvalid) refuseOrRecord(plan.invalid, options, tally);
-          try {
-            if (plan.creates.length > 0) await store.bulk.insertRelations(plan.creates);
-            break;
-          } catch (error) {
-            const conflict = insertConflict(error);
-            // The statement failed: on Postgres the transaction is aborted; `run` may retry the chunk in a fresh one.
-            if (conflict === "failed") throw externalRefRace(`A chunk of relations from item ${offset}`, error, true);
-            if (conflict !== "lost") throw error;
-            if (round >= UPSERT_ROUNDS) throw externalRefRace(`A chunk of relations from item ${offset}`, error);
-          }
-        }
-        // Existing relations in one order (by id), so concurrent imports lock their rows alike.
-        for (const entry of plan.entries.filter((e) => e.before).sort((a, b) => (a.after.id < b.after.id ? -1 : a.after.id > b.after.id ? 1 : 0))) {
-          await writeUpdate(store, entry);
-        }
-        const journal: Journal = { history: [], events: [] };
-        let created = 0;
-        let updated = 0;
-        let unchanged = 0;
-        for (const { before, after, at } of plan.entries) {
-          const changes = diffFields(before, after, RELATION_FIELDS);
-          if (before && Object.keys(changes).length === 0) {
-            unchanged++;
-            continue;
-          }
-          const action = !before ? "create" : before.deletedAt ? "restore" : "update";
-          journalFor(
-            journal,
-            at,
-            options,
-            { entityType: "relation", entityId: after.id, action, version: after.version, changes },
-            `relation.${action === "create" ? "created" : action === "update" ? "updated" : "restored"}`,
-            after,
-          );
-          if (before) updated++;
-          else created++;
-        }
-        await writeJournal(store, journal);
-        if (options.skipInvalid) refuseOrRecord(plan.invalid, options, tally);
-        tally.created += created;
-        tally.updated += updated;
-        tally.unchanged += unchanged;
-      });
+      return run(items, options, async (store, chunk, offset, tally) =>
+        count(await upsertRelationChunk(store, chunk, offset, options, policy), options, tally, true),
+      );
     },
-
     logInteractions: async (items, options = {}) =>
-      run(items, options, async (store, chunk, offset, tally) => {
-        const at = ctx.now();
-        const invalid: { index: number; issues: ValidationIssue[] }[] = [];
-        const parsed: { index: number; record: InteractionRecord }[] = [];
-        chunk.forEach((item, i) => {
-          const result = ctx.schemas.interaction.create.safeParse(item);
-          if (!result.success) return void invalid.push({ index: offset + i, issues: zodIssues(result.error) });
-          const v = result.data;
-          const relationIds = [...new Set([...v.relationIds, ...v.participants.flatMap((p) => (p.relationId ? [p.relationId] : []))])];
-          parsed.push({
-            index: offset + i,
-            record: {
-              id: ctx.newId(),
-              kind: v.kind,
-              direction: v.direction ?? null,
-              channel: v.channel ?? null,
-              occurredAt: v.occurredAt,
-              subject: v.subject ?? null,
-              body: v.body ?? null,
-              outcome: v.outcome ?? null,
-              relationIds,
-              participants: v.participants.map((p) => ({ role: p.role, relationId: p.relationId ?? null, address: p.address ?? null, name: p.name ?? null })),
-              dealIds: [...new Set(v.dealIds)],
-              externalKey: v.externalKey ?? null,
-              version: 1,
-              createdAt: at,
-              updatedAt: at,
-              deletedAt: null,
-            },
-          });
-        });
-        const live = await store.bulk.liveRelationIds([...new Set(parsed.flatMap((p) => p.record.relationIds))]);
-        const dealIds = [...new Set(parsed.flatMap((p) => p.record.dealIds ?? []))];
-        const liveDeals = new Set(dealIds.length ? (await store.deals.getMany(dealIds)).filter((d) => !d.deletedAt).map((d) => d.id) : []);
-        const valid = parsed.filter(({ index, record }) => {
-          const issues: ValidationIssue[] = [];
-          const missing = record.relationIds.filter((id) => !live.has(id));
-          if (missing.length > 0)
-            issues.push({ path: ["relationIds"], message: `Missing or deleted relation(s) ${missing.join(", ")}`, code: "missing_relation" });
-          const missingDeals = (record.dealIds ?? []).filter((id) => !liveDeals.has(id));
-          if (missingDeals.length > 0)
-            issues.push({ path: ["dealIds"], message: `Missing or deleted deal(s) ${missingDeals.join(", ")}`, code: "missing_deal" });
-          if (issues.length > 0) invalid.push({ index, issues });
-          return issues.length === 0;
-        });
-        refuseOrRecord(
-          invalid.sort((a, b) => a.index - b.index),
-          options,
-          tally,
-        );
-
-        const keys = valid.flatMap((v) => (v.record.externalKey ? [v.record.externalKey] : []));
-        const taken = new Set(keys.length ? await store.bulk.takenExternalKeys(keys) : []);
-        const fresh = valid.filter(({ record }) => {
-          if (record.externalKey === null) return true;
-          if (taken.has(record.externalKey)) return false;
-          taken.add(record.externalKey);
-          return true;
-        });
-        const inserted = fresh.length ? await store.bulk.insertInteractions(fresh.map((f) => f.record)) : new Set<string>();
-        const journal: Journal = { history: [], events: [] };
-        for (const { record } of fresh) {
-          if (!inserted.has(record.id)) continue;
-          journalFor(
-            journal,
-            at,
-            options,
-            {
-              entityType: "interaction",
-              entityId: record.id,
-              action: "create",
-              version: 1,
-              changes: diffFields(undefined, record, [
-                "kind",
-                "direction",
-                "channel",
-                "occurredAt",
-                "subject",
-                "body",
-                "outcome",
-                "relationIds",
-                "participants",
-                "dealIds",
-                "externalKey",
-              ]),
-            },
-            "interaction.logged",
-            record,
-          );
-        }
-        await writeJournal(store, journal);
-        tally.created += inserted.size;
-        tally.unchanged += valid.length - inserted.size;
-      }),
+      run(items, options, async (store, chunk, offset, tally) => count(await logInteractionChunk(store, chunk, offset, options), options, tally, false)),
   };
+  return {
+    service,
+    upsertRelationChunk,
+    logInteractionChunk,
+  };
+}
+
+/** Builds the bulk service of a tenant. */
+export function bulkService(scope: TenantScope): BulkService {
+  return bulkOperations(scope).service;
 }

@@ -15,7 +15,9 @@ import type { Relation } from "../model/relation.js";
 import { withStore } from "../services/command.js";
 import type { SyncStateRecord, SyncStore } from "../storage-sync.js";
 import { scopeOf } from "../tenant-scope.js";
-import { applyChange, removeItem, type ApplyEnv } from "./apply.js";
+import { removeItem, type ApplyEnv } from "./apply.js";
+import { applyPageChanges } from "./apply-page.js";
+import { RefusedChange } from "./page-batch.js";
 import { isSyncError, type Connector, type SyncPage, type SyncResource } from "./connector.js";
 import { emitTo, emptyCounts, type PageCounts, type SyncListener } from "./events.js";
 import { FREE_MAIL_DOMAINS, type MatchOptions, type UnknownAddressPolicy } from "./matching.js";
@@ -90,16 +92,6 @@ export interface SyncEngine {
   reset(resource?: string): Promise<void>;
 }
 
-/** Thrown inside a page transaction when one change is refused, so the page is redone without it. */
-class RefusedChange extends Error {
-  constructor(
-    readonly index: number,
-    readonly error: CrmError,
-  ) {
-    super(error.message);
-  }
-}
-
 /** One run's identity and budget. */
 interface RunContext {
   /** The lease holder id of this run. */
@@ -170,16 +162,10 @@ export function createSyncEngine<R extends AttributeRegistry>(options: SyncEngin
           const env: ApplyEnv = { tx, sync, system: connector.id, account, resource: resource.id, pass: state.pass, now: at, command, match };
           const counts = emptyCounts();
           const skipped: SkippedItem[] = [];
-          for (const [index, original] of page.changes.entries()) {
+          const outcomes = await applyPageChanges(env, page.changes, refused);
+          for (const [index, change] of page.changes.entries()) {
+            const outcome = outcomes[index]!;
             const error = refused.get(index);
-            const change = error ? { type: "invalid" as const, externalId: original.externalId, reason: `${error.code}: ${error.message}` } : original;
-            let outcome;
-            try {
-              outcome = await applyChange(env, change);
-            } catch (e) {
-              if (isCrmError(e) && ["VALIDATION", "INTEGRITY", "DUPLICATE", "NOT_FOUND"].includes(e.code)) throw new RefusedChange(index, e);
-              throw e;
-            }
             if (typeof outcome === "string") counts[outcome]++;
             else {
               counts.skipped++;

@@ -148,7 +148,11 @@ export async function matchParticipants(
   return out;
 }
 
-async function resolve(
+/**
+ * The relation for one participant address (normalised): the oldest relation holding it, else
+ * what the unknown-address policy creates, else null.
+ */
+export async function resolve(
   tx: TenantCrm,
   address: string,
   draft: ParticipantDraft,

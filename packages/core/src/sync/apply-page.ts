@@ -1,0 +1,88 @@
+/**
+ * Applies a page of remote changes with a bounded number of statements per kind of change, not
+ * per item: the page's sync items, the relations holding its references and e-mail addresses and
+ * the interactions holding its keys are each read in one look-up, new and changed entities are
+ * written through the bulk seam's chunk steps (the same validation, history and events as the
+ * one-by-one API), and the item mappings are written in one multi-row upsert. Only what is rare
+ * (a restore, a changed interaction, a removal, an employment link that changes) is still done
+ * item by item. The result is the one applying each change in order would give (see apply.ts):
+ * changes that could depend on each other (the same remote id twice, two new contacts sharing an
+ * e-mail address) are applied in consecutive segments.
+ */
+import type { CrmError } from "../errors.js";
+import { bulkOperations } from "../services/bulk.js";
+import { ensureAttributeModel } from "../services/command.js";
+import { duplicatePolicy } from "../services/duplicates.js";
+import { scopeOf } from "../tenant-scope.js";
+import { applyChange, removeItem, type ApplyEnv, type ApplyOutcome } from "./apply.js";
+import type { SyncChange } from "./connector.js";
+import { applyInteractions } from "./apply-interactions.js";
+import { applyRelations } from "./apply-relations.js";
+import { draftEmails, refusing, type PageBatch } from "./page-batch.js";
+
+/**
+ * Splits a page into runs of changes that do not depend on each other: a run ends before a
+ * change whose remote id, or (for a contact) one of whose e-mail addresses, the run already has.
+ */
+function segments(changes: readonly SyncChange[]): number[][] {
+  const out: number[][] = [];
+  let current: number[] = [];
+  let ids = new Set<string>();
+  let emails = new Set<string>();
+  changes.forEach((change, index) => {
+    const own = change.type === "relation" ? draftEmails(change) : [];
+    if (ids.has(change.externalId) || own.some((e) => emails.has(e))) {
+      out.push(current);
+      current = [];
+      ids = new Set();
+      emails = new Set();
+    }
+    current.push(index);
+    ids.add(change.externalId);
+    for (const e of own) emails.add(e);
+  });
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/**
+ * Applies a page's changes (see the module comment) and returns an outcome per change, in order.
+ * `refused` holds changes refused in an earlier attempt of this page: they are applied as
+ * `invalid`, so they are recorded as skipped and keep their item in this pass.
+ */
+export async function applyPageChanges(env: ApplyEnv, changes: readonly SyncChange[], refused: ReadonlyMap<number, CrmError>): Promise<ApplyOutcome[]> {
+  const scope = scopeOf(env.tx);
+  const store = scope.unit!.store;
+  await ensureAttributeModel(scope.ctx, store);
+  const outcomes: ApplyOutcome[] = [];
+  const effective = changes.map((original, index): SyncChange => {
+    const error = refused.get(index);
+    return error ? { type: "invalid", externalId: original.externalId, reason: `${error.code}: ${error.message}` } : original;
+  });
+  const bulk = bulkOperations(scope);
+  for (const indexes of segments(effective)) {
+    const ids = indexes.map((i) => effective[i]!.externalId);
+    const stored = await env.sync.getItems(env.account, env.resource, ids);
+    const batch: PageBatch = { env, store, bulk, items: new Map(stored.map((s) => [s.externalId, s])), writes: [], outcomes };
+    const relations: number[] = [];
+    const interactions: number[] = [];
+    for (const index of indexes) {
+      const change = effective[index]!;
+      if (change.type === "relation") relations.push(index);
+      else if (change.type === "interaction") interactions.push(index);
+      else if (change.type === "removed") {
+        const item = batch.items.get(change.externalId);
+        batch.items.delete(change.externalId);
+        outcomes[index] = item ? await refusing(index, () => removeItem(env, item)) : "unchanged";
+      } else {
+        // `invalid`: one change, the engine's own bookkeeping (see apply.ts).
+        outcomes[index] = await applyChange(env, change);
+        batch.items.delete(change.externalId);
+      }
+    }
+    if (relations.length > 0) await applyRelations(batch, effective, relations, duplicatePolicy(undefined, scope.ctx.duplicates));
+    if (interactions.length > 0) await applyInteractions(batch, effective, interactions);
+    if (batch.writes.length > 0) await env.sync.putItems(batch.writes);
+  }
+  return outcomes;
+}
