@@ -23,6 +23,7 @@ import { reportsSuite } from "./reports.js";
 import { propertiesSuite } from "./properties.js";
 import { relationsSuite } from "./relations.js";
 import { syncSuite } from "./sync.js";
+import { syncBatchSuite } from "./sync-batch.js";
 import { tenancySuite } from "./tenancy.js";
 import { timelineSuite } from "./timeline.js";
 import { transactionsSuite } from "./transactions.js";
@@ -63,6 +64,7 @@ export const FEATURE_SUITES = {
   orders: ordersSuite,
   reports: reportsSuite,
   sync: syncSuite,
+  syncBatch: syncBatchSuite,
   bulk: bulkSuite,
   filters: filtersSuite,
   segments: segmentsSuite,

@@ -6,7 +6,7 @@
  */
 import type { HistoryEntry } from "./model/journal.js";
 import type { ExternalRef } from "./model/relation.js";
-import type { InteractionRecord, NewOutboxEvent, RelationRecord } from "./storage.js";
+import type { InteractionRecord, LinkRecord, NewOutboxEvent, RelationRecord } from "./storage.js";
 
 /** Batch operations of one tenant, used by `tenant.bulk`. */
 export interface BulkStore {
@@ -32,6 +32,10 @@ export interface BulkStore {
    * inserted: a record whose external key is already taken is skipped, with its children.
    */
   insertInteractions(records: readonly InteractionRecord[]): Promise<ReadonlySet<string>>;
+  /** Every link with one of these relations at either end, oldest first, each once. */
+  linksOfRelations(ids: readonly string[]): Promise<LinkRecord[]>;
+  /** Inserts links (ends checked by the caller; a missing end still fails as INTEGRITY), refreshing what they change. */
+  insertLinks(records: readonly LinkRecord[]): Promise<void>;
   /** Appends history entries. */
   appendHistory(entries: readonly HistoryEntry[]): Promise<void>;
   /**

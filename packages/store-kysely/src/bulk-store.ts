@@ -5,7 +5,10 @@ import { relationFromJoined, relationsWithChildren, type ReadContext, type Relat
 import { interactionFromJoined, interactionsWithChildren } from "./interaction-reads.js";
 import { chunks, inChunks } from "./store-context.js";
 import { insertEventRows, insertHistoryRows } from "./write-rows.js";
-import { writeInteractionDocuments } from "./search-documents.js";
+import { refreshRelationDocuments, writeInteractionDocuments } from "./search-documents.js";
+import { linkFromRow } from "./rows.js";
+
+const LINK_COLUMNS = ["tenant_id", "id", "kind", "from_id", "to_id", "role", "job_title", "valid_from", "valid_to", "version", "created_at", "updated_at"];
 
 const INTERACTION_COLUMNS = [
   "tenant_id",
@@ -65,7 +68,9 @@ export function bulkStore(context: ReadContext): BulkStore {
     },
 
     async liveRelationsByNameKeys(kind, keys) {
-      const rows = await inChunks(keys, (chunk) => joined().where("r.deleted_at", "is", null).where("r.kind", "=", kind).where("r.name_key", "in", chunk).execute());
+      const rows = await inChunks(keys, (chunk) =>
+        joined().where("r.deleted_at", "is", null).where("r.kind", "=", kind).where("r.name_key", "in", chunk).execute(),
+      );
       return oldestFirst(rows);
     },
 
@@ -81,7 +86,9 @@ export function bulkStore(context: ReadContext): BulkStore {
     insertRelations: (records) => insertRelationsClaimingRefs(context, records),
 
     async interactionsByExternalKeys(keys) {
-      const rows = await inChunks(keys, (chunk) => interactionsWithChildren(db, context.reads.functions, tenantId).where("i.external_key", "in", chunk).execute());
+      const rows = await inChunks(keys, (chunk) =>
+        interactionsWithChildren(db, context.reads.functions, tenantId).where("i.external_key", "in", chunk).execute(),
+      );
       return rows.map(interactionFromJoined);
     },
 
@@ -155,6 +162,45 @@ export function bulkStore(context: ReadContext): BulkStore {
       for (const rows of chunks(deals)) await insertRows(db, "kb_interaction_deals", Object.keys(rows[0]!), rows);
       await writeInteractionDocuments(context, kept, true);
       return inserted;
+    },
+
+    async linksOfRelations(ids) {
+      const rows = await inChunks(ids, (chunk) =>
+        db
+          .selectFrom("kb_links")
+          .selectAll()
+          .where("tenant_id", "=", tenantId)
+          .where((eb) => eb.or([eb("from_id", "in", chunk), eb("to_id", "in", chunk)]))
+          .execute(),
+      );
+      const byId = new Map(rows.map((row) => [row.id, linkFromRow(row)]));
+      return [...byId.values()].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+
+    async insertLinks(records) {
+      for (const part of chunks(records)) {
+        await insertRows(
+          db,
+          "kb_links",
+          LINK_COLUMNS,
+          part.map((r) => ({
+            tenant_id: tenantId,
+            id: r.id,
+            kind: r.kind,
+            from_id: r.fromId,
+            to_id: r.toId,
+            role: r.role,
+            job_title: r.jobTitle,
+            valid_from: r.validFrom,
+            valid_to: r.validTo,
+            version: r.version,
+            created_at: r.createdAt,
+            updated_at: r.updatedAt,
+          })),
+        );
+      }
+      // A person's search document names its employers.
+      await refreshRelationDocuments(context, [...new Set(records.filter((r) => r.kind === "employment").map((r) => r.fromId))]);
     },
 
     appendHistory: (entries) => insertHistoryRows(context, entries),

@@ -6,7 +6,8 @@ import { isText, zodIssues } from "../model/common.js";
 import type { HistoryEntry } from "../model/journal.js";
 import type { InteractionInput } from "../model/interaction.js";
 import type { Relation, RelationInput } from "../model/relation.js";
-import type { InteractionRecord, NewOutboxEvent, TenantStore } from "../storage.js";
+import type { InteractionRecord, LinkRecord, NewOutboxEvent, TenantStore } from "../storage.js";
+import { LINK_FIELDS, toLink } from "./links.js";
 import { ensureAttributeModel, resolveActor, withStore, type CommandOptions, type TenantScope } from "./command.js";
 import { identityKeys, issuesFor } from "./erasure-keys.js";
 import { duplicatePolicy, findCandidates } from "./duplicates.js";
@@ -449,6 +450,45 @@ export function bulkOperations(scope: TenantScope) {
     return { items, invalid };
   }
 
+  /**
+   * Inserts employment links (checked by the caller: a person and an organisation, both live) with
+   * the history and `link.created` events `links.create` writes. Returns the links.
+   */
+  async function createEmployments(
+    store: TenantStore,
+    drafts: ReadonlyArray<{ readonly personId: string; readonly organisationId: string; readonly jobTitle: string | null }>,
+    options: BulkOptions,
+  ): Promise<LinkRecord[]> {
+    const at = ctx.now();
+    const records: LinkRecord[] = drafts.map((d) => ({
+      id: ctx.newId(),
+      kind: "employment",
+      fromId: d.personId,
+      toId: d.organisationId,
+      role: null,
+      jobTitle: d.jobTitle,
+      validFrom: null,
+      validTo: null,
+      version: 1,
+      createdAt: at,
+      updatedAt: at,
+    }));
+    if (records.length === 0) return records;
+    await store.bulk.insertLinks(records);
+    const journal: Journal = { history: [], events: [] };
+    for (const record of records) {
+      const changes = {
+        kind: { from: null, to: record.kind },
+        fromId: { from: null, to: record.fromId },
+        toId: { from: null, to: record.toId },
+        ...diffFields(undefined, record, LINK_FIELDS),
+      };
+      journalFor(journal, at, options, { entityType: "link", entityId: record.id, action: "create", version: 1, changes }, "link.created", toLink(record));
+    }
+    await writeJournal(store, journal);
+    return records;
+  }
+
   /** Adds a chunk's result to the tally, refusing the chunk when invalid items are not to be skipped. */
   function count(result: ChunkResult, options: BulkOptions, tally: Tally, perEntity: boolean): void {
     refuseOrRecord(result.invalid, options, tally);
@@ -475,6 +515,7 @@ export function bulkOperations(scope: TenantScope) {
     service,
     upsertRelationChunk,
     logInteractionChunk,
+    createEmployments,
   };
 }
 

@@ -33,7 +33,7 @@ const ENDS: Record<LinkKind, readonly [RelationKind, RelationKind]> = {
   parent_organisation: ["organisation", "organisation"],
 };
 
-const LINK_FIELDS = ["role", "jobTitle", "validFrom", "validTo"] as const satisfies readonly (keyof LinkRecord)[];
+export const LINK_FIELDS = ["role", "jobTitle", "validFrom", "validTo"] as const satisfies readonly (keyof LinkRecord)[];
 
 /** The domain view of a stored link: named ends instead of from/to. */
 export function toLink(r: LinkRecord): Link {

@@ -22,24 +22,27 @@ import { draftEmails, refusing, type PageBatch } from "./page-batch.js";
 
 /**
  * Splits a page into runs of changes that do not depend on each other: a run ends before a
- * change whose remote id, or (for a contact) one of whose e-mail addresses, the run already has.
+ * change whose remote id, interaction key or (for a contact) one of whose e-mail addresses the
+ * run already has. (Two contacts of one stored relation are split later, once their look-ups
+ * show it: see apply-relations.ts.)
  */
 function segments(changes: readonly SyncChange[]): number[][] {
   const out: number[][] = [];
   let current: number[] = [];
-  let ids = new Set<string>();
-  let emails = new Set<string>();
+  let seen = new Set<string>();
   changes.forEach((change, index) => {
-    const own = change.type === "relation" ? draftEmails(change) : [];
-    if (ids.has(change.externalId) || own.some((e) => emails.has(e))) {
+    const own = [
+      `id:${change.externalId}`,
+      ...(change.type === "relation" ? draftEmails(change).map((e) => `email:${e}`) : []),
+      ...(change.type === "interaction" ? [`key:${change.key}`] : []),
+    ];
+    if (own.some((k) => seen.has(k))) {
       out.push(current);
       current = [];
-      ids = new Set();
-      emails = new Set();
+      seen = new Set();
     }
     current.push(index);
-    ids.add(change.externalId);
-    for (const e of own) emails.add(e);
+    for (const k of own) seen.add(k);
   });
   if (current.length > 0) out.push(current);
   return out;
@@ -60,10 +63,11 @@ export async function applyPageChanges(env: ApplyEnv, changes: readonly SyncChan
     return error ? { type: "invalid", externalId: original.externalId, reason: `${error.code}: ${error.message}` } : original;
   });
   const bulk = bulkOperations(scope);
+  const policy = duplicatePolicy(undefined, scope.ctx.duplicates);
   for (const indexes of segments(effective)) {
     const ids = indexes.map((i) => effective[i]!.externalId);
     const stored = await env.sync.getItems(env.account, env.resource, ids);
-    const batch: PageBatch = { env, store, bulk, items: new Map(stored.map((s) => [s.externalId, s])), writes: [], outcomes };
+    const batch: PageBatch = { env, store, bulk, policy, items: new Map(stored.map((s) => [s.externalId, s])), writes: [], outcomes };
     const relations: number[] = [];
     const interactions: number[] = [];
     for (const index of indexes) {
@@ -80,7 +84,7 @@ export async function applyPageChanges(env: ApplyEnv, changes: readonly SyncChan
         batch.items.delete(change.externalId);
       }
     }
-    if (relations.length > 0) await applyRelations(batch, effective, relations, duplicatePolicy(undefined, scope.ctx.duplicates));
+    if (relations.length > 0) await applyRelations(batch, effective, relations);
     if (interactions.length > 0) await applyInteractions(batch, effective, interactions);
     if (batch.writes.length > 0) await env.sync.putItems(batch.writes);
   }

@@ -8,11 +8,10 @@
  *    reference; its item says `matched`), else created — all in one bulk chunk.
  * 3. A person's employment link follows the remote company (item by item: it changes rarely).
  */
-import type { DuplicatePolicy } from "../context.js";
 import type { Relation, RelationInput } from "../model/relation.js";
 import type { SyncChange } from "./connector.js";
-import { ensureEmployment } from "./matching.js";
-import { draftEmails, keepItem, refusing, type PageBatch } from "./page-batch.js";
+import { ensureEmployments } from "./apply-employment.js";
+import { draftEmails, keepItem, type PageBatch } from "./page-batch.js";
 
 type RelationChange = Extract<SyncChange, { type: "relation" }>;
 
@@ -22,7 +21,7 @@ export function issuesMessage(issues: ReadonlyArray<{ readonly path: readonly Pr
 }
 
 /** Applies the contact changes at `indexes` of `changes`; outcomes go to `batch.outcomes`. */
-export async function applyRelations(batch: PageBatch, changes: readonly SyncChange[], indexes: readonly number[], policy: DuplicatePolicy): Promise<void> {
+export async function applyRelations(batch: PageBatch, changes: readonly SyncChange[], indexes: readonly number[]): Promise<void> {
   const { env, store, outcomes } = batch;
   const list = indexes.map((index) => ({ index, change: changes[index] as RelationChange }));
 
@@ -43,23 +42,48 @@ export async function applyRelations(batch: PageBatch, changes: readonly SyncCha
 
   // 2. Our reference, else an e-mail address of a relation of the same kind, else new.
   const refOf = (change: RelationChange) => ({ system: env.system, externalId: change.externalId });
-  const holders = new Set<string>();
+  const holders = new Map<string, string>();
   for (const r of await store.bulk.relationsByExternalRefs(work.map(({ change }) => refOf(change))))
-    for (const ref of r.externalRefs) if (ref.system === env.system) holders.add(ref.externalId);
+    for (const ref of r.externalRefs) if (ref.system === env.system) holders.set(ref.externalId, r.id);
   const unheld = work.filter(({ change }) => !holders.has(change.externalId));
   const byEmail = new Map<string, Relation[]>();
   const wanted = [...new Set(unheld.flatMap(({ change }) => draftEmails(change)))];
   for (const relation of wanted.length ? await store.bulk.liveRelationsByEmails(wanted) : []) {
     for (const e of relation.emails) byEmail.set(e.address, [...(byEmail.get(e.address) ?? []), relation]);
   }
+  const emailMatch = (change: RelationChange) =>
+    draftEmails(change)
+      .map((address) => byEmail.get(address)?.find((r) => r.kind === change.relation.input.kind))
+      .find(Boolean);
+  // Two contacts of one stored relation (a contact matched by e-mail earlier, now holding two of
+  // our references) are applied one after the other, as their own pages would be: the rest of
+  // the segment from the second one on goes again, with fresh look-ups.
+  const seen = new Set<string>();
+  const split = work.findIndex(({ change }) => {
+    const id = holders.get(change.externalId) ?? emailMatch(change)?.id;
+    if (id === undefined) return false;
+    if (seen.has(id)) return true;
+    seen.add(id);
+    return false;
+  });
+  if (split > 0) {
+    await applyRelations(
+      batch,
+      changes,
+      work.slice(0, split).map((w) => w.index),
+    );
+    return applyRelations(
+      batch,
+      changes,
+      work.slice(split).map((w) => w.index),
+    );
+  }
   const targets = new Map<number, Relation>();
   const inputs: RelationInput[] = work.map(({ change }, position) => {
     const ref = refOf(change);
     const input = change.relation.input;
     if (!holders.has(change.externalId)) {
-      const match = draftEmails(change)
-        .map((address) => byEmail.get(address)?.find((r) => r.kind === input.kind))
-        .find(Boolean);
+      const match = emailMatch(change);
       if (match) {
         targets.set(position, match);
         return { ...input, externalRefs: [...(input.externalRefs ?? []), ref] };
@@ -68,7 +92,7 @@ export async function applyRelations(batch: PageBatch, changes: readonly SyncCha
     const refs = input.externalRefs ?? [];
     return { ...input, externalRefs: refs.some((r) => r.system === ref.system && r.externalId === ref.externalId) ? refs : [...refs, ref] };
   });
-  const result = await batch.bulk.upsertRelationChunk(store, inputs, 0, { ...env.command, skipInvalid: true }, policy, targets);
+  const result = await batch.bulk.upsertRelationChunk(store, inputs, 0, { ...env.command, skipInvalid: true }, batch.policy, targets);
   for (const { index: position, issues } of result.invalid) {
     const { index, change } = work[position]!;
     // Kept in this pass, so a temporarily unacceptable contact is not reconciled away.
@@ -78,14 +102,15 @@ export async function applyRelations(batch: PageBatch, changes: readonly SyncCha
   }
 
   // 3. Employment follows the remote company; then the item says what the contact is now.
+  const persons = result.items.flatMap(({ index: position, id }) => {
+    const { index, change } = work[position]!;
+    return change.relation.input.kind === "person" ? [{ index, personId: id, organisation: change.relation.organisation }] : [];
+  });
+  const linked = await ensureEmployments(batch, persons);
   for (const { index: position, id, outcome } of result.items) {
     const { index, change } = work[position]!;
     const item = batch.items.get(change.externalId);
-    let applied = outcome;
-    if (change.relation.input.kind === "person") {
-      const linked = await refusing(index, () => ensureEmployment(env.tx, env.system, id, change.relation.organisation, env.command));
-      if (linked && applied === "unchanged") applied = "updated";
-    }
+    const applied = outcome === "unchanged" && linked.has(id) ? "updated" : outcome;
     const origin = targets.has(position) ? "matched" : (item?.origin ?? "created");
     keepItem(batch, { externalId: change.externalId, entityType: "relation", entityId: id, changeKey: change.changeKey ?? null, origin, pass: env.pass });
     outcomes[index] = applied;

@@ -2,6 +2,7 @@
  * What the bulk steps of a page apply share (see apply-page.ts): the batch of one segment, the
  * refusal of one change, and the item rows written once at the end of the segment.
  */
+import type { DuplicatePolicy } from "../context.js";
 import type { CrmError } from "../errors.js";
 import { isCrmError } from "../errors.js";
 import { normaliseEmail } from "../normalise.js";
@@ -39,6 +40,8 @@ export interface PageBatch {
   readonly env: ApplyEnv;
   readonly store: TenantStore;
   readonly bulk: ReturnType<typeof bulkOperations>;
+  /** The CRM's duplicate policy, which sync's creates follow like any other write. */
+  readonly policy: DuplicatePolicy;
   /** Stored items of the segment by external id (kept up to date as items are removed). */
   readonly items: Map<string, SyncItemRecord>;
   /** Item rows to write at the end of the segment. */
