@@ -1,6 +1,7 @@
 /**
  * Employment links of a page's contacts, in bulk: what `ensureEmployment` (matching.ts) does for
- * one person, for all persons of a segment, with one look-up per question. The persons' links,
+ * one person (sync uses that for people it creates from addresses), for all persons of a segment,
+ * with one look-up per question. The persons' links,
  * the organisations named (by our reference, then by exact name) and the organisations their
  * links point to are each read once; missing organisations are created in one bulk chunk and new
  * links inserted in one go. What is rare stays one by one: a job title that changed, a link to an

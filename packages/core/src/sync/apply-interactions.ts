@@ -1,6 +1,6 @@
 /**
- * The mail and meetings of a page, in bulk (see apply-page.ts): what the one-by-one
- * `applyInteraction` does for each, with one look-up per question for the whole segment.
+ * The mail and meetings of a page, in bulk (see apply-page.ts), with one look-up per question for
+ * the whole segment.
  *
  * - List and bulk mail is skipped (and forgotten, when it was known).
  * - An interaction already holding the key (from another folder or mailbox, or an earlier pass)

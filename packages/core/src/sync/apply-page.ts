@@ -5,16 +5,17 @@
  * written through the bulk seam's chunk steps (the same validation, history and events as the
  * one-by-one API), and the item mappings are written in one multi-row upsert. Only what is rare
  * (a restore, a changed interaction, a removal, an employment link that changes) is still done
- * item by item. The result is the one applying each change in order would give (see apply.ts):
- * changes that could depend on each other (the same remote id twice, two new contacts sharing an
- * e-mail address) are applied in consecutive segments.
+ * item by item. The result is the one applying each change on its own page would give (the
+ * conformance suite's syncBatch property holds it so): changes that could depend on each other
+ * (the same remote id or interaction key twice, two contacts sharing an e-mail address) are
+ * applied in consecutive segments.
  */
-import type { CrmError } from "../errors.js";
+import { CrmError } from "../errors.js";
 import { bulkOperations } from "../services/bulk.js";
 import { ensureAttributeModel } from "../services/command.js";
 import { duplicatePolicy } from "../services/duplicates.js";
 import { scopeOf } from "../tenant-scope.js";
-import { applyChange, removeItem, type ApplyEnv, type ApplyOutcome } from "./apply.js";
+import { keepUnreadable, removeItem, type ApplyEnv, type ApplyOutcome } from "./apply.js";
 import type { SyncChange } from "./connector.js";
 import { applyInteractions } from "./apply-interactions.js";
 import { applyRelations } from "./apply-relations.js";
@@ -78,10 +79,11 @@ export async function applyPageChanges(env: ApplyEnv, changes: readonly SyncChan
         const item = batch.items.get(change.externalId);
         batch.items.delete(change.externalId);
         outcomes[index] = item ? await refusing(index, () => removeItem(env, item)) : "unchanged";
-      } else {
-        // `invalid`: one change, the engine's own bookkeeping (see apply.ts).
-        outcomes[index] = await applyChange(env, change);
+      } else if (change.type === "invalid") {
+        outcomes[index] = await keepUnreadable(env, change);
         batch.items.delete(change.externalId);
+      } else {
+        throw new CrmError("VALIDATION", `Unknown sync change type ${(change as { type: unknown }).type}`, { reason: "unknown_change" });
       }
     }
     if (relations.length > 0) await applyRelations(batch, effective, relations);

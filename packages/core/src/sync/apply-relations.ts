@@ -1,6 +1,6 @@
 /**
- * The contacts of a page, in bulk (see apply-page.ts): what the one-by-one `applyRelation` does
- * for each, with one look-up per question for the whole segment.
+ * The contacts of a page, in bulk (see apply-page.ts), with one look-up per question for the
+ * whole segment.
  *
  * 1. An item whose change key is the one applied before, of a live relation, is unchanged.
  * 2. The others are matched by our reference, else by an e-mail address to a relation of the

@@ -5,7 +5,7 @@
 import type { TenantCrm } from "../crm.js";
 import type { ParticipantRole } from "../model/interaction.js";
 import type { Relation } from "../model/relation.js";
-import { nameKey, normaliseEmail } from "../normalise.js";
+import { nameKey } from "../normalise.js";
 import type { CommandOptions } from "../services/command.js";
 import type { ParticipantDraft } from "./connector.js";
 
@@ -124,28 +124,6 @@ function displayName(address: string, name: string | null | undefined): string {
       .replace(/\b\w/g, (c) => c.toUpperCase())
       .trim() || address
   );
-}
-
-/**
- * Matches each participant to a relation by any of its e-mail addresses (oldest relation first),
- * applying the unknown-address policy to the rest. Each address is resolved once per call.
- */
-export async function matchParticipants(
-  tx: TenantCrm,
-  drafts: readonly ParticipantDraft[],
-  options: MatchOptions,
-  system: string,
-  command: CommandOptions,
-): Promise<MatchedParticipant[]> {
-  const resolved = new Map<string, string | null>();
-  const out: MatchedParticipant[] = [];
-  for (const draft of drafts) {
-    const address = normaliseEmail(draft.address);
-    if (!address) continue;
-    if (!resolved.has(address)) resolved.set(address, await resolve(tx, address, draft, options, system, command));
-    out.push({ role: draft.role, relationId: resolved.get(address) ?? null, address, name: draft.name?.trim() || null });
-  }
-  return out;
 }
 
 /**

@@ -20,7 +20,7 @@ import type { CommandOptions } from "../services/command.js";
 import type { SyncItemRecord, SyncStore } from "../storage-sync.js";
 import { scopeOf } from "../tenant-scope.js";
 import { withStore } from "../services/command.js";
-import { applyChange } from "./apply.js";
+import { applyPageChanges } from "./apply-page.js";
 import { isSyncError, type Connector, type PushResult, type RelationDraft } from "./connector.js";
 import type { SyncEvent } from "./events.js";
 import type { MatchOptions } from "./matching.js";
@@ -128,7 +128,8 @@ export async function pushLocalChanges(env: PushEnv): Promise<number> {
     }
     await ack(event, async (tx, sync) => {
       const state = (await sync.getState(account, item.resource)) ?? initialState(account, item.resource, env.now());
-      await applyChange({ tx, sync, system: connector.id, account, resource: item.resource, pass: state.pass, now: env.now(), command, match: env.match }, now);
+      const pageEnv = { tx, sync, system: connector.id, account, resource: item.resource, pass: state.pass, now: env.now(), command, match: env.match };
+      await applyPageChanges(pageEnv, [now], new Map());
     });
   }
 
