@@ -17,6 +17,12 @@ export interface BulkStore {
    * oldest first (`createdAt`, then id) — the order `findByEmail` answers in.
    */
   liveRelationsByEmails(emails: readonly string[]): Promise<RelationRecord[]>;
+  /**
+   * For each of these normalised e-mail addresses held by live relations, the holders' ids, oldest
+   * relation first (`createdAt`, then id): the lean form of {@link liveRelationsByEmails} for matching
+   * participants, which needs no relation's fields.
+   */
+  relationIdsByEmails(emails: readonly string[]): Promise<Array<{ readonly email: string; readonly relationId: string }>>;
   /** Live relations of `kind` whose name key (`nameKey(name)`) is one of `keys`, oldest first. */
   liveRelationsByNameKeys(kind: RelationRecord["kind"], keys: readonly string[]): Promise<RelationRecord[]>;
   /** Ids among `ids` of relations that exist and are not deleted. */

@@ -1,4 +1,4 @@
-import type { BulkStore } from "@kaartenbak/core/storage";
+import { toInstant, type BulkStore } from "@kaartenbak/core/storage";
 import { insertRows } from "./insert-rows.js";
 import { insertRelationsClaimingRefs, relationStore } from "./relation-store.js";
 import { relationFromJoined, relationsWithChildren, type ReadContext, type RelationWithChildren } from "./relation-reads.js";
@@ -65,6 +65,26 @@ export function bulkStore(context: ReadContext): BulkStore {
           .execute(),
       );
       return oldestFirst(rows);
+    },
+
+    async relationIdsByEmails(emails) {
+      const rows = await inChunks(emails, (chunk) =>
+        db
+          .selectFrom("kb_relation_emails as e")
+          .innerJoin("kb_relations as r", (join) => join.onRef("r.tenant_id", "=", "e.tenant_id").onRef("r.id", "=", "e.relation_id"))
+          .select(["e.email as email", "r.id as relationId", "r.created_at as createdAt"])
+          .where("e.tenant_id", "=", tenantId)
+          .where("e.email", "in", chunk)
+          .where("r.deleted_at", "is", null)
+          .execute(),
+      );
+      const at = (v: unknown) => toInstant(v as string);
+      return rows
+        .map((r) => ({ email: r.email, relationId: r.relationId, createdAt: at(r.createdAt) }))
+        .sort((a, b) =>
+          a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.relationId < b.relationId ? -1 : a.relationId > b.relationId ? 1 : 0,
+        )
+        .map(({ email, relationId }) => ({ email, relationId }));
     },
 
     async liveRelationsByNameKeys(kind, keys) {

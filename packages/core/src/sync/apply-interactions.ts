@@ -84,8 +84,8 @@ export async function applyInteractions(batch: PageBatch, changes: readonly Sync
   // Participants: every address of the segment in one look-up, the oldest relation holding it first.
   const relationOf = new Map<string, string | null>();
   const addresses = [...new Set(fresh.flatMap(({ change }) => change.interaction.participants.flatMap((p) => normaliseEmail(p.address) || [])))];
-  for (const relation of addresses.length ? await store.bulk.liveRelationsByEmails(addresses) : []) {
-    for (const e of relation.emails) if (!relationOf.has(e.address)) relationOf.set(e.address, relation.id);
+  for (const { email, relationId } of addresses.length ? await store.bulk.relationIdsByEmails(addresses) : []) {
+    if (!relationOf.has(email)) relationOf.set(email, relationId);
   }
   const inputs: InteractionInput[] = [];
   const logged: { index: number; change: InteractionChange }[] = [];
