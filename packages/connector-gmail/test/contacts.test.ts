@@ -106,6 +106,35 @@ for (const engineName of ENGINES) {
       expect(events.some((e) => e.type === "conflict" && e.resolution === "local")).toBe(true);
     });
 
+    it("a display name edited apart from its parts: Google's parse of the pushed unstructuredName comes back into the CRM", async () => {
+      const { google, db } = shared;
+      const { account, tenant, engine, events, counts } = scenario(google, db, {}, { mail: false, calendar: false });
+      const name = google.createContact(account.email, { names: [{ givenName: "Ann", familyName: "Old" }], emailAddresses: [{ value: "ann@client.example" }] });
+      await engine().run();
+      const ann = (await tenant.relations.findByExternalRef("google", name))!;
+      // Two pushes without a pull between them: the second must still send the etag the first got back.
+      const first = await tenant.relations.update(ann.id, { name: "Annie Oud" }, { expectedVersion: ann.version });
+      expect((await engine().run({ maxPages: 0 })).pushed).toBe(1);
+      await tenant.relations.update(ann.id, { name: "Annie van Dijk" }, { expectedVersion: first.version });
+      expect((await engine().run({ maxPages: 0 })).pushed).toBe(1);
+      expect(events.filter((e) => e.type === "conflict")).toEqual([]);
+      expect(google.contact(account.email, name)!.fields.names).toEqual([{ unstructuredName: "Annie van Dijk", givenName: "Annie van", familyName: "Dijk" }]);
+      // The pull reads Google's parse back; a quiet run afterwards writes nothing.
+      expect((await engine().run()).status).toBe("ok");
+      const now = (await tenant.relations.get(ann.id))!;
+      expect([now.name, now.givenName, now.familyName]).toEqual(["Annie van Dijk", "Annie van", "Dijk"]);
+      const settled = await counts();
+      const quiet = await engine().run();
+      expect(quiet.pushed).toBe(0);
+      expect(await counts()).toEqual(settled);
+      // A remote edit after the push is still a conflict (the etag check holds).
+      await tenant.relations.update(ann.id, { name: "Annie Lokaal" }, { expectedVersion: now.version });
+      google.updateContact(account.email, name, { names: [{ givenName: "Annie", familyName: "Remote" }] });
+      await engine().run();
+      expect(events.some((e) => e.type === "conflict" && e.resolution === "remote")).toBe(true);
+      expect((await tenant.relations.get(ann.id))!.name).toBe("Annie Remote");
+    });
+
     it("a create whose mapping was lost finds its contact by clientData instead of making a double", async () => {
       const { google, db } = shared;
       const { account, tenant, engine } = scenario(google, db, { pushCreates: () => true });
