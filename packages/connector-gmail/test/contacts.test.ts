@@ -135,6 +135,39 @@ for (const engineName of ENGINES) {
       expect((await tenant.relations.get(ann.id))!.name).toBe("Annie Remote");
     });
 
+    it("pushes whose answer is lost after Google applied them (connection dropped) are retried without doubles", async () => {
+      const { google, db } = shared;
+      const { account, tenant, engine, events } = scenario(google, db, { pushCreates: () => true }, { mail: false, calendar: false });
+      const existing = google.createContact(account.email, {
+        names: [{ givenName: "Ed", familyName: "Edit" }],
+        emailAddresses: [{ value: "ed@client.example" }],
+      });
+      await engine().run();
+      const ed = (await tenant.relations.findByExternalRef("google", existing))!;
+      await tenant.relations.update(ed.id, { name: "Eddy Edit", givenName: "Eddy" }, { expectedVersion: ed.version });
+      const created = await tenant.relations.create({
+        kind: "person",
+        name: "Lost Answer",
+        givenName: "Lost",
+        familyName: "Answer",
+        emails: ["lost@client.example"],
+      });
+      google.faults.add({ fault: "dropAfter", path: /:createContact$/ });
+      google.faults.add({ fault: "dropAfter", path: /:updateContact$/ });
+      const report = await engine().run();
+      expect(report.status).toBe("ok");
+      expect(google.requests.filter((r) => r.status === 0)).toHaveLength(2);
+      // One contact carries the new relation's id, and the update reached Google once.
+      const live = [...google.account(account.email).contacts.values()].filter((c) => !c.deleted);
+      expect(live.filter((c) => JSON.stringify(c.fields.clientData ?? []).includes(created.id))).toHaveLength(1);
+      expect(live).toHaveLength(2);
+      expect(google.contact(account.email, existing)!.fields.names).toEqual([{ givenName: "Eddy", familyName: "Edit" }]);
+      const pushedCreate = (await tenant.relations.get(created.id))!;
+      expect(pushedCreate.externalRefs.filter((r) => r.system === "google")).toHaveLength(1);
+      expect((await tenant.relations.get(ed.id))!.name).toBe("Eddy Edit");
+      expect(events.filter((e) => e.type === "retry").length).toBeGreaterThanOrEqual(2);
+    });
+
     it("a create whose mapping was lost finds its contact by clientData instead of making a double", async () => {
       const { google, db } = shared;
       const { account, tenant, engine } = scenario(google, db, { pushCreates: () => true });

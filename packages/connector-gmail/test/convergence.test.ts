@@ -9,9 +9,10 @@ import { ENGINES, freshTenant, googleAndDb, type TestDb } from "./harness.js";
 /**
  * Convergence: random remote changes (People contacts, Gmail messages, Calendar events), local CRM
  * edits (renames, new e-mail addresses, deletions, creates pushed with their CRM id) and sync runs
- * that meet injected faults (429 with and without Retry-After, 403 rate limits, 5xx, dropped
- * connections, more failures than the engine retries, random chaos, expired tokens: People 400
- * EXPIRED_SYNC_TOKEN, Gmail 404, Calendar 410) or stop between pages. After the faults end, a clean
+ * that meet injected faults (429 with and without Retry-After, 403 rate limits, 5xx, connections
+ * dropped before or after Google carried the request out, more failures than the engine retries,
+ * random chaos, expired tokens: People 400 EXPIRED_SYNC_TOKEN, Gmail 404, Calendar 410) or stop
+ * between pages. After the faults end, a clean
  * sync must leave the CRM equal to the fake's account (every contact one relation with its fields,
  * deletions applied, no doubles on either side, every message and meeting one contact moment), and
  * one more sync must write nothing.
@@ -22,7 +23,7 @@ const ACCOUNT = "anna@kb.example";
 const EXTERNALS = ["x1@ext.example", "x2@ext.example", "x3@gmail.com"];
 const SEED = Number(process.env.KB_CONVERGENCE_SEED ?? 20261203);
 
-type Path = "connections" | "messages" | "calendar" | "any";
+type Path = "connections" | "contactWrites" | "messages" | "calendar" | "any";
 type Op =
   | { op: "contact"; phone: boolean }
   | { op: "renameContact"; pick: number; name: string }
@@ -72,8 +73,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 3,
     arbitrary: fc.record({
       op: fc.constant("fault" as const),
-      fault: fc.constantFrom<GoogleFault>("429", "rateLimitExceeded", "userRateLimitExceeded", "500", "503", "drop"),
-      path: fc.constantFrom<Path>("connections", "messages", "calendar", "any"),
+      fault: fc.constantFrom<GoogleFault>("429", "rateLimitExceeded", "userRateLimitExceeded", "500", "503", "drop", "dropAfter"),
+      path: fc.constantFrom<Path>("connections", "contactWrites", "contactWrites", "messages", "calendar", "any"),
       // Up to 6: more than the engine's 4 attempts fails the resource for this run.
       times: fc.integer({ min: 1, max: 6 }),
       retryAfter: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }),
@@ -92,6 +93,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 const PATHS: Record<Path, RegExp | undefined> = {
   connections: /^\/v1\/people/,
+  // Pushes only: a create, update or delete, so a fault lands on a write rather than the reads before it.
+  contactWrites: /^\/v1\/people[^?]*:(createContact|updateContact|deleteContact)$/,
   messages: /^\/gmail\//,
   calendar: /^\/calendar\//,
   any: undefined,
@@ -291,7 +294,7 @@ async function runScenario(google: FakeGoogle, db: TestDb, ops: readonly Op[]): 
         google.expire(email);
         break;
       case "sync": {
-        if (step.chaos !== undefined) google.faults.chaos = { rate: 0.2, faults: ["429", "503", "drop", "500"], random: mulberry32(step.chaos) };
+        if (step.chaos !== undefined) google.faults.chaos = { rate: 0.2, faults: ["429", "503", "drop", "dropAfter", "500"], random: mulberry32(step.chaos) };
         const waited = waits.length;
         const report = await engine.run(step.maxPages === undefined ? {} : { maxPages: step.maxPages });
         google.faults.chaos = undefined;

@@ -16,7 +16,9 @@ export type GoogleFault =
   /** HTTP 503 backendError. */
   | "503"
   /** The connection is destroyed without an answer. */
-  | "drop";
+  | "drop"
+  /** The request is carried out, then the connection is destroyed before the answer (the change happened; the client cannot know). */
+  | "dropAfter";
 
 /** A queued fault. */
 export interface FaultSpec {

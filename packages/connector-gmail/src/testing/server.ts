@@ -150,7 +150,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}, extraRout
         req.socket.destroy();
         return;
       }
-      if (fault) {
+      if (fault && fault !== "dropAfter") {
         retryAfter = taken?.retryAfter;
         throw faultError(fault, path);
       }
@@ -166,6 +166,11 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}, extraRout
       }
       for (const route of [handlePeople, handleGmail, handleCalendar, ...extraRoutes]) {
         const result = route(account, method, path, url.searchParams, body, pageSize);
+        if (result !== undefined && fault === "dropAfter") {
+          requests.push({ method, path, status: 0 });
+          req.socket.destroy();
+          return;
+        }
         if (result !== undefined) return send(200, result);
       }
       throw rpcError(404, `The requested URL ${path} was not found on this server.`);
