@@ -9,11 +9,27 @@
  * crash after Google created the contact but before the CRM stored the mapping then finds that
  * contact again instead of creating a second one.
  */
+import type { Relation } from "@kaartenbak/core";
 import { SyncError, type PushChange, type PushResult, type SyncChange, type SyncPage } from "@kaartenbak/core/sync";
 import { toSyncError } from "./errors.js";
 import type { GoogleClients } from "./google-client.js";
 import { obj, str, arr, type Json } from "./json.js";
-import { PERSON_FIELDS, UPDATE_PERSON_FIELDS, personChange, personFromRelation, relationIdOf } from "./map-person.js";
+import { PERSON_FIELDS, UPDATE_PERSON_FIELDS, personChange, personFromRelation, pushesUnstructuredName, relationIdOf } from "./map-person.js";
+
+/**
+ * Prefix of a change key after a push whose contact Google changed on the way in (an
+ * `unstructuredName` parsed into given and family name). The next pull then sees an etag that
+ * differs from the stored key and applies Google's version, so the CRM gets the parts Google made;
+ * pushes strip the prefix, so the etag check against concurrent remote edits still holds.
+ */
+export const REREAD_PREFIX = "reread:";
+
+/** The etag a stored change key stands for. */
+const etagOfKey = (changeKey: string | null): string | null => (changeKey?.startsWith(REREAD_PREFIX) ? changeKey.slice(REREAD_PREFIX.length) : changeKey);
+
+/** The change key to store after pushing `relation`, given the etag Google answered with. */
+const keyAfterPush = (relation: Relation, etag: string | undefined): string | null =>
+  etag === undefined ? null : pushesUnstructuredName(relation) ? `${REREAD_PREFIX}${etag}` : etag;
 
 /** A contacts cursor: the page token of the listing under way, and/or the sync token it started from. */
 interface ContactsCursor {
@@ -97,13 +113,13 @@ export function peopleContacts(clients: GoogleClients, pageSize: number) {
       return sequential(async () => {
         if (change.op === "create") {
           const existing = await findByRelationId(change.relation.id, signal);
-          if (existing) return { externalId: str(existing.resourceName)!, changeKey: str(existing.etag) ?? null };
+          if (existing) return { externalId: str(existing.resourceName)!, changeKey: keyAfterPush(change.relation, str(existing.etag)) };
           const created: Json = await call("create contact", signal, (o) =>
             clients.people.people.createContact({ personFields: "metadata", requestBody: personFromRelation(change.relation) }, o),
           );
           const id = str(created.resourceName);
           if (!id) throw new SyncError("INVALID", "People created a contact without returning its resourceName");
-          return { externalId: id, changeKey: str(created.etag) ?? null };
+          return { externalId: id, changeKey: keyAfterPush(change.relation, str(created.etag)) };
         }
         if (change.op === "delete") {
           await call("delete contact", signal, (o) => clients.people.people.deleteContact({ resourceName: change.externalId }, o));
@@ -111,7 +127,7 @@ export function peopleContacts(clients: GoogleClients, pageSize: number) {
         }
         // Without a known etag, the current one is read: the push then overwrites (there is nothing to compare with).
         const etag =
-          change.changeKey ??
+          etagOfKey(change.changeKey) ??
           str((await call("read contact", signal, (o) => clients.people.people.get({ resourceName: change.externalId, personFields: "metadata" }, o))).etag);
         const updated: Json = await call("update contact", signal, (o) =>
           clients.people.people.updateContact(
@@ -124,7 +140,7 @@ export function peopleContacts(clients: GoogleClients, pageSize: number) {
             o,
           ),
         );
-        return { externalId: change.externalId, changeKey: str(updated.etag) ?? null };
+        return { externalId: change.externalId, changeKey: keyAfterPush(change.relation, str(updated.etag)) };
       });
     },
 

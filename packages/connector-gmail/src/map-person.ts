@@ -94,6 +94,14 @@ function nameOf(relation: Relation): Record<string, string> {
   return { unstructuredName: relation.name };
 }
 
+/**
+ * True when a push of `relation` sends the free-form `unstructuredName`: Google then derives the
+ * structured parts itself, so the contact differs from what was pushed and must be read back.
+ */
+export function pushesUnstructuredName(relation: Relation): boolean {
+  return "unstructuredName" in nameOf(relation);
+}
+
 /** The Person body of a push (create or update): the fields of {@link UPDATE_PERSON_FIELDS}. */
 export function personFromRelation(relation: Relation): Record<string, unknown> {
   return {

@@ -106,6 +106,68 @@ for (const engineName of ENGINES) {
       expect(events.some((e) => e.type === "conflict" && e.resolution === "local")).toBe(true);
     });
 
+    it("a display name edited apart from its parts: Google's parse of the pushed unstructuredName comes back into the CRM", async () => {
+      const { google, db } = shared;
+      const { account, tenant, engine, events, counts } = scenario(google, db, {}, { mail: false, calendar: false });
+      const name = google.createContact(account.email, { names: [{ givenName: "Ann", familyName: "Old" }], emailAddresses: [{ value: "ann@client.example" }] });
+      await engine().run();
+      const ann = (await tenant.relations.findByExternalRef("google", name))!;
+      // Two pushes without a pull between them: the second must still send the etag the first got back.
+      const first = await tenant.relations.update(ann.id, { name: "Annie Oud" }, { expectedVersion: ann.version });
+      expect((await engine().run({ maxPages: 0 })).pushed).toBe(1);
+      await tenant.relations.update(ann.id, { name: "Annie van Dijk" }, { expectedVersion: first.version });
+      expect((await engine().run({ maxPages: 0 })).pushed).toBe(1);
+      expect(events.filter((e) => e.type === "conflict")).toEqual([]);
+      expect(google.contact(account.email, name)!.fields.names).toEqual([{ unstructuredName: "Annie van Dijk", givenName: "Annie van", familyName: "Dijk" }]);
+      // The pull reads Google's parse back; a quiet run afterwards writes nothing.
+      expect((await engine().run()).status).toBe("ok");
+      const now = (await tenant.relations.get(ann.id))!;
+      expect([now.name, now.givenName, now.familyName]).toEqual(["Annie van Dijk", "Annie van", "Dijk"]);
+      const settled = await counts();
+      const quiet = await engine().run();
+      expect(quiet.pushed).toBe(0);
+      expect(await counts()).toEqual(settled);
+      // A remote edit after the push is still a conflict (the etag check holds).
+      await tenant.relations.update(ann.id, { name: "Annie Lokaal" }, { expectedVersion: now.version });
+      google.updateContact(account.email, name, { names: [{ givenName: "Annie", familyName: "Remote" }] });
+      await engine().run();
+      expect(events.some((e) => e.type === "conflict" && e.resolution === "remote")).toBe(true);
+      expect((await tenant.relations.get(ann.id))!.name).toBe("Annie Remote");
+    });
+
+    it("pushes whose answer is lost after Google applied them (connection dropped) are retried without doubles", async () => {
+      const { google, db } = shared;
+      const { account, tenant, engine, events } = scenario(google, db, { pushCreates: () => true }, { mail: false, calendar: false });
+      const existing = google.createContact(account.email, {
+        names: [{ givenName: "Ed", familyName: "Edit" }],
+        emailAddresses: [{ value: "ed@client.example" }],
+      });
+      await engine().run();
+      const ed = (await tenant.relations.findByExternalRef("google", existing))!;
+      await tenant.relations.update(ed.id, { name: "Eddy Edit", givenName: "Eddy" }, { expectedVersion: ed.version });
+      const created = await tenant.relations.create({
+        kind: "person",
+        name: "Lost Answer",
+        givenName: "Lost",
+        familyName: "Answer",
+        emails: ["lost@client.example"],
+      });
+      google.faults.add({ fault: "dropAfter", path: /:createContact$/ });
+      google.faults.add({ fault: "dropAfter", path: /:updateContact$/ });
+      const report = await engine().run();
+      expect(report.status).toBe("ok");
+      expect(google.requests.filter((r) => r.status === 0)).toHaveLength(2);
+      // One contact carries the new relation's id, and the update reached Google once.
+      const live = [...google.account(account.email).contacts.values()].filter((c) => !c.deleted);
+      expect(live.filter((c) => JSON.stringify(c.fields.clientData ?? []).includes(created.id))).toHaveLength(1);
+      expect(live).toHaveLength(2);
+      expect(google.contact(account.email, existing)!.fields.names).toEqual([{ givenName: "Eddy", familyName: "Edit" }]);
+      const pushedCreate = (await tenant.relations.get(created.id))!;
+      expect(pushedCreate.externalRefs.filter((r) => r.system === "google")).toHaveLength(1);
+      expect((await tenant.relations.get(ed.id))!.name).toBe("Eddy Edit");
+      expect(events.filter((e) => e.type === "retry").length).toBeGreaterThanOrEqual(2);
+    });
+
     it("a create whose mapping was lost finds its contact by clientData instead of making a double", async () => {
       const { google, db } = shared;
       const { account, tenant, engine } = scenario(google, db, { pushCreates: () => true });

@@ -43,6 +43,25 @@ for (const engineName of ENGINES) {
       expect(failed).toHaveLength(7);
     });
 
+    it("honours Retry-After when Google sends one: the engine waits what was asked, not its own backoff", async () => {
+      const { google, db } = shared;
+      const { account, engine, events, waits, counts } = scenario(google, db);
+      for (let i = 0; i < 3; i++) google.createContact(account.email, { names: [{ givenName: `R${i}` }], emailAddresses: [{ value: `r${i}@client.example` }] });
+      google.sendMail(account.email, { from: "r0@client.example", to: account.email, subject: "hello" });
+      google.faults.add({ fault: "429", path: /connections/, retryAfter: 2 });
+      google.faults.add({ fault: "503", path: /\/messages/, retryAfter: 1 });
+      google.faults.add({ fault: "rateLimitExceeded", path: /^\/calendar\//, retryAfter: 3 });
+      const report = await engine().run();
+      expect(report.status).toBe("ok");
+      expect(waits.sort()).toEqual([1000, 2000, 3000]);
+      expect(events.filter((e) => e.type === "retry").map((e) => (e.type === "retry" ? [e.resource, e.reason, e.waitMs] : []))).toEqual([
+        ["contacts", "RATE_LIMITED", 2000],
+        ["mail", "TRANSIENT", 1000],
+        ["calendar", "RATE_LIMITED", 3000],
+      ]);
+      expect((await counts()).kb_interactions).toBe(1);
+    });
+
     it("reports AUTH failures, and never puts the access token in errors, state, events or the outbox", async () => {
       const { google, db } = shared;
       const { account, tenant, engine, events } = scenario(google, db, {}, {});

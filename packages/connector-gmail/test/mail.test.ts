@@ -97,6 +97,17 @@ for (const engineName of ENGINES) {
       expect(await counts()).toEqual(settled);
     });
 
+    it("an empty mailbox syncs, and mail arriving afterwards comes through history (its profile historyId is usable)", async () => {
+      const { account, tenant, engine } = scenario(google, db, {}, { contacts: false, calendar: false });
+      const first = await engine().run();
+      expect(first.status).toBe("ok");
+      google.sendMail(account.email, { from: "first@client.example", to: account.email, subject: "First", messageId: "<first-after-empty@client.example>" });
+      const second = await engine().run();
+      expect(second.status, JSON.stringify(second.resources.map((r) => r.error))).toBe("ok");
+      expect((await tenant.interactions.findByExternalKey("<first-after-empty@client.example>"))?.subject).toBe("First");
+      expect(google.requests.some((r) => r.path.endsWith("/history") && r.status === 200)).toBe(true);
+    });
+
     it("one contact moment per Message-ID across a Gmail and an Outlook mailbox", async () => {
       const { account, tenant, engine } = scenario(google, db, {}, { contacts: false });
       const mb = graph.mailboxes.addMailbox(`o${Math.random().toString(36).slice(2, 8)}@contoso.example`);

@@ -53,8 +53,11 @@ export class FakeAccount {
   readonly token = `ya29.fake-${randomBytes(12).toString("hex")}`;
   /** Bumped by expiry: tokens of an older epoch are refused. */
   epoch = 1;
-  /** The last change sequence. */
-  head = 0;
+  /**
+   * The last change sequence (also the Gmail history id). It starts above 0, as a real mailbox's
+   * history id does: Gmail refuses `startHistoryId=0`, so an empty account must not serve it.
+   */
+  head = 1000;
   readonly contacts = new Map<string, StoredContact>();
   readonly messages = new Map<string, StoredMessage>();
   readonly history: HistoryRecord[] = [];

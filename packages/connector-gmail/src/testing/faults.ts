@@ -16,7 +16,9 @@ export type GoogleFault =
   /** HTTP 503 backendError. */
   | "503"
   /** The connection is destroyed without an answer. */
-  | "drop";
+  | "drop"
+  /** The request is carried out, then the connection is destroyed before the answer (the change happened; the client cannot know). */
+  | "dropAfter";
 
 /** A queued fault. */
 export interface FaultSpec {
@@ -27,6 +29,14 @@ export interface FaultSpec {
   readonly method?: string;
   /** How many matching requests it hits. Default 1. */
   readonly times?: number;
+  /** Seconds sent as `Retry-After` with a 429, 403 rate limit or 5xx (Google often sends none). Default: no header. */
+  readonly retryAfter?: number;
+}
+
+/** A fault to serve now, with the `Retry-After` it carries, if any. */
+export interface TakenFault {
+  readonly fault: GoogleFault;
+  readonly retryAfter?: number;
 }
 
 /** Queued faults; each request takes the first that matches it. */
@@ -50,17 +60,22 @@ export class FaultQueue {
 
   /** Takes the fault for a request, if any. */
   take(method: string, path: string): GoogleFault | undefined {
+    return this.takeWithHeaders(method, path)?.fault;
+  }
+
+  /** Takes the fault for a request with its `Retry-After`, if any. */
+  takeWithHeaders(method: string, path: string): TakenFault | undefined {
     const index = this.queue.findIndex((f) => (!f.spec.method || f.spec.method === method) && (!f.spec.path || f.spec.path.test(path)));
     if (index >= 0) {
       const entry = this.queue[index]!;
       if (--entry.left <= 0) this.queue.splice(index, 1);
       this.served++;
-      return entry.spec.fault;
+      return { fault: entry.spec.fault, ...(entry.spec.retryAfter !== undefined ? { retryAfter: entry.spec.retryAfter } : {}) };
     }
     const chaos = this.chaos;
     if (chaos && chaos.random() < chaos.rate) {
       this.served++;
-      return chaos.faults[Math.floor(chaos.random() * chaos.faults.length)]!;
+      return { fault: chaos.faults[Math.floor(chaos.random() * chaos.faults.length)]! };
     }
     return undefined;
   }

@@ -11,7 +11,7 @@
  */
 export { startFakeGoogle, type ContactSpec, type MailSpec, type FakeGoogle, type FakeGoogleOptions, type RequestRecord, type RouteHandler } from "./server.js";
 export { FakeAccount, type HistoryRecord, type StoredContact, type StoredEvent, type StoredMessage } from "./account.js";
-export { FaultQueue, type FaultSpec, type GoogleFault } from "./faults.js";
+export { FaultQueue, type FaultSpec, type GoogleFault, type TakenFault } from "./faults.js";
 export { GoogleHttpError, legacyError, rpcError } from "./errors.js";
 export { PERSON_FIELDS as FAKE_PERSON_FIELDS, personOf } from "./people.js";
 export { decodeToken, encodeToken, pageOf, type FakeToken } from "./tokens.js";

@@ -132,21 +132,28 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}, extraRout
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const method = req.method ?? "GET";
     const path = decodeURIComponent(url.pathname);
+    let retryAfter: number | undefined;
     const send = (status: number, body: unknown) => {
       requests.push({ method, path, status });
       const text = JSON.stringify(body ?? {});
-      res.writeHead(status, { "content-type": "application/json; charset=UTF-8" }).end(text);
+      res
+        .writeHead(status, { "content-type": "application/json; charset=UTF-8", ...(retryAfter !== undefined ? { "retry-after": String(retryAfter) } : {}) })
+        .end(text);
     };
     try {
       const body = await readBody(req);
       if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
-      const fault = faults.take(method, path);
+      const taken = faults.takeWithHeaders(method, path);
+      const fault = taken?.fault;
       if (fault === "drop") {
         requests.push({ method, path, status: 0 });
         req.socket.destroy();
         return;
       }
-      if (fault) throw faultError(fault, path);
+      if (fault && fault !== "dropAfter") {
+        retryAfter = taken?.retryAfter;
+        throw faultError(fault, path);
+      }
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
       const account = [...accounts.values()].find((a) => a.token === bearer);
       if (!account) {
@@ -159,6 +166,11 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}, extraRout
       }
       for (const route of [handlePeople, handleGmail, handleCalendar, ...extraRoutes]) {
         const result = route(account, method, path, url.searchParams, body, pageSize);
+        if (result !== undefined && fault === "dropAfter") {
+          requests.push({ method, path, status: 0 });
+          req.socket.destroy();
+          return;
+        }
         if (result !== undefined) return send(200, result);
       }
       throw rpcError(404, `The requested URL ${path} was not found on this server.`);
