@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createCrm, isCrmError, type CrmError } from "@kaartenbak/core";
-import { MIGRATION_NAMES } from "@kaartenbak/store-kysely";
-import { postgresAdapter } from "../src/index.js";
+import { MIGRATION_NAMES, migrations } from "@kaartenbak/store-kysely";
+import { Kysely, PostgresDialect } from "kysely";
+import { postgresAdapter, postgresProfile } from "../src/index.js";
 import { dropSchema, freshSchema, postgresAvailable, testPool } from "./pg-harness.js";
 
 describe.skipIf(!postgresAvailable)("postgres: migrations", () => {
@@ -103,5 +104,27 @@ describe.skipIf(!postgresAvailable)("postgres: migrations", () => {
       expect((error as CrmError).details.reason).toBe("invalid_options");
       expect((error as Error).message).toMatch(message);
     }
+  });
+
+  it("016-meeting-keys rewrites connector-prefixed meeting keys in the host's schema, unless the new key is taken", async () => {
+    const schema = freshSchema("kb_mig_keys");
+    schemas.push(schema);
+    const storage = postgresAdapter({ pool, schema });
+    await storage.migrate();
+    const t = createCrm({ storage }).tenant("a");
+    const person = await t.relations.create({ kind: "person", name: "P" });
+    for (const externalKey of ["outlook-event:UID1", "google-event:UID2:2026-03-10T09:00:00.000Z", "meeting:UID3", "outlook-event:UID3", "<m1@example.com>"]) {
+      await t.interactions.log({ kind: "meeting", occurredAt: "2026-03-01T10:00:00Z", relationIds: [person.id], externalKey });
+    }
+    const up = (await migrations(postgresProfile()).getMigrations())["016-meeting-keys"]!.up;
+    await up(new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }).withSchema(schema));
+    const { rows } = await pool.query(`select external_key from "${schema}".kb_interactions order by external_key`);
+    expect(rows.map((r: { external_key: string }) => r.external_key)).toEqual([
+      "<m1@example.com>",
+      "meeting:UID1",
+      "meeting:UID2:2026-03-10T09:00:00.000Z",
+      "meeting:UID3",
+      "outlook-event:UID3",
+    ]);
   });
 });

@@ -1,7 +1,7 @@
-import { isCrmError, type CrmError } from "@kaartenbak/core";
-import { sqliteAdapter } from "@kaartenbak/adapter-sqlite";
+import { createCrm, isCrmError, type CrmError } from "@kaartenbak/core";
+import { sqliteAdapter, sqliteProfile } from "@kaartenbak/adapter-sqlite";
 import type { StorageAdapter } from "@kaartenbak/core/storage";
-import { KB_TABLES, MIGRATION_NAMES, migrateOnFirstUse } from "@kaartenbak/store-kysely";
+import { KB_TABLES, MIGRATION_NAMES, migrateOnFirstUse, migrations } from "@kaartenbak/store-kysely";
 import Database from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
 import { join } from "node:path";
@@ -219,5 +219,44 @@ describe("migrations", () => {
       expect((error as CrmError).details.reason).toBe("invalid_options");
       expect((error as Error).message).toMatch(message);
     }
+  });
+});
+
+describe("migration 016-meeting-keys", () => {
+  it("rewrites connector-prefixed meeting keys to core's neutral key unless the new key is taken", async () => {
+    const db = memoryDatabase();
+    const storage = sqliteAdapter({ database: db });
+    await storage.migrate();
+    const crm = createCrm({ storage });
+    const log = async (tenant: string, externalKey: string) => {
+      const t = crm.tenant(tenant);
+      const person = await t.relations.create({ kind: "person", name: "P" });
+      await t.interactions.log({ kind: "meeting", occurredAt: "2026-03-01T10:00:00Z", relationIds: [person.id], externalKey });
+    };
+    await log("a", "outlook-event:UID1");
+    await log("a", "google-event:UID2:2026-03-10T09:00:00.000Z");
+    await log("a", "meeting:UID3");
+    await log("a", "outlook-event:UID3"); // the new key is taken: stays as it is
+    await log("a", "outlook-event:UID4");
+    await log("a", "google-event:UID4"); // the first prefix wins UID4; this one stays
+    await log("b", "google-event:UID1"); // another tenant: its own key space
+    await log("a", "<m1@example.com>"); // mail keys are untouched
+    const up = (await migrations(sqliteProfile).getMigrations())["016-meeting-keys"]!.up;
+    await up(new Kysely<unknown>({ dialect: new SqliteDialect({ database: db }) }));
+    const keys = (tenant: string) =>
+      (db.prepare("select external_key from kb_interactions where tenant_id = ? order by external_key").all(tenant) as { external_key: string }[]).map(
+        (r) => r.external_key,
+      );
+    expect(keys("a")).toEqual([
+      "<m1@example.com>",
+      "google-event:UID4",
+      "meeting:UID1",
+      "meeting:UID2:2026-03-10T09:00:00.000Z",
+      "meeting:UID3",
+      "meeting:UID4",
+      "outlook-event:UID3",
+    ]);
+    expect(keys("b")).toEqual(["meeting:UID1"]);
+    await storage.close();
   });
 });

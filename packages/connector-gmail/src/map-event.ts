@@ -1,23 +1,16 @@
 /**
  * Google Calendar events (`singleEvents: true`) → meeting interactions.
  *
- * Keys follow the Outlook connector's scheme (iCalUID, plus the original start of an occurrence as
- * a UTC instant), so the organiser's and the attendees' copies of one meeting meet in one contact
- * moment within Google. Outlook prefixes its keys with `outlook-event:`; Google's keys carry
- * `google-event:` instead, so the same meeting synced from both providers is two moments (see the
- * README's limitations). With `singleEvents` every instance of a series carries the series'
- * `iCalUID`, and `originalStartTime` names the slot it was planned for even when it was moved.
+ * Keys are core's provider-neutral `meetingKey` (iCalUID, plus the original start of an instance
+ * as a UTC instant), so the organiser's and the attendees' copies of one meeting, in Google or in
+ * Outlook, meet in one contact moment. With `singleEvents` every instance of a series carries the
+ * series' `iCalUID`, and `originalStartTime` names the slot it was planned for even when it was moved.
  *
  * All-day events have `start.date`/`end.date`, with the end date EXCLUSIVE (a one-day event on
  * 10 March ends on 11 March); the moment is dated 00:00 UTC of the start date.
  */
-import type { ParticipantDraft, SyncChange } from "@kaartenbak/core/sync";
+import { meetingKey, type ParticipantDraft, type SyncChange } from "@kaartenbak/core/sync";
 import { arr, obj, str, type Json } from "./json.js";
-
-/** The interaction key of a meeting (`originalStart` only for instances of a series). */
-export function googleMeetingKey(iCalUID: string, originalStart?: string): string {
-  return originalStart ? `google-event:${iCalUID}:${originalStart}` : `google-event:${iCalUID}`;
-}
 
 /** A UTC instant of an EventDateTime: `dateTime` (RFC 3339 with offset) or an all-day `date`. */
 export function eventInstant(value: unknown): string | undefined {
@@ -60,7 +53,7 @@ export function calendarEventChange(event: Json, own: string): SyncChange {
   return {
     type: "interaction",
     externalId: id,
-    key: googleMeetingKey(iCalUID, originalStart),
+    key: meetingKey(iCalUID, originalStart),
     interaction: {
       kind: "meeting",
       channel: "calendar",

@@ -42,7 +42,7 @@ for (const engineName of ENGINES) {
       expect((await engine().run()).status).toBe("ok");
       expect((await counts()).kb_interactions).toBe(5);
       const iCal = google.account(me).calendar("primary").get(single)!.body.iCalUID as string;
-      const kickoff = (await tenant.interactions.findByExternalKey(`google-event:${iCal}`))!;
+      const kickoff = (await tenant.interactions.findByExternalKey(`meeting:${iCal}`))!;
       expect([kickoff.kind, kickoff.channel, kickoff.direction, kickoff.occurredAt, kickoff.subject]).toEqual([
         "meeting",
         "calendar",
@@ -54,9 +54,9 @@ for (const engineName of ENGINES) {
       expect(bea.name).toBe("Bea Buyer");
       expect(await tenant.relations.findByEmail("c_room1@resource.calendar.google.com")).toEqual([]);
       const seriesUid = google.account(me).calendar("primary").get(series[0]!)!.body.iCalUID as string;
-      const exception = (await tenant.interactions.findByExternalKey(`google-event:${seriesUid}:2026-05-05T09:00:00.000Z`))!;
+      const exception = (await tenant.interactions.findByExternalKey(`meeting:${seriesUid}:2026-05-05T09:00:00.000Z`))!;
       expect([exception.occurredAt, exception.direction]).toEqual(["2026-05-05T10:00:00.000Z", "inbound"]);
-      expect(await tenant.interactions.findByExternalKey(`google-event:${seriesUid}:2026-05-07T09:00:00.000Z`)).toBeUndefined();
+      expect(await tenant.interactions.findByExternalKey(`meeting:${seriesUid}:2026-05-07T09:00:00.000Z`)).toBeUndefined();
       const kim = (await tenant.relations.findByEmail("kim@client.example"))[0]!;
       expect((await tenant.interactions.timeline(kim.id)).items).toHaveLength(3);
       const fair = (await tenant.interactions.timeline(bea.id)).items.find((i) => i.subject === "Fair")!;
@@ -66,14 +66,14 @@ for (const engineName of ENGINES) {
       google.putEvent(me, { ...(google.account(me).calendar("primary").get(single)!.body as unknown as EventSpec), summary: "Kick-off (moved)" });
       google.cancelEvent(me, series[0]!);
       expect((await engine().run()).status).toBe("ok");
-      expect((await tenant.interactions.findByExternalKey(`google-event:${iCal}`))!.subject).toBe("Kick-off (moved)");
-      expect((await tenant.interactions.findByExternalKey(`google-event:${seriesUid}:2026-05-01T09:00:00.000Z`))?.deletedAt).not.toBeNull();
+      expect((await tenant.interactions.findByExternalKey(`meeting:${iCal}`))!.subject).toBe("Kick-off (moved)");
+      expect((await tenant.interactions.findByExternalKey(`meeting:${seriesUid}:2026-05-01T09:00:00.000Z`))?.deletedAt).not.toBeNull();
 
       // 410 → a full pass; an event cancelled meanwhile is reconciled away (the full listing omits it).
       google.cancelEvent(me, series[1]!);
       google.expire(me);
       expect((await engine().run()).status).toBe("ok");
-      expect((await tenant.interactions.findByExternalKey(`google-event:${seriesUid}:2026-05-03T09:00:00.000Z`))?.deletedAt).not.toBeNull();
+      expect((await tenant.interactions.findByExternalKey(`meeting:${seriesUid}:2026-05-03T09:00:00.000Z`))?.deletedAt).not.toBeNull();
       expect(google.requests.some((r) => r.status === 410)).toBe(true);
       const settled = await counts();
       await engine().run();

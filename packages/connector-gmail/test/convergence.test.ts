@@ -449,7 +449,7 @@ async function expectConverged(google: FakeGoogle, email: string, tenant: Tenant
   for (const e of account.calendar("primary").values()) {
     if (e.body.status === "cancelled") continue;
     const uid = e.body.iCalUID as string;
-    const key = e.body.recurringEventId ? `google-event:${uid}:${instant(e.body.originalStartTime)}` : `google-event:${uid}`;
+    const key = e.body.recurringEventId ? `meeting:${uid}:${instant(e.body.originalStartTime)}` : `meeting:${uid}`;
     meetings.set(key, { subject: e.body.summary as string, at: instant(e.body.start) });
   }
   for (const [key, expected] of meetings) {

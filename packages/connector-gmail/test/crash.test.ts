@@ -209,11 +209,11 @@ for (const engine of ENGINES) {
         // Calendar: every event that is not cancelled is one live meeting, keyed per instance, with its fields.
         const meetings = [...account.calendar("primary").values()].filter((e) => e.body.status !== "cancelled");
         const weekly = account.calendar("primary").get("weekly_20260501T090000Z")!.body.iCalUID as string;
-        expect(await t.interactions.findByExternalKey(`google-event:${weekly}:2026-05-22T09:00:00.000Z`).then((i) => i?.deletedAt ?? "absent")).not.toBeNull();
-        expect((await t.interactions.findByExternalKey("google-event:fair@google.com"))?.occurredAt).toBe("2026-06-10T00:00:00.000Z");
+        expect(await t.interactions.findByExternalKey(`meeting:${weekly}:2026-05-22T09:00:00.000Z`).then((i) => i?.deletedAt ?? "absent")).not.toBeNull();
+        expect((await t.interactions.findByExternalKey("meeting:fair@google.com"))?.occurredAt).toBe("2026-06-10T00:00:00.000Z");
         for (const e of meetings) {
           const uid = e.body.iCalUID as string;
-          const key = e.body.recurringEventId ? `google-event:${uid}:${instant(e.body.originalStartTime)}` : `google-event:${uid}`;
+          const key = e.body.recurringEventId ? `meeting:${uid}:${instant(e.body.originalStartTime)}` : `meeting:${uid}`;
           const i = await t.interactions.findByExternalKey(key);
           expect(i && !i.deletedAt ? [i.kind, i.subject, i.occurredAt] : `missing ${key}`).toEqual(["meeting", e.body.summary, instant(e.body.start)]);
         }
@@ -230,7 +230,7 @@ for (const engine of ENGINES) {
         expect((await runWorker({ ...env, KB_TENANT: clean }, undefined)).done).toBe(true);
         const crashed = await liveMoments(t);
         const reference = await liveMoments(db.crm.tenant(clean));
-        expect([...crashed.keys()].filter((k) => k.startsWith("google-event:"))).toHaveLength(meetings.length);
+        expect([...crashed.keys()].filter((k) => k.startsWith("meeting:"))).toHaveLength(meetings.length);
         expect(new Map([...crashed].sort(([a], [b]) => (a < b ? -1 : 1)))).toEqual(new Map([...reference].sort(([a], [b]) => (a < b ? -1 : 1))));
       } finally {
         await db.close();

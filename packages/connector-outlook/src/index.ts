@@ -13,4 +13,4 @@ export { followLink, linkPolicy, type LinkPolicy } from "./links.js";
 export { toSyncError, retryAfterMs } from "./errors.js";
 export { CONTACT_FIELDS, contactChange, contactFromRelation } from "./map-contact.js";
 export { MESSAGE_FIELDS, isBulk, messageChange } from "./map-message.js";
-export { eventChange, meetingKey, type CancelledMeetingPolicy } from "./map-event.js";
+export { eventChange, type CancelledMeetingPolicy } from "./map-event.js";

@@ -5,18 +5,14 @@
  * occurrence of a series is keyed by the series' `iCalUId` plus its original start, because
  * Graph's per-occurrence `iCalUId` differs per occurrence and delta returns occurrences bare (`id,
  * type, seriesMasterId, start, end`): their subject and attendees come from the series master.
- * Cancelled meetings are removed or kept with outcome `cancelled`, as configured.
+ * Keys are core's provider-neutral `meetingKey`, so the same meeting synced from Google Calendar too
+ * is one contact moment. Cancelled meetings are removed or kept with outcome `cancelled`, as configured.
  */
-import type { ParticipantDraft, SyncChange } from "@kaartenbak/core/sync";
+import { meetingKey, type ParticipantDraft, type SyncChange } from "@kaartenbak/core/sync";
 import { arr, instant, instantOfDateTime, obj, recipient, str, type GraphJson } from "./graph-json.js";
 
 /** What to do with a cancelled meeting: remove the interaction, or keep it marked `cancelled`. */
 export type CancelledMeetingPolicy = "remove" | "mark";
-
-/** The interaction key of a meeting or occurrence. */
-export function meetingKey(iCalUId: string, originalStart?: string): string {
-  return originalStart ? `outlook-event:${iCalUId}:${originalStart}` : `outlook-event:${iCalUId}`;
-}
 
 /**
  * Maps a calendar-view instance to a sync change. `master` is the series master of an occurrence

@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TenantCrm } from "@kaartenbak/core";
 import { createSyncEngine, type SyncEngine } from "@kaartenbak/core/sync";
-import { meetingKey, outlookConnector } from "../src/index.js";
+import { outlookConnector } from "../src/index.js";
+import { meetingKey } from "@kaartenbak/core/sync";
 import { startFakeGraph, type FakeGraph } from "../src/testing/index.js";
 import { ENGINES, freshTenant, openDb, type TestDb } from "./harness.js";
 

@@ -86,7 +86,7 @@ for (const engineName of ENGINES) {
       expect((await tenant.relations.findByEmail("new.lead@prospect.example"))[0]?.name).toBe("New Lead");
       const weekly = (await tenant.interactions.timeline((await tenant.relations.findByEmail("contact2@client.example"))[0]!.id)).items;
       expect(weekly.map((i) => i.occurredAt).sort()).toEqual(["2026-04-06", "2026-04-13", "2026-04-20", "2026-04-27"].map((d) => `${d}T09:00:00.000Z`));
-      expect(weekly[0]?.externalKey).toMatch(new RegExp(`^outlook-event:${series}:2026-04`));
+      expect(weekly[0]?.externalKey).toMatch(new RegExp(`^meeting:${series}:2026-04`));
       const states = await engine().states();
       expect(states.map((s) => s.resource)).toEqual(["calendar", "contacts", "mail:inbox", "mail:sentitems"]);
       expect(states.find((s) => s.resource === "mail:inbox")?.skipped.map((s) => s.reason)).toEqual(["bulk_mail", "bulk_mail"]);
@@ -128,9 +128,9 @@ for (const engineName of ENGINES) {
       const moved = await tenant.interactions.findByExternalKey(mail.internetMessageId);
       expect(moved?.deletedAt).toBeNull(); // one interaction, still there after the move
       // The organiser cancelled: the meeting left the organiser's calendar, so it is removed here.
-      expect((await tenant.interactions.findByExternalKey(`outlook-event:${single}`))?.deletedAt).not.toBeNull();
+      expect((await tenant.interactions.findByExternalKey(`meeting:${single}`))?.deletedAt).not.toBeNull();
       const occurrences = await Promise.all(
-        ["01", "02", "03"].map((d) => tenant.interactions.findByExternalKey(`outlook-event:${series}:2026-06-${d}T08:00:00.000Z`)),
+        ["01", "02", "03"].map((d) => tenant.interactions.findByExternalKey(`meeting:${series}:2026-06-${d}T08:00:00.000Z`)),
       );
       expect(occurrences.map((o) => (o?.deletedAt ? "deleted" : o?.subject))).toEqual(["Daily standup", "deleted", "Daily standup"]);
     });

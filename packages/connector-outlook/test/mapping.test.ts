@@ -136,7 +136,7 @@ describe("Graph payload mapping", () => {
     expect(eventChange(occurrence, "adelev@contoso.onmicrosoft.com", master, "mark")).toEqual({
       type: "interaction",
       externalId: occurrence.id,
-      key: `outlook-event:${master.iCalUId}:2026-06-15T09:00:00.000Z`,
+      key: `meeting:${master.iCalUId}:2026-06-15T09:00:00.000Z`,
       interaction: {
         kind: "meeting",
         channel: "calendar",
@@ -154,7 +154,7 @@ describe("Graph payload mapping", () => {
     });
     expect(eventChange(occurrence, "x@y", undefined, "mark")).toMatchObject({ type: "invalid" });
     const cancelled = { ...master, id: "AAMkSingle", type: "singleInstance", isCancelled: true, start: occurrence.start };
-    expect(eventChange(cancelled, "x@y", undefined, "mark")).toMatchObject({ key: `outlook-event:${master.iCalUId}`, interaction: { outcome: "cancelled" } });
+    expect(eventChange(cancelled, "x@y", undefined, "mark")).toMatchObject({ key: `meeting:${master.iCalUId}`, interaction: { outcome: "cancelled" } });
     expect(eventChange(cancelled, "x@y", undefined, "remove")).toEqual({ type: "removed", externalId: "AAMkSingle" });
     expect(
       eventChange({ ...cancelled, start: { dateTime: "2026-06-15T09:00:00", timeZone: "Pacific Standard Time" } }, "x@y", undefined, "mark"),

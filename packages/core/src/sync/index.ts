@@ -24,6 +24,7 @@ export {
 export { createSyncEngine, type ResourceReport, type SyncEngine, type SyncEngineOptions, type SyncRunOptions, type SyncRunReport } from "./engine.js";
 export type { PageCounts, SyncEvent, SyncListener } from "./events.js";
 export { countryCode } from "../countries.js";
+export { meetingKey } from "./keys.js";
 export { FREE_MAIL_DOMAINS, type MatchOptions, type UnknownAddressPolicy } from "./matching.js";
 export { pushConsumer, type ConflictPolicy, type PushConflict } from "./push.js";
 export type { RetryOptions } from "./retry.js";
