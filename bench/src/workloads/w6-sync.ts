@@ -1,5 +1,5 @@
 import { createCrm } from "@kaartenbak/core";
-import { createSyncEngine, type SyncRunReport } from "@kaartenbak/core/sync";
+import { createSyncEngine, type Connector, type SyncRunReport } from "@kaartenbak/core/sync";
 import { outlookConnector } from "@kaartenbak/connector-outlook";
 import { startFakeGraph } from "@kaartenbak/connector-outlook/testing";
 import type { Engine } from "../engines.js";
@@ -36,7 +36,6 @@ export async function w6Sync(engine: Engine, sizes: { contacts: number; messages
         sentAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
       });
     }
-    const tenant = createCrm({ storage: engine.storage, defaultRegion: "NL" }).tenant("w6");
     const connector = outlookConnector({
       getAccessToken: async () => mailbox.token,
       endpoint: graph.url,
@@ -44,52 +43,74 @@ export async function w6Sync(engine: Engine, sizes: { contacts: number; messages
       calendar: false,
       pageSize: 200,
     });
-    const sync = async (which: string) => {
-      const report = await createSyncEngine({ tenant, connector, account: mailbox.address }).run();
-      if (report.status !== "ok") throw new Error(`W6 ${which} on ${engine.name} ended ${report.status}: ${JSON.stringify(report)}`);
-      return report;
-    };
-    const items = sizes.contacts + sizes.messages;
-    const queriesBefore = engine.queries();
-    const started = performance.now();
-    const initial = await sync("initial sync");
-    const ms = performance.now() - started;
-    const queries = engine.queries() - queriesBefore;
-    const rowsBefore = await engine.raw.rowCount("w6");
-    const lastEvent = await lastSequence(tenant);
-    const resync = await sync("no-change resync");
-    const written = (await engine.raw.rowCount("w6")) - rowsBefore + ((await lastSequence(tenant)) - lastEvent);
-    return [
-      {
-        engine: engine.name,
-        workload: `W6 initial sync: ${sizes.contacts.toLocaleString("en")} contacts + ${sizes.messages.toLocaleString("en")} messages from the fake Graph server (1 run)`,
-        unit: "items/s",
-        sdk: (items / ms) * 1000,
-        kind: "absolute",
-        note: `no raw-driver counterpart: the work is the sync; report: ${summary(initial)}`,
-      },
-      {
-        engine: engine.name,
-        workload: "W6 initial sync: database statements per item",
-        unit: "queries/item",
-        sdk: queries / items,
-        kind: "absolute",
-        target: 3,
-        note: `${queries.toLocaleString("en")} statements for ${items.toLocaleString("en")} items${queries / items <= 3 ? "" : "; MISSED: at most 3 per item"}`,
-      },
-      {
-        engine: engine.name,
-        workload: "W6 resync with no remote change: CRM rows written",
-        unit: "rows",
-        sdk: written,
-        kind: "absolute",
-        target: 0,
-        note: `${written === 0 ? "target met (0 rows)" : "MISSED: must write 0 rows"}; report: ${summary(resync)}`,
-      },
-    ];
+    const label = `${sizes.contacts.toLocaleString("en")} contacts + ${sizes.messages.toLocaleString("en")} messages from the fake Graph server`;
+    return await measureSync(engine, { workload: "W6", label, items: sizes.contacts + sizes.messages, connector, account: mailbox.address, tenantId: "w6" });
   } finally {
     await graph.close();
   }
+}
+
+/** What {@link measureSync} runs: a connector and account, the items the remote holds, a label for the figures. */
+export interface SyncWorkload {
+  /** `W6` (Outlook) or `W6g` (Google): the prefix of the figures' names. */
+  readonly workload: string;
+  readonly label: string;
+  readonly items: number;
+  readonly connector: Connector;
+  readonly account: string;
+  /** A tenant of its own, so the resync's row count sees only this sync's rows. */
+  readonly tenantId: string;
+}
+
+/**
+ * An initial sync (items per second and statements per item), then a sync with no remote change
+ * whose CRM writes are counted through the raw side: it must write none. A run that is not ok
+ * fails the bench with its report instead of producing a figure.
+ */
+export async function measureSync(engine: Engine, w: SyncWorkload): Promise<Figure[]> {
+  const tenant = createCrm({ storage: engine.storage, defaultRegion: "NL" }).tenant(w.tenantId);
+  const sync = async (which: string) => {
+    const report = await createSyncEngine({ tenant, connector: w.connector, account: w.account }).run();
+    if (report.status !== "ok") throw new Error(`${w.workload} ${which} on ${engine.name} ended ${report.status}: ${JSON.stringify(report)}`);
+    return report;
+  };
+  const queriesBefore = engine.queries();
+  const started = performance.now();
+  const initial = await sync("initial sync");
+  const ms = performance.now() - started;
+  const queries = engine.queries() - queriesBefore;
+  const rowsBefore = await engine.raw.rowCount(w.tenantId);
+  const lastEvent = await lastSequence(tenant);
+  const resync = await sync("no-change resync");
+  const written = (await engine.raw.rowCount(w.tenantId)) - rowsBefore + ((await lastSequence(tenant)) - lastEvent);
+  return [
+    {
+      engine: engine.name,
+      workload: `${w.workload} initial sync: ${w.label} (1 run)`,
+      unit: "items/s",
+      sdk: (w.items / ms) * 1000,
+      kind: "absolute",
+      note: `no raw-driver counterpart: the work is the sync; report: ${summary(initial)}`,
+    },
+    {
+      engine: engine.name,
+      workload: `${w.workload} initial sync: database statements per item`,
+      unit: "queries/item",
+      sdk: queries / w.items,
+      kind: "absolute",
+      target: 3,
+      note: `${queries.toLocaleString("en")} statements for ${w.items.toLocaleString("en")} items${queries / w.items <= 3 ? "" : "; MISSED: at most 3 per item"}`,
+    },
+    {
+      engine: engine.name,
+      workload: `${w.workload} resync with no remote change: CRM rows written`,
+      unit: "rows",
+      sdk: written,
+      kind: "absolute",
+      target: 0,
+      note: `${written === 0 ? "target met (0 rows)" : "MISSED: must write 0 rows"}; report: ${summary(resync)}`,
+    },
+  ];
 }
 
 /** A run's report in one line: status, then per resource its status, pages and non-zero counts. */
