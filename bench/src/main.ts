@@ -15,6 +15,12 @@ import { w7Duplicates } from "./workloads/w7-duplicates.js";
 import { w8Import } from "./workloads/w8-import.js";
 import { w9Search } from "./workloads/w9-search.js";
 
+/** The workloads, by the name their figures start with. */
+export const WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W6g", "W7", "W8", "W9"] as const;
+/** A workload name. */
+export type Workload = (typeof WORKLOADS)[number];
+const DATA_WORKLOADS: readonly Workload[] = ["W1", "W2", "W3", "W4", "W5", "W9"];
+
 /** Options of a bench run. */
 export interface BenchOptions {
   /** 1 = 100k relations, 1M interactions; 0.001 for a smoke run; 10 for the large run. */
@@ -24,6 +30,8 @@ export interface BenchOptions {
   readonly reps: number;
   readonly engines: ReadonlyArray<"sqlite" | "postgres">;
   readonly databaseUrl: string;
+  /** Only these workloads (`--only W6,W6g`); all by default. W2–W5 and W9 also run W1, whose data they read. */
+  readonly only?: readonly Workload[];
   /** Where to write the Markdown report; nothing is written when absent. */
   readonly out?: string;
   readonly log?: (line: string) => void;
@@ -45,27 +53,47 @@ export async function runBench(options: BenchOptions): Promise<{ figures: Figure
       for (const line of table(more).split("\n").slice(2)) log(line);
     };
     try {
-      log(`[${name}] W1 bulk writes …`);
-      const { figures: w1, loaded } = await w1Bulk(engine, scale, options.reps);
-      add(w1);
-      log(`[${name}] W2/W3 reads …`);
-      add(await w2w3Reads(engine, scale, loaded, options.reps));
-      log(`[${name}] W5 reports …`);
-      add(await w5Reports(engine, scale, loaded, options.reps));
-      log(`[${name}] W9 search …`);
-      add(await w9Search(engine, scale, loaded, options.reps));
-      log(`[${name}] W4 segments …`);
-      add(await w4Segments(engine, loaded, options.reps));
-      log(`[${name}] W6 sync …`);
+      const wants = (w: Workload) => !options.only || options.only.includes(w);
+      // The read, report, search and segment workloads read the data W1 loads.
+      if (DATA_WORKLOADS.some(wants)) {
+        log(`[${name}] W1 bulk writes …`);
+        const { figures: w1, loaded } = await w1Bulk(engine, scale, options.reps);
+        if (wants("W1")) add(w1);
+        if (wants("W2") || wants("W3")) {
+          log(`[${name}] W2/W3 reads …`);
+          add(await w2w3Reads(engine, scale, loaded, options.reps));
+        }
+        if (wants("W5")) {
+          log(`[${name}] W5 reports …`);
+          add(await w5Reports(engine, scale, loaded, options.reps));
+        }
+        if (wants("W9")) {
+          log(`[${name}] W9 search …`);
+          add(await w9Search(engine, scale, loaded, options.reps));
+        }
+        if (wants("W4")) {
+          log(`[${name}] W4 segments …`);
+          add(await w4Segments(engine, loaded, options.reps));
+        }
+      }
       const syncFactor = options.syncScale ?? options.scale;
       const syncSizes = { contacts: Math.max(20, Math.round(10_000 * syncFactor)), messages: Math.max(50, Math.round(50_000 * syncFactor)) };
-      add(await w6Sync(engine, syncSizes));
-      log(`[${name}] W6 Google sync …`);
-      add(await w6Google(engine, syncSizes));
-      log(`[${name}] W8 CSV import …`);
-      add(await w8Import(engine, scale.relations));
-      log(`[${name}] W7 duplicate scan …`);
-      add(await w7Duplicates(engine, scale.relations));
+      if (wants("W6")) {
+        log(`[${name}] W6 sync …`);
+        add(await w6Sync(engine, syncSizes));
+      }
+      if (wants("W6g")) {
+        log(`[${name}] W6 Google sync …`);
+        add(await w6Google(engine, syncSizes));
+      }
+      if (wants("W8")) {
+        log(`[${name}] W8 CSV import …`);
+        add(await w8Import(engine, scale.relations));
+      }
+      if (wants("W7")) {
+        log(`[${name}] W7 duplicate scan …`);
+        add(await w7Duplicates(engine, scale.relations));
+      }
     } finally {
       await engine.close();
     }
@@ -85,6 +113,13 @@ export async function runBench(options: BenchOptions): Promise<{ figures: Figure
   return { figures, markdown };
 }
 
+function onlyFlag(value: string): Workload[] {
+  const names = value.split(",").map((w) => w.trim());
+  const unknown = names.filter((w) => !(WORKLOADS as readonly string[]).includes(w));
+  if (unknown.length > 0) throw new Error(`--only: unknown workload(s) ${unknown.join(", ")}; expected some of ${WORKLOADS.join(", ")}`);
+  return names as Workload[];
+}
+
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : undefined;
@@ -97,6 +132,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     scale: Number(flag("scale") ?? (smoke ? 0.001 : 1)),
     reps: Number(flag("reps") ?? 5),
     ...(flag("sync-scale") ? { syncScale: Number(flag("sync-scale")) } : {}),
+    ...(flag("only") ? { only: onlyFlag(flag("only")!) } : {}),
     engines: (flag("engines") ?? "sqlite,postgres").split(",") as Array<"sqlite" | "postgres">,
     databaseUrl: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test",
     ...(smoke ? {} : { out: flag("out") ?? join(here, "..", "results", "latest.md") }),
