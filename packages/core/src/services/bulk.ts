@@ -12,6 +12,7 @@ import { identityKeys, issuesFor } from "./erasure-keys.js";
 import { duplicatePolicy, findCandidates } from "./duplicates.js";
 import { identifyingAttributes } from "../duplicates/rules.js";
 import type { DuplicatePolicy } from "../context.js";
+import { matchByAddress } from "./interactions.js";
 import { buildRelation, externalRefRace, insertConflict, RELATION_FIELDS, settledByFreshTransaction, UPSERT_ROUNDS } from "./relation-builder.js";
 
 /** Options of the bulk operations. */
@@ -351,6 +352,20 @@ export function bulkService(scope: TenantScope): BulkService {
             },
           });
         });
+        // Participants whose address a live relation holds are logged matched (see `interactions.log`).
+        const holders = await matchByAddress(
+          store,
+          parsed.map((p) => p.record),
+        );
+        if (holders.size > 0) {
+          for (const p of parsed) {
+            const participants = p.record.participants.map((x) =>
+              x.relationId || !x.address || !holders.has(x.address) ? x : { ...x, relationId: holders.get(x.address)! },
+            );
+            const relationIds = [...new Set([...p.record.relationIds, ...participants.flatMap((x) => (x.relationId ? [x.relationId] : []))])];
+            p.record = { ...p.record, participants, relationIds };
+          }
+        }
         const live = await store.bulk.liveRelationIds([...new Set(parsed.flatMap((p) => p.record.relationIds))]);
         const dealIds = [...new Set(parsed.flatMap((p) => p.record.dealIds ?? []))];
         const liveDeals = new Set(dealIds.length ? (await store.deals.getMany(dealIds)).filter((d) => !d.deletedAt).map((d) => d.id) : []);

@@ -50,6 +50,22 @@ export interface TimelineOptions {
   readonly rollUp?: boolean;
 }
 
+/** Options of {@link InteractionService.unmatched}: a page size and where to continue. */
+export type UnmatchedOptions = Pick<TimelineOptions, "limit" | "cursor">;
+
+/**
+ * Participants left without a relation whose e-mail address a live relation holds get that
+ * relation (the smallest id when several hold it), so a contact moment is logged the way a later
+ * claim would leave it. Returns, per such address held by a live relation, that relation's id.
+ */
+export async function matchByAddress<P extends { relationId: string | null; address: string | null }>(
+  store: TenantStore,
+  list: readonly { participants: readonly P[] }[],
+): Promise<Map<string, string>> {
+  const addresses = [...new Set(list.flatMap((i) => i.participants.flatMap((p) => (!p.relationId && p.address?.includes("@") ? [p.address] : []))))];
+  return new Map(addresses.length > 0 ? await store.unmatched.holders(addresses) : []);
+}
+
 /** Contact moments of one tenant. */
 export interface InteractionService {
   /** Logs a contact moment. With an `externalKey` already present it returns the existing one and writes nothing. */
@@ -74,6 +90,17 @@ export interface InteractionService {
    * const { items, nextCursor } = await acme.interactions.search("offerte", { language: "dutch" });
    */
   search(text: string, options?: SearchOptions): Promise<SearchPage<Interaction>>;
+  /**
+   * The tenant's unmatched contact moments: non-deleted interactions linked to no relation (every
+   * participant an address nobody in the CRM holds yet), newest first, keyset-paginated like
+   * {@link timeline}. One leaves this list the moment a relation with one of its participants'
+   * e-mail addresses is created, updated, imported, restored or merged; see the core README's
+   * "Unmatched contact moments".
+   *
+   * @example
+   * const { items, nextCursor } = await acme.interactions.unmatched({ limit: 20 });
+   */
+  unmatched(options?: UnmatchedOptions): Promise<TimelinePage>;
   /** Replaces the deals an interaction is linked to (its relations stay). Throws INTEGRITY for a missing or deleted deal. */
   linkDeals(id: string, dealIds: readonly string[], options: VersionedOptions): Promise<Interaction>;
 }
@@ -147,11 +174,14 @@ export function interactionService(scope: TenantScope): InteractionService {
   return {
     async log(input, options) {
       const parsed = parseOrThrow(ctx.schemas.interaction.create, input);
-      const relationIds = [...new Set([...parsed.relationIds, ...parsed.participants.flatMap((p) => (p.relationId ? [p.relationId] : []))])];
       return runCommand(scope, options, async (command) => {
         const key = parsed.externalKey ?? null;
         const existing = key === null ? undefined : await command.store.interactions.getByExternalKey(key);
         if (existing) return { interaction: existing, created: false };
+        const given = parsed.participants.map((p) => ({ role: p.role, relationId: p.relationId ?? null, address: p.address ?? null, name: p.name ?? null }));
+        const holders = await matchByAddress(command.store, [{ participants: given }]);
+        const participants = given.map((p) => (p.relationId || !p.address || !holders.has(p.address) ? p : { ...p, relationId: holders.get(p.address)! }));
+        const relationIds = [...new Set([...parsed.relationIds, ...participants.flatMap((p) => (p.relationId ? [p.relationId] : []))])];
         await checkRelations(command.store, relationIds);
         const dealIds = [...new Set(parsed.dealIds)];
         await checkDeals(command.store, dealIds);
@@ -165,7 +195,7 @@ export function interactionService(scope: TenantScope): InteractionService {
           body: parsed.body ?? null,
           outcome: parsed.outcome ?? null,
           relationIds,
-          participants: parsed.participants.map((p) => ({ role: p.role, relationId: p.relationId ?? null, address: p.address ?? null, name: p.name ?? null })),
+          participants,
           dealIds,
           externalKey: key,
           version: 1,
@@ -269,6 +299,23 @@ export function interactionService(scope: TenantScope): InteractionService {
           }
         }
         const rows = await store.interactions.timeline({ relationIds: [...new Set(relationIds)], limit: limit + 1, ...(after ? { after } : {}) });
+        const items = rows.slice(0, limit);
+        const last = items[items.length - 1];
+        return rows.length > limit && last ? { items, nextCursor: encodeCursor({ occurredAt: last.occurredAt, id: last.id }) } : { items };
+      });
+    },
+
+    async unmatched(options = {}) {
+      if (options === null || typeof options !== "object") {
+        throw validationError([{ path: ["options"], message: "Expected an options object", code: "invalid_type" }]);
+      }
+      const limit = options.limit ?? 50;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+        throw validationError([{ path: ["limit"], message: "Expected an integer from 1 to 500", code: "invalid_limit" }]);
+      }
+      const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+      return runSingleRead(scope, async (store) => {
+        const rows = await store.unmatched.list({ limit: limit + 1, ...(after ? { after } : {}) });
         const items = rows.slice(0, limit);
         const last = items[items.length - 1];
         return rows.length > limit && last ? { items, nextCursor: encodeCursor({ occurredAt: last.occurredAt, id: last.id }) } : { items };
