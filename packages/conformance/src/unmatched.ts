@@ -201,6 +201,76 @@ export function unmatchedSuite(ctx: SuiteContext): void {
       expect(await unmatchedIds(w.t)).toEqual([]);
     });
 
+    it("upsertByExternalRef claims when it creates and when it adds the address", async () => {
+      const w = ctx.world();
+      const first = (await w.t.interactions.log(mail("new@upsert.example"))).interaction;
+      const later = (await w.t.interactions.log(mail("second@upsert.example"))).interaction;
+      const ref = { system: "outlook", externalId: "C-1" };
+      const created = await w.t.relations.upsertByExternalRef(
+        ref,
+        { kind: "person", givenName: "Up", familyName: "Sert", emails: ["new@upsert.example"] },
+        { source: "sync:outlook" },
+      );
+      await expectClaimed(w, first, created.relation.id, [0]);
+      expect((await matchedEvents(w.t))[0]).toMatchObject({ source: "sync:outlook" });
+      await w.t.relations.upsertByExternalRef(ref, {
+        kind: "person",
+        givenName: "Up",
+        familyName: "Sert",
+        emails: ["new@upsert.example", "second@upsert.example"],
+      });
+      await expectClaimed(w, later, created.relation.id, [0]);
+    });
+
+    it("bulk.logInteractions logs unmatched ones and matches addresses a live relation already holds", async () => {
+      const w = ctx.world();
+      const known = await w.t.relations.create({ kind: "person", givenName: "Ken", familyName: "Bekend", emails: ["ken@bekend.example"] });
+      const result = await w.t.bulk.logInteractions(
+        [
+          mail("KEN@bekend.example", { externalKey: "<m1@x>" }),
+          mail("stranger@nowhere.example", { externalKey: "<m2@x>" }),
+          {
+            ...mail("stranger@nowhere.example", { externalKey: "<m3@x>" }),
+            participants: [
+              { role: "from", address: "stranger@nowhere.example" },
+              { role: "cc", address: "ken@bekend.example" },
+            ],
+          },
+        ],
+        { chunkSize: 2 },
+      );
+      expect(result.created).toBe(3);
+      const [m1, m2, m3] = await Promise.all(["<m1@x>", "<m2@x>", "<m3@x>"].map(async (k) => (await w.t.interactions.findByExternalKey(k))!));
+      expect([m1, m2, m3].map((i) => [i!.relationIds, i!.version])).toEqual([
+        [[known.id], 1],
+        [[], 1],
+        [[known.id], 1],
+      ]);
+      expect(m3!.participants.map((p) => p.relationId)).toEqual([null, known.id]);
+      expect(await unmatchedIds(w.t)).toEqual([m2!.id]);
+      expect(await matchedEvents(w.t)).toEqual([]);
+      // The logged entry holds the match; no claim was needed.
+      expect((await w.t.history.list("interaction", m1!.id)).map((h) => [h.action, h.changes.relationIds?.to])).toEqual([["create", [known.id]]]);
+      const stranger = await w.t.relations.create({ kind: "person", givenName: "Stan", familyName: "Ger", emails: ["stranger@nowhere.example"] });
+      await expectClaimed(w, m2!, stranger.id, [0]);
+      await expectClaimed(w, m3!, stranger.id, [0]);
+    });
+
+    it("deleted contact moments are claimed too, so restoring one finds it on the timeline", async () => {
+      const w = ctx.world();
+      const logged = (await w.t.interactions.log(mail("late@comer.example"))).interaction;
+      const deleted = await w.t.interactions.delete(logged.id, { expectedVersion: logged.version });
+      const person = await w.t.relations.create({ kind: "person", givenName: "Late", familyName: "Comer", emails: ["late@comer.example"] });
+      const claimed = (await w.t.interactions.get(logged.id, { includeDeleted: true }))!;
+      expect(claimed).toMatchObject({ relationIds: [person.id], version: deleted.version + 1 });
+      expect(await timelineIds(w.t, person.id)).toEqual([]);
+      const restored = await w.t.interactions.restore(logged.id, { expectedVersion: claimed.version });
+      expect(restored.version).toBe(claimed.version + 1);
+      expect(await timelineIds(w.t, person.id)).toEqual([logged.id]);
+      // The version restore returned is current: the next write needs no re-read.
+      await w.t.interactions.update(logged.id, { subject: "Read" }, { expectedVersion: restored.version });
+    });
+
     it("deleted relations claim nothing; restoring one claims what carries its address", async () => {
       const w = ctx.world();
       const person = await w.t.relations.create({ kind: "person", givenName: "Dirk", familyName: "Dood", emails: ["dirk@example.org"] });
@@ -296,6 +366,23 @@ export function unmatchedSuite(ctx: SuiteContext): void {
       expect(JSON.stringify(erased)).not.toContain("eva@weg.example");
       expect((await w.t.interactions.get(other))!.body).toBe("Not about Eva");
       expect(JSON.stringify(await w.rows("kb_interactions"))).not.toContain("eva@weg.example");
+    });
+
+    it("an erased person's address does not come back through a later unmatched contact moment", async () => {
+      const w = ctx.world();
+      const person = await w.t.relations.create({ kind: "person", givenName: "Eva", familyName: "Weg", emails: ["eva@weg.example"] });
+      await w.t.privacy.erase(person.id);
+      const { interaction } = await w.t.interactions.log(mail("Eva@Weg.example", { externalKey: "<after-erasure@x>" }));
+      expect(interaction.relationIds).toEqual([]);
+      expect(interaction.participants).toEqual([{ role: "from", relationId: null, address: null, name: null }]);
+      await w.t.bulk.logInteractions([mail("eva@weg.example", { externalKey: "<bulk-after-erasure@x>" })]);
+      expect((await w.t.interactions.findByExternalKey("<bulk-after-erasure@x>"))!.participants).toEqual([
+        { role: "from", relationId: null, address: null, name: null },
+      ]);
+      expect(JSON.stringify(await w.rows("kb_interaction_participants"))).not.toContain("eva@weg.example");
+      // Re-admitted, the address is kept again.
+      await w.t.privacy.readmit({ emails: ["eva@weg.example"] });
+      expect((await w.t.interactions.log(mail("eva@weg.example"))).interaction.participants[0]?.address).toBe("eva@weg.example");
     });
 
     it("property: a participant is claimed exactly when a live relation holds its address; timelines equal a reference", async () => {

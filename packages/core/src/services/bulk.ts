@@ -12,7 +12,7 @@ import { identityKeys, issuesFor } from "./erasure-keys.js";
 import { duplicatePolicy, findCandidates } from "./duplicates.js";
 import { identifyingAttributes } from "../duplicates/rules.js";
 import type { DuplicatePolicy } from "../context.js";
-import { matchByAddress } from "./interactions.js";
+import { linkedRelations, participantSettler } from "./participants.js";
 import { buildRelation, externalRefRace, insertConflict, RELATION_FIELDS, settledByFreshTransaction, UPSERT_ROUNDS } from "./relation-builder.js";
 
 /** Options of the bulk operations. */
@@ -352,19 +352,14 @@ export function bulkService(scope: TenantScope): BulkService {
             },
           });
         });
-        // Participants whose address a live relation holds are logged matched (see `interactions.log`).
-        const holders = await matchByAddress(
+        // Addresses a live relation holds are logged matched; erased ones are dropped (see participantSettler).
+        const settle = await participantSettler(
           store,
-          parsed.map((p) => p.record),
+          parsed.map((p) => p.record.participants),
         );
-        if (holders.size > 0) {
-          for (const p of parsed) {
-            const participants = p.record.participants.map((x) =>
-              x.relationId || !x.address || !holders.has(x.address) ? x : { ...x, relationId: holders.get(x.address)! },
-            );
-            const relationIds = [...new Set([...p.record.relationIds, ...participants.flatMap((x) => (x.relationId ? [x.relationId] : []))])];
-            p.record = { ...p.record, participants, relationIds };
-          }
+        for (const p of parsed) {
+          const participants = settle(p.record.participants);
+          p.record = { ...p.record, participants, relationIds: linkedRelations(p.record.relationIds, participants) };
         }
         const live = await store.bulk.liveRelationIds([...new Set(parsed.flatMap((p) => p.record.relationIds))]);
         const dealIds = [...new Set(parsed.flatMap((p) => p.record.dealIds ?? []))];

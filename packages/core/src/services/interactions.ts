@@ -9,6 +9,7 @@ import type { VersionedOptions } from "./relations.js";
 import * as z from "zod";
 import type { DueField } from "../model/verification.js";
 import { dueFor } from "./verification.js";
+import { linkedRelations, participantSettler } from "./participants.js";
 import { parseSearch, searchPage, type SearchOptions, type SearchPage } from "./search.js";
 
 /** The result of {@link InteractionService.log}. */
@@ -52,19 +53,6 @@ export interface TimelineOptions {
 
 /** Options of {@link InteractionService.unmatched}: a page size and where to continue. */
 export type UnmatchedOptions = Pick<TimelineOptions, "limit" | "cursor">;
-
-/**
- * Participants left without a relation whose e-mail address a live relation holds get that
- * relation (the smallest id when several hold it), so a contact moment is logged the way a later
- * claim would leave it. Returns, per such address held by a live relation, that relation's id.
- */
-export async function matchByAddress<P extends { relationId: string | null; address: string | null }>(
-  store: TenantStore,
-  list: readonly { participants: readonly P[] }[],
-): Promise<Map<string, string>> {
-  const addresses = [...new Set(list.flatMap((i) => i.participants.flatMap((p) => (!p.relationId && p.address?.includes("@") ? [p.address] : []))))];
-  return new Map(addresses.length > 0 ? await store.unmatched.holders(addresses) : []);
-}
 
 /** Contact moments of one tenant. */
 export interface InteractionService {
@@ -179,9 +167,9 @@ export function interactionService(scope: TenantScope): InteractionService {
         const existing = key === null ? undefined : await command.store.interactions.getByExternalKey(key);
         if (existing) return { interaction: existing, created: false };
         const given = parsed.participants.map((p) => ({ role: p.role, relationId: p.relationId ?? null, address: p.address ?? null, name: p.name ?? null }));
-        const holders = await matchByAddress(command.store, [{ participants: given }]);
-        const participants = given.map((p) => (p.relationId || !p.address || !holders.has(p.address) ? p : { ...p, relationId: holders.get(p.address)! }));
-        const relationIds = [...new Set([...parsed.relationIds, ...participants.flatMap((p) => (p.relationId ? [p.relationId] : []))])];
+        // Addresses a live relation holds are logged matched; erased ones are dropped (see participantSettler).
+        const participants = (await participantSettler(command.store, [given]))(given);
+        const relationIds = linkedRelations(parsed.relationIds, participants);
         await checkRelations(command.store, relationIds);
         const dealIds = [...new Set(parsed.dealIds)];
         await checkDeals(command.store, dealIds);

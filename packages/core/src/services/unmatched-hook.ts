@@ -16,9 +16,12 @@ import type { ClaimedInteraction } from "../storage-unmatched.js";
  *
  * The same holds for contact moments written with participants left unmatched although a live
  * relation holds their address (e.g. by a sync engine writing through `bulk.insertInteractions`):
- * the `interaction.logged` / `interaction.restored` event makes the store claim them at once.
+ * the `interaction.logged` event makes the store claim them at once, so the interaction ends at
+ * version 2 with an `interaction.matched` event after its `interaction.logged`.
  * (`interactions.log` and `bulk.logInteractions` match such participants before they insert, so
- * what they return and journal is already complete.)
+ * what they return and journal is already complete and nothing is left to claim.) A restore needs
+ * no claim: deleted interactions are claimed like live ones, so a restored one has nothing a live
+ * relation could still take, and the version `restore` returns stays current.
  *
  * Journal decision: a claim changes the interaction (its `relationIds` grow, participants gain a
  * relation), so, like every change, it steps the interaction's `version`, sets `updated_at`, and
@@ -148,7 +151,7 @@ function addressesOf(event: NewOutboxEvent): string[] {
 
 /** The id of a live contact moment an event reports with participants that have an e-mail address but no relation. */
 function unmatchedIn(event: NewOutboxEvent): string | undefined {
-  if (event.type !== "interaction.logged" && event.type !== "interaction.restored") return undefined;
+  if (event.type !== "interaction.logged") return undefined;
   const interaction = event.payload as Interaction | null;
   if (!interaction || interaction.deletedAt !== null || !Array.isArray(interaction.participants)) return undefined;
   return interaction.participants.some((p) => !p.relationId && typeof p.address === "string" && p.address.includes("@")) ? interaction.id : undefined;
