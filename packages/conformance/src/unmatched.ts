@@ -319,6 +319,36 @@ export function unmatchedSuite(ctx: SuiteContext): void {
       expect(after.participants[1]?.relationId).toBeNull();
     });
 
+    it("the store's claimInteractions claims the given interactions only, once, and reports what it did", async () => {
+      const w = ctx.world();
+      const person = await w.t.relations.create({ kind: "person", givenName: "Ria", familyName: "Raw", emails: ["ria@raw.example"] });
+      const other = await w.t.relations.create({ kind: "organisation", name: "Raw BV" });
+      const parts = [
+        { role: "from" as const, relationId: other.id, address: "info@raw.example", name: null },
+        { role: "to" as const, relationId: null, address: "ria@raw.example", name: "Ria" },
+      ];
+      const first = await insertRaw(w, parts);
+      const second = await insertRaw(w, parts);
+      const at = "2026-07-01T12:00:00.000Z";
+      const claims = await w.storage.transaction(w.tenantId, (store) => store.unmatched.claimInteractions([first], at));
+      expect(claims).toEqual([
+        {
+          interactionId: first,
+          version: 2,
+          updatedAt: at,
+          relationIdsBefore: [],
+          relationIds: [person.id],
+          participants: [{ position: 1, address: "ria@raw.example", relationId: person.id }],
+        },
+      ]);
+      // Inserted straight through the store, the first participant's relation was not linked: only the claim links.
+      expect((await w.t.interactions.get(first))!).toMatchObject({ version: 2, updatedAt: at, relationIds: [person.id] });
+      expect((await w.t.interactions.get(second))!).toMatchObject({ version: 1, relationIds: [] });
+      expect(await w.storage.transaction(w.tenantId, (store) => store.unmatched.claimInteractions([first], at))).toEqual([]);
+      const holders = await w.storage.transaction(w.tenantId, (store) => store.unmatched.holders(["ria@raw.example", "nobody@raw.example"]));
+      expect([...holders]).toEqual([["ria@raw.example", person.id]]);
+    });
+
     it("when several live relations hold the address, the one with the smallest id claims", async () => {
       const w = ctx.world();
       const a = await w.t.relations.create({ kind: "person", givenName: "Twee", familyName: "A", emails: ["shared@example.com"] });
