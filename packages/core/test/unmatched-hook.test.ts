@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { HistoryEntry } from "../src/model/journal.js";
 import type { NewOutboxEvent, TenantStore } from "../src/storage.js";
 import type { ClaimedInteraction } from "../src/storage-unmatched.js";
+import { settledRecord } from "../src/services/participants.js";
 import { withUnmatchedClaims } from "../src/services/unmatched-hook.js";
 
 /** A store that records what the hook asks of it; each claim call answers with `answer`. */
@@ -145,12 +146,19 @@ describe("withUnmatchedClaims", () => {
       logged("i4", [{ role: "to", relationId: null, address: "cc@x.nl", name: null }]),
       logged("i5", [{ role: "to", relationId: null, address: "cc@x.nl", name: null }], "2026-05-01T10:00:00.000Z"),
     ]);
+    // Settled by interactions.log / bulk.logInteractions before the insert: no claim query.
+    await store.journal.appendEvent(
+      event(
+        "interaction.logged",
+        settledRecord({ id: "i6", participants: [{ role: "to", relationId: null, address: "cc@x.nl", name: null }], deletedAt: null }),
+      ),
+    );
     expect(calls.map((c) => [c.kind, c.values])).toEqual([
       ["interactions", ["i1"]],
       ["interactions", ["i4"]],
     ]);
     // Nothing claimed: nothing journaled.
-    expect(events).toHaveLength(5);
+    expect(events).toHaveLength(6);
   });
 
   it("takes the survivor of a merge and both relations of an unmerge", async () => {

@@ -12,7 +12,7 @@ import { identityKeys, issuesFor } from "./erasure-keys.js";
 import { duplicatePolicy, findCandidates } from "./duplicates.js";
 import { identifyingAttributes } from "../duplicates/rules.js";
 import type { DuplicatePolicy } from "../context.js";
-import { linkedRelations, participantSettler } from "./participants.js";
+import { linkedRelations, participantSettler, settledRecord } from "./participants.js";
 import { buildRelation, externalRefRace, insertConflict, RELATION_FIELDS, settledByFreshTransaction, UPSERT_ROUNDS } from "./relation-builder.js";
 
 /** Options of the bulk operations. */
@@ -359,7 +359,7 @@ export function bulkService(scope: TenantScope): BulkService {
         );
         for (const p of parsed) {
           const participants = settle(p.record.participants);
-          p.record = { ...p.record, participants, relationIds: linkedRelations(p.record.relationIds, participants) };
+          p.record = settledRecord({ ...p.record, participants, relationIds: linkedRelations(p.record.relationIds, participants) });
         }
         const live = await store.bulk.liveRelationIds([...new Set(parsed.flatMap((p) => p.record.relationIds))]);
         const dealIds = [...new Set(parsed.flatMap((p) => p.record.dealIds ?? []))];

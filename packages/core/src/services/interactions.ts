@@ -9,7 +9,7 @@ import type { VersionedOptions } from "./relations.js";
 import * as z from "zod";
 import type { DueField } from "../model/verification.js";
 import { dueFor } from "./verification.js";
-import { linkedRelations, participantSettler } from "./participants.js";
+import { linkedRelations, participantSettler, settledRecord } from "./participants.js";
 import { parseSearch, searchPage, type SearchOptions, type SearchPage } from "./search.js";
 
 /** The result of {@link InteractionService.log}. */
@@ -173,7 +173,7 @@ export function interactionService(scope: TenantScope): InteractionService {
         await checkRelations(command.store, relationIds);
         const dealIds = [...new Set(parsed.dealIds)];
         await checkDeals(command.store, dealIds);
-        const record: InteractionRecord = {
+        const record: InteractionRecord = settledRecord({
           id: ctx.newId(),
           kind: parsed.kind,
           direction: parsed.direction ?? null,
@@ -190,7 +190,7 @@ export function interactionService(scope: TenantScope): InteractionService {
           createdAt: command.at,
           updatedAt: command.at,
           deletedAt: null,
-        };
+        });
         if (!(await command.store.interactions.insert(record))) {
           // Another writer imported the same key between our check and our insert.
           const winner = await command.store.interactions.getByExternalKey(key!);

@@ -34,6 +34,24 @@ export async function participantSettler(
     });
 }
 
+/**
+ * Contact moments whose participants were settled (see {@link participantSettler}) in the
+ * transaction that logs them: their `interaction.logged` event needs no claim, as nothing a live
+ * relation holds was left unmatched. Held weakly, by the record object the event carries.
+ */
+const settled = new WeakSet<object>();
+
+/** Marks a record as settled before it is logged; returns it. */
+export function settledRecord<T extends object>(record: T): T {
+  settled.add(record);
+  return record;
+}
+
+/** Whether the payload of an `interaction.logged` event is a record whose participants were settled. */
+export function isSettled(payload: unknown): boolean {
+  return typeof payload === "object" && payload !== null && settled.has(payload);
+}
+
 /** The relations a contact moment is linked to: the explicit ones, then its participants' relations, each once. */
 export function linkedRelations(relationIds: readonly string[], participants: readonly Participant[]): string[] {
   return [...new Set([...relationIds, ...participants.flatMap((p) => (p.relationId ? [p.relationId] : []))])];

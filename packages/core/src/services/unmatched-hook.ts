@@ -4,6 +4,7 @@ import type { Interaction } from "../model/interaction.js";
 import type { Relation } from "../model/relation.js";
 import type { NewOutboxEvent, TenantStore } from "../storage.js";
 import type { ClaimedInteraction } from "../storage-unmatched.js";
+import { isSettled } from "./participants.js";
 
 /**
  * The one place where relation writes claim unmatched participants. Every write that gives a live
@@ -19,7 +20,8 @@ import type { ClaimedInteraction } from "../storage-unmatched.js";
  * the `interaction.logged` event makes the store claim them at once, so the interaction ends at
  * version 2 with an `interaction.matched` event after its `interaction.logged`.
  * (`interactions.log` and `bulk.logInteractions` match such participants before they insert, so
- * what they return and journal is already complete and nothing is left to claim.) A restore needs
+ * what they return and journal is already complete and nothing is left to claim; their records are
+ * marked settled and cost no claim query.) A restore needs
  * no claim: deleted interactions are claimed like live ones, so a restored one has nothing a live
  * relation could still take, and the version `restore` returns stays current.
  *
@@ -151,7 +153,8 @@ function addressesOf(event: NewOutboxEvent): string[] {
 
 /** The id of a live contact moment an event reports with participants that have an e-mail address but no relation. */
 function unmatchedIn(event: NewOutboxEvent): string | undefined {
-  if (event.type !== "interaction.logged") return undefined;
+  // Logged by interactions.log or bulk.logInteractions: matched before the insert, nothing to claim.
+  if (event.type !== "interaction.logged" || isSettled(event.payload)) return undefined;
   const interaction = event.payload as Interaction | null;
   if (!interaction || interaction.deletedAt !== null || !Array.isArray(interaction.participants)) return undefined;
   return interaction.participants.some((p) => !p.relationId && typeof p.address === "string" && p.address.includes("@")) ? interaction.id : undefined;
