@@ -56,7 +56,11 @@ export type UnmatchedOptions = Pick<TimelineOptions, "limit" | "cursor">;
 
 /** Contact moments of one tenant. */
 export interface InteractionService {
-  /** Logs a contact moment. With an `externalKey` already present it returns the existing one and writes nothing. */
+  /**
+   * Logs a contact moment. With an `externalKey` already present it returns the existing one and writes nothing.
+   * A participant without a relation whose e-mail address a live relation holds is logged with that relation
+   * (and links it); with no relation at all the contact moment is unmatched (see {@link unmatched}).
+   */
   log(input: InteractionInput, options?: LogOptions): Promise<LogResult>;
   /** Changes an interaction's own fields (not its relations or participants). */
   update(id: string, patch: InteractionPatch, options: VersionedOptions): Promise<Interaction>;
