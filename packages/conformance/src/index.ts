@@ -45,6 +45,7 @@ import { mergeSuite } from "./merge.js";
 import { followUpFiltersSuite } from "./follow-up-filters.js";
 import { duplicatePolicySuite, duplicateReportSuite } from "./duplicate-policy.js";
 import { searchSuite } from "./search.js";
+import { unmatchedSuite } from "./unmatched.js";
 
 /** The feature suites, by name. */
 export const FEATURE_SUITES = {
@@ -85,6 +86,7 @@ export const FEATURE_SUITES = {
   duplicateReport: duplicateReportSuite,
   followUpFilters: followUpFiltersSuite,
   search: searchSuite,
+  unmatched: unmatchedSuite,
 } as const satisfies Record<string, (ctx: SuiteContext) => void>;
 
 /** The name of a feature suite. */

@@ -98,3 +98,4 @@ export type { ErasureResult, PersonalDataExport } from "./model/privacy.js";
 export type { RelationErased } from "./model/events.js";
 export type { Merge, MergeOptions, MergeResult, UnmergeResult } from "./model/merge.js";
 export type { RelationMerged, RelationUnmerged } from "./model/events.js";
+export type { InteractionMatched } from "./model/events.js";

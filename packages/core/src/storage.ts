@@ -14,6 +14,7 @@
  *
  * `@kaartenbak/conformance` holds the conformance suite every adapter must pass.
  */
+import type { UnmatchedStore } from "./storage-unmatched.js";
 import type { AttributeValues } from "./attributes/registry.js";
 import type { CalendarDate, Instant } from "./model/common.js";
 import type { Interaction } from "./model/interaction.js";
@@ -148,6 +149,8 @@ export interface TenantStore {
   readonly merges: MergeStore;
   /** Ranked full-text search over relations and contact moments (see storage-search.ts). */
   readonly search: SearchStore;
+  /** Unmatched contact moments and claims of participants by e-mail address (see storage-unmatched.ts). */
+  readonly unmatched: UnmatchedStore;
 }
 
 /** A relation as stored: the domain {@link Relation}, complete. */

@@ -149,10 +149,17 @@ describe("events and errors", () => {
     const [event] = await acme.outbox.read();
     if (event?.type === "deal.won") expectTypeOf(event.payload).toEqualTypeOf<Deal>();
     if (event?.type === "segment.snapshot_taken") expectTypeOf(event.payload.members).toEqualTypeOf<number>();
+    if (event?.type === "interaction.matched") expectTypeOf(event.payload).toEqualTypeOf<import("../src/index.js").InteractionMatched>();
     expectTypeOf<CrmEvent["type"]>().toEqualTypeOf<CrmEventType>();
     // The run-time list and the type agree, in both directions.
     expectTypeOf<(typeof CRM_VOCABULARY.eventTypes)[number]>().toEqualTypeOf<CrmEventType>();
     expectTypeOf<(typeof CRM_VOCABULARY.errorCodes)[number]>().toEqualTypeOf<import("../src/index.js").CrmErrorCode>();
+  });
+
+  it("lists unmatched contact moments as a timeline page; an unmatched input needs no relation", async () => {
+    expectTypeOf(await acme.interactions.unmatched()).toEqualTypeOf<import("../src/index.js").TimelinePage>();
+    expectTypeOf(acme.interactions.unmatched).parameter(0).toEqualTypeOf<{ readonly limit?: number; readonly cursor?: string } | undefined>();
+    expectTypeOf({ kind: "email", occurredAt: "2026-01-01T00:00:00Z", participants: [{ address: "a@x.nl" }] }).toMatchTypeOf<InteractionInput>();
   });
 
   it("types reasons per code", () => {

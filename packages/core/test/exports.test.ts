@@ -81,6 +81,7 @@ const MAIN = [
   "Instant",
   "Interaction",
   "InteractionInput",
+  "InteractionMatched",
   "InteractionPatch",
   "LaunchResult",
   "LegalBasis",

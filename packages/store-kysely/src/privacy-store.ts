@@ -249,6 +249,20 @@ export function privacyStore(context: ReadContext): PrivacyStore {
             .executeTakeFirst(),
         ),
       );
+      // Contact moments where the person took part under one of its addresses without being linked
+      // (unmatched ones, or an unclaimed cc): theirs too, so their bodies go below like the linked ones'.
+      const unclaimed = plan.emails.length
+        ? (
+            await db
+              .selectFrom("kb_interaction_participants")
+              .select("interaction_id")
+              .distinct()
+              .where("tenant_id", "=", tenantId)
+              .where("relation_id", "is", null)
+              .where((eb) => eb(eb.fn("lower", ["address"]), "in", plan.emails))
+              .execute()
+          ).map((r) => r.interaction_id)
+        : [];
       // A participant is the person when linked to the relation, or when written with one of its addresses.
       count(
         "kb_interaction_participants",
@@ -278,6 +292,21 @@ export function privacyStore(context: ReadContext): PrivacyStore {
             .executeTakeFirst(),
         ),
       );
+      await inChunks(unclaimed, async (chunk) => {
+        count(
+          "kb_interactions",
+          affected(
+            await db
+              .updateTable("kb_interactions")
+              .set({ body: null })
+              .where("tenant_id", "=", tenantId)
+              .where("body", "is not", null)
+              .where("id", "in", chunk)
+              .executeTakeFirst(),
+          ),
+        );
+        return [];
+      });
       count(
         "kb_campaign_members",
         affected(
@@ -347,7 +376,7 @@ export function privacyStore(context: ReadContext): PrivacyStore {
         .where("relation_id", "=", id)
         .execute();
       await refreshRelationDocuments(context, [...new Set([...changed.relations, ...(await employeesOf(context, [id]))])]);
-      await refreshInteractionDocuments(context, [...new Set([...changed.interactions, ...own.map((r) => r.interaction_id)])]);
+      await refreshInteractionDocuments(context, [...new Set([...changed.interactions, ...own.map((r) => r.interaction_id), ...unclaimed])]);
       return counts satisfies ErasureCounts;
     },
   };

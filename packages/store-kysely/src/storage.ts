@@ -37,6 +37,7 @@ import { activityStore } from "./activity-store.js";
 import { duplicateStore } from "./duplicate-store.js";
 import type { KyselyDatabase } from "./schema.js";
 import { hotReads } from "./relation-reads.js";
+import { unmatchedStore } from "./unmatched-store.js";
 import { searchStore } from "./search-store.js";
 
 /** How many tenants' read-only stores a storage keeps for single-statement reads. */
@@ -121,6 +122,7 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
       duplicates: withMappedErrors(profile, duplicateStore(context, profile)),
       merges: withMappedErrors(profile, mergeStore(context)),
       search: withMappedErrors(profile, searchStore(context, profile)),
+      unmatched: withMappedErrors(profile, unmatchedStore(context)),
     };
   }
 

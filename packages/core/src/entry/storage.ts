@@ -28,6 +28,7 @@ export type {
   TransactionOptions,
 } from "../storage.js";
 export type { BulkStore } from "../storage-bulk.js";
+export type { ClaimedInteraction, UnmatchedStore } from "../storage-unmatched.js";
 export type { SearchLanguage, SearchStore, StoredSearchHit, StoredSearchQuery } from "../storage-search.js";
 export {
   foldSearchText,

@@ -38,6 +38,8 @@ export interface CrmEventPayloads {
   "interaction.updated": Interaction;
   "interaction.deleted": Interaction;
   "interaction.restored": Interaction;
+  /** Participants without a relation were claimed by the relation now holding their e-mail address. */
+  "interaction.matched": InteractionMatched;
   "pipeline.created": Pipeline;
   "pipeline.updated": Pipeline;
   "pipeline.stage_added": Pipeline;
@@ -112,6 +114,23 @@ export interface RelationErased {
   readonly note?: string;
 }
 
+/**
+ * The payload of `interaction.matched`: a relation claimed participants of a contact moment (an
+ * unmatched one, or an unknown cc of a matched one) because it now holds their e-mail address.
+ * The interaction is on the relation's timeline from this event on.
+ */
+export interface InteractionMatched {
+  readonly interactionId: string;
+  /** The relation that claimed them. */
+  readonly relationId: string;
+  /** The interaction's version after the claim. */
+  readonly version: number;
+  /** The interaction's relations after the claim, in link order. */
+  readonly relationIds: readonly string[];
+  /** The participants claimed, by their position in `participants`. */
+  readonly participants: ReadonlyArray<{ readonly position: number; readonly address: string }>;
+}
+
 /** The payload of `relation.merged`: the survivor as it is after taking in the loser. */
 export interface RelationMerged {
   readonly mergeId: string;
@@ -149,6 +168,7 @@ export const CRM_EVENT_TYPES = [
   "interaction.updated",
   "interaction.deleted",
   "interaction.restored",
+  "interaction.matched",
   "pipeline.created",
   "pipeline.updated",
   "pipeline.stage_added",

@@ -41,7 +41,10 @@ export interface Interaction {
   readonly subject: string | null;
   readonly body: string | null;
   readonly outcome: string | null;
-  /** The relations whose timelines show this interaction (explicit links plus participants that are relations). */
+  /**
+   * The relations whose timelines show this interaction (explicit links plus participants that are
+   * relations). Empty for an unmatched contact moment: none of its participants is a relation yet.
+   */
   readonly relationIds: readonly string[];
   readonly participants: readonly Participant[];
   /** The deals this contact moment is about; always present (possibly empty) on what the SDK returns. */
@@ -94,8 +97,11 @@ export function interactionSchemas(kinds: readonly string[]) {
       externalKey: textSchema.min(1).max(500).nullable().optional(),
     })
     .strict()
-    .refine((v) => v.relationIds.length > 0 || v.participants.some((p) => p.relationId), {
-      message: "An interaction must be linked to at least one relation",
+    // Without any relation it is an unmatched contact moment: kept, and claimed by the relation
+    // that later holds one of its participants' e-mail addresses (see the README's "Unmatched
+    // contact moments"). With neither there is nobody it could ever belong to.
+    .refine((v) => v.relationIds.length > 0 || v.participants.some((p) => p.relationId || p.address), {
+      message: "An interaction needs at least one relation, or a participant with an address",
       path: ["relationIds"],
     });
   const patch = z
@@ -118,7 +124,11 @@ export interface InteractionInput {
   readonly subject?: string | null;
   readonly body?: string | null;
   readonly outcome?: string | null;
-  /** Relations to link; participants that are relations are linked too. At least one in all. */
+  /**
+   * Relations to link; participants that are relations are linked too. With none at all, at least
+   * one participant needs an address: the interaction is then logged unmatched (see
+   * `interactions.unmatched`) until a relation with that e-mail address claims it.
+   */
   readonly relationIds?: readonly string[];
   readonly participants?: ReadonlyArray<{
     role?: ParticipantRole;

@@ -13,6 +13,7 @@ import { identityKeys, issuesFor } from "./erasure-keys.js";
 import { duplicatePolicy, findCandidates } from "./duplicates.js";
 import { identifyingAttributes } from "../duplicates/rules.js";
 import type { DuplicatePolicy } from "../context.js";
+import { linkedRelations, participantSettler, settledRecord } from "./participants.js";
 import { buildRelation, externalRefRace, insertConflict, RELATION_FIELDS, settledByFreshTransaction, UPSERT_ROUNDS } from "./relation-builder.js";
 
 /** Options of the bulk operations. */
@@ -395,6 +396,15 @@ export function bulkOperations(scope: TenantScope) {
         },
       });
     });
+    // Addresses a live relation holds are logged matched; erased ones are dropped (see participantSettler).
+    const settle = await participantSettler(
+      store,
+      parsed.map((p) => p.record.participants),
+    );
+    for (const p of parsed) {
+      const participants = settle(p.record.participants);
+      p.record = settledRecord({ ...p.record, participants, relationIds: linkedRelations(p.record.relationIds, participants) });
+    }
     const live = await store.bulk.liveRelationIds([...new Set(parsed.flatMap((p) => p.record.relationIds))]);
     const dealIds = [...new Set(parsed.flatMap((p) => p.record.dealIds ?? []))];
     const liveDeals = new Set(dealIds.length ? (await store.deals.getMany(dealIds)).filter((d) => !d.deletedAt).map((d) => d.id) : []);

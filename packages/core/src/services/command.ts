@@ -5,6 +5,7 @@ import type { CrmEventPayloads, CrmEventType } from "../model/events.js";
 import type { EntityType, FieldChange, HistoryAction } from "../model/journal.js";
 import type { TenantStore } from "../storage.js";
 import { withFieldConfirmation } from "./verification-hook.js";
+import { withUnmatchedClaims } from "./unmatched-hook.js";
 
 /** Per-call options of every mutating API: who acts, and from where. */
 export interface CommandOptions {
@@ -73,8 +74,9 @@ export interface UnitOfWork {
  */
 export async function withStore<T>(scope: TenantScope, fn: (store: TenantStore) => Promise<T>, readOnly = false): Promise<T> {
   const { unit } = scope;
-  // Every write reaches its store here, so relation writes become field confirmations in one place.
-  const writing = readOnly ? fn : (store: TenantStore) => fn(withFieldConfirmation(store));
+  // Every write reaches its store here, so relation writes become field confirmations, and claim
+  // unmatched participants, in one place.
+  const writing = readOnly ? fn : (store: TenantStore) => fn(withUnmatchedClaims(withFieldConfirmation(store), scope.ctx.newId));
   if (!unit) return scope.ctx.storage.transaction(scope.tenantId, writing, readOnly ? { readOnly } : undefined);
   try {
     return await writing(unit.store);

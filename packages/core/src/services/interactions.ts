@@ -9,6 +9,7 @@ import type { VersionedOptions } from "./relations.js";
 import * as z from "zod";
 import type { DueField } from "../model/verification.js";
 import { dueFor } from "./verification.js";
+import { linkedRelations, participantSettler, settledRecord } from "./participants.js";
 import { parseSearch, searchPage, type SearchOptions, type SearchPage } from "./search.js";
 
 /** The result of {@link InteractionService.log}. */
@@ -50,9 +51,16 @@ export interface TimelineOptions {
   readonly rollUp?: boolean;
 }
 
+/** Options of {@link InteractionService.unmatched}: a page size and where to continue. */
+export type UnmatchedOptions = Pick<TimelineOptions, "limit" | "cursor">;
+
 /** Contact moments of one tenant. */
 export interface InteractionService {
-  /** Logs a contact moment. With an `externalKey` already present it returns the existing one and writes nothing. */
+  /**
+   * Logs a contact moment. With an `externalKey` already present it returns the existing one and writes nothing.
+   * A participant without a relation whose e-mail address a live relation holds is logged with that relation
+   * (and links it); with no relation at all the contact moment is unmatched (see {@link unmatched}).
+   */
   log(input: InteractionInput, options?: LogOptions): Promise<LogResult>;
   /** Changes an interaction's own fields (not its relations or participants). */
   update(id: string, patch: InteractionPatch, options: VersionedOptions): Promise<Interaction>;
@@ -74,6 +82,17 @@ export interface InteractionService {
    * const { items, nextCursor } = await acme.interactions.search("offerte", { language: "dutch" });
    */
   search(text: string, options?: SearchOptions): Promise<SearchPage<Interaction>>;
+  /**
+   * The tenant's unmatched contact moments: non-deleted interactions linked to no relation (every
+   * participant an address nobody in the CRM holds yet), newest first, keyset-paginated like
+   * {@link timeline}. One leaves this list the moment a relation with one of its participants'
+   * e-mail addresses is created, updated, imported, restored or merged; see the core README's
+   * "Unmatched contact moments".
+   *
+   * @example
+   * const { items, nextCursor } = await acme.interactions.unmatched({ limit: 20 });
+   */
+  unmatched(options?: UnmatchedOptions): Promise<TimelinePage>;
   /** Replaces the deals an interaction is linked to (its relations stay). Throws INTEGRITY for a missing or deleted deal. */
   linkDeals(id: string, dealIds: readonly string[], options: VersionedOptions): Promise<Interaction>;
 }
@@ -147,15 +166,18 @@ export function interactionService(scope: TenantScope): InteractionService {
   return {
     async log(input, options) {
       const parsed = parseOrThrow(ctx.schemas.interaction.create, input);
-      const relationIds = [...new Set([...parsed.relationIds, ...parsed.participants.flatMap((p) => (p.relationId ? [p.relationId] : []))])];
       return runCommand(scope, options, async (command) => {
         const key = parsed.externalKey ?? null;
         const existing = key === null ? undefined : await command.store.interactions.getByExternalKey(key);
         if (existing) return { interaction: existing, created: false };
+        const given = parsed.participants.map((p) => ({ role: p.role, relationId: p.relationId ?? null, address: p.address ?? null, name: p.name ?? null }));
+        // Addresses a live relation holds are logged matched; erased ones are dropped (see participantSettler).
+        const participants = (await participantSettler(command.store, [given]))(given);
+        const relationIds = linkedRelations(parsed.relationIds, participants);
         await checkRelations(command.store, relationIds);
         const dealIds = [...new Set(parsed.dealIds)];
         await checkDeals(command.store, dealIds);
-        const record: InteractionRecord = {
+        const record: InteractionRecord = settledRecord({
           id: ctx.newId(),
           kind: parsed.kind,
           direction: parsed.direction ?? null,
@@ -165,14 +187,14 @@ export function interactionService(scope: TenantScope): InteractionService {
           body: parsed.body ?? null,
           outcome: parsed.outcome ?? null,
           relationIds,
-          participants: parsed.participants.map((p) => ({ role: p.role, relationId: p.relationId ?? null, address: p.address ?? null, name: p.name ?? null })),
+          participants,
           dealIds,
           externalKey: key,
           version: 1,
           createdAt: command.at,
           updatedAt: command.at,
           deletedAt: null,
-        };
+        });
         if (!(await command.store.interactions.insert(record))) {
           // Another writer imported the same key between our check and our insert.
           const winner = await command.store.interactions.getByExternalKey(key!);
@@ -269,6 +291,23 @@ export function interactionService(scope: TenantScope): InteractionService {
           }
         }
         const rows = await store.interactions.timeline({ relationIds: [...new Set(relationIds)], limit: limit + 1, ...(after ? { after } : {}) });
+        const items = rows.slice(0, limit);
+        const last = items[items.length - 1];
+        return rows.length > limit && last ? { items, nextCursor: encodeCursor({ occurredAt: last.occurredAt, id: last.id }) } : { items };
+      });
+    },
+
+    async unmatched(options = {}) {
+      if (options === null || typeof options !== "object") {
+        throw validationError([{ path: ["options"], message: "Expected an options object", code: "invalid_type" }]);
+      }
+      const limit = options.limit ?? 50;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+        throw validationError([{ path: ["limit"], message: "Expected an integer from 1 to 500", code: "invalid_limit" }]);
+      }
+      const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+      return runSingleRead(scope, async (store) => {
+        const rows = await store.unmatched.list({ limit: limit + 1, ...(after ? { after } : {}) });
         const items = rows.slice(0, limit);
         const last = items[items.length - 1];
         return rows.length > limit && last ? { items, nextCursor: encodeCursor({ occurredAt: last.occurredAt, id: last.id }) } : { items };

@@ -54,8 +54,12 @@ const REPLACEMENT = "[erased]";
 const DEFAULT_PSEUDONYM = "Erased relation";
 const TIMELINE_PAGE = 500;
 
-/** Every interaction on a relation's own timeline, newest first. */
-async function allInteractions(store: TenantStore, relationId: string): Promise<Interaction[]> {
+/**
+ * Every interaction on a relation's own timeline, and every one with a participant no relation
+ * claimed that carries one of its e-mail addresses (e.g. mail that arrived while it was deleted),
+ * newest first.
+ */
+async function allInteractions(store: TenantStore, relationId: string, emails: readonly string[]): Promise<Interaction[]> {
   const out: Interaction[] = [];
   for (;;) {
     const last = out.at(-1);
@@ -65,8 +69,14 @@ async function allInteractions(store: TenantStore, relationId: string): Promise<
       ...(last ? { after: { occurredAt: last.occurredAt, id: last.id } } : {}),
     });
     out.push(...page);
-    if (page.length < TIMELINE_PAGE) return out;
+    if (page.length < TIMELINE_PAGE) break;
   }
+  const seen = new Set(out.map((i) => i.id));
+  const carrying = emails.length > 0 ? (await store.unmatched.carrying(emails)).filter((i) => !seen.has(i.id)) : [];
+  if (carrying.length === 0) return out;
+  const newest = (a: Interaction, b: Interaction) =>
+    a.occurredAt === b.occurredAt ? (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) : a.occurredAt < b.occurredAt ? 1 : -1;
+  return [...out, ...carrying].sort(newest);
 }
 
 /** Every activity with the relation, of every status, by due time. */
@@ -105,7 +115,11 @@ async function exportOf(store: TenantStore, relation: Relation, exportedAt: stri
     exportedAt,
     relation,
     links: (await store.links.listForRelation(id)).map(toLink),
-    interactions: await allInteractions(store, id),
+    interactions: await allInteractions(
+      store,
+      id,
+      relation.emails.map((e) => e.address),
+    ),
     deals,
     quotes: quotes.map((q) => ({ ...q, lines: q.lines.map(toQuoteLine) })),
     orders: await store.orders.listForRelation(id),

@@ -10,6 +10,7 @@ import { targetTables } from "./007-targets.js";
 import { privacyTables } from "./012-privacy.js";
 import { searchTables } from "./013-search.js";
 import { mergeTables } from "./014-merges.js";
+import { unmatchedIndexes } from "./015-unmatched.js";
 import { meetingKeys } from "./016-meeting-keys.js";
 
 /** Names of every migration, in the order they apply. New migrations sort after the last one. */
@@ -24,6 +25,7 @@ export const MIGRATION_NAMES = [
   "012-privacy",
   "013-search",
   "014-merges",
+  "015-unmatched",
   "016-meeting-keys",
 ] as const;
 
@@ -48,6 +50,7 @@ export function migrations(profile: DialectProfile): MigrationProvider {
     "012-privacy": privacyTables(profile),
     "013-search": searchTables(profile),
     "014-merges": mergeTables(profile),
+    "015-unmatched": unmatchedIndexes(profile),
     "016-meeting-keys": meetingKeys(),
   };
   return { getMigrations: () => Promise.resolve(all) };
