@@ -24,6 +24,7 @@ import { propertiesSuite } from "./properties.js";
 import { relationsSuite } from "./relations.js";
 import { syncSuite } from "./sync.js";
 import { syncBatchSuite } from "./sync-batch.js";
+import { syncUnmatchedSuite } from "./sync-unmatched.js";
 import { tenancySuite } from "./tenancy.js";
 import { timelineSuite } from "./timeline.js";
 import { transactionsSuite } from "./transactions.js";
@@ -66,6 +67,7 @@ export const FEATURE_SUITES = {
   reports: reportsSuite,
   sync: syncSuite,
   syncBatch: syncBatchSuite,
+  syncUnmatched: syncUnmatchedSuite,
   bulk: bulkSuite,
   filters: filtersSuite,
   segments: segmentsSuite,

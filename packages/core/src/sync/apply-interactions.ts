@@ -25,12 +25,12 @@ type InteractionChange = Extract<SyncChange, { type: "interaction" }>;
 const sameInstant = (a: string, b: string) => a === b || Date.parse(a) === Date.parse(b);
 
 /** True when the stored interaction already reads as the draft in every field kept in step. */
-function inStep(current: InteractionRecord, draft: InteractionDraft): boolean {
+function inStep(current: InteractionRecord, draft: InteractionDraft, body: string | null): boolean {
   return (
     !current.deletedAt &&
     sameInstant(current.occurredAt, draft.occurredAt) &&
     current.subject === (draft.subject ?? null) &&
-    current.body === (draft.body ?? null) &&
+    current.body === body &&
     current.outcome === (draft.outcome ?? null)
   );
 }
@@ -76,7 +76,11 @@ export async function applyInteractions(batch: PageBatch, changes: readonly Sync
       fresh.push(entry);
       continue;
     }
-    outcomes[index] = inStep(stored, change.interaction) ? "unchanged" : await refusing(index, () => bringInStep(batch, stored, change.interaction));
+    // An interaction still unmatched keeps its metadata only, unless bodies of unmatched ones are kept.
+    const body = stored.relationIds.length === 0 && !env.match.unmatchedBodies ? null : (change.interaction.body ?? null);
+    outcomes[index] = inStep(stored, change.interaction, body)
+      ? "unchanged"
+      : await refusing(index, () => bringInStep(batch, stored, change.interaction, body));
     keep(change, stored.id);
   }
   if (fresh.length === 0) return;
@@ -104,7 +108,10 @@ export async function applyInteractions(batch: PageBatch, changes: readonly Sync
       }
       participants.push({ role: p.role, relationId: relationOf.get(address) ?? null, address, name: p.name?.trim() || null });
     }
-    if (!participants.some((p) => p.relationId)) {
+    const unmatched = !participants.some((p) => p.relationId);
+    // Someone to match later: an address that is neither the account's own nor a room.
+    const correspondent = draft.participants.some((p) => !p.own && p.role !== "resource" && normaliseEmail(p.address));
+    if (unmatched && (env.match.unmatched === "skip" || !correspondent)) {
       const item = batch.items.get(change.externalId);
       if (item) {
         batch.items.delete(change.externalId);
@@ -120,7 +127,7 @@ export async function applyInteractions(batch: PageBatch, changes: readonly Sync
       channel: draft.channel ?? null,
       occurredAt: draft.occurredAt,
       subject: draft.subject ?? null,
-      body: draft.body ?? null,
+      body: unmatched && !env.match.unmatchedBodies ? null : (draft.body ?? null),
       outcome: draft.outcome ?? null,
       participants,
       externalKey: change.key,
@@ -144,13 +151,13 @@ export async function applyInteractions(batch: PageBatch, changes: readonly Sync
 }
 
 /** Restores a deleted interaction and brings the fields kept in step up to date. */
-async function bringInStep(batch: PageBatch, stored: InteractionRecord, draft: InteractionDraft): Promise<ApplyOutcome> {
+async function bringInStep(batch: PageBatch, stored: InteractionRecord, draft: InteractionDraft, body: string | null): Promise<ApplyOutcome> {
   const { tx, command } = batch.env;
   let current = stored;
   if (current.deletedAt) current = await tx.interactions.restore(current.id, { ...command, expectedVersion: current.version });
   const updated = await tx.interactions.update(
     current.id,
-    { occurredAt: draft.occurredAt, subject: draft.subject ?? null, body: draft.body ?? null, outcome: draft.outcome ?? null },
+    { occurredAt: draft.occurredAt, subject: draft.subject ?? null, body, outcome: draft.outcome ?? null },
     { ...command, expectedVersion: current.version },
   );
   return updated.version === stored.version ? "unchanged" : "updated";

@@ -20,7 +20,7 @@ import { applyPageChanges } from "./apply-page.js";
 import { RefusedChange } from "./page-batch.js";
 import { isSyncError, type Connector, type SyncPage, type SyncResource } from "./connector.js";
 import { emitTo, emptyCounts, type PageCounts, type SyncListener } from "./events.js";
-import { FREE_MAIL_DOMAINS, type MatchOptions, type UnknownAddressPolicy } from "./matching.js";
+import { FREE_MAIL_DOMAINS, type MatchOptions, type UnknownAddressPolicy, type UnmatchedPolicy } from "./matching.js";
 import { pushLocalChanges, type ConflictPolicy } from "./push.js";
 import { sleep, withRetry, type RetryOptions } from "./retry.js";
 import { addTotals, failureOf, initialState, resetSync, syncStates, withSkipped, ZERO_TOTALS } from "./state.js";
@@ -37,6 +37,10 @@ export interface SyncEngineOptions<R extends AttributeRegistry = AttributeRegist
   readonly onEvent?: SyncListener;
   /** Unknown participants of mail and meetings. Default `ignore`. See {@link UnknownAddressPolicy}. */
   readonly unknownAddresses?: UnknownAddressPolicy;
+  /** Mail and meetings with no participant who is a relation. Default `keep`. See {@link UnmatchedPolicy}. */
+  readonly unmatched?: UnmatchedPolicy;
+  /** Store the body of unmatched mail and meetings too. Default false: time, subject and addresses only. */
+  readonly unmatchedBodies?: boolean;
   /** More free-mail domains (never turned into organisations). */
   readonly freeMailDomains?: readonly string[];
   /** Who wins when a pushed contact changed remotely meanwhile. Default `remote-wins`. */
@@ -119,6 +123,8 @@ export function createSyncEngine<R extends AttributeRegistry>(options: SyncEngin
   const retry: RetryOptions = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 60_000, sleep, ...options.retry };
   const match: MatchOptions = {
     unknownAddresses: options.unknownAddresses ?? "ignore",
+    unmatched: options.unmatched ?? "keep",
+    unmatchedBodies: options.unmatchedBodies ?? false,
     freeMailDomains: new Set([...FREE_MAIL_DOMAINS, ...(options.freeMailDomains ?? [])].map((d) => d.toLowerCase())),
   };
   const emit = (event: Parameters<SyncListener>[0]) => emitTo(options.onEvent, event);

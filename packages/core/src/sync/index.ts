@@ -25,7 +25,7 @@ export { createSyncEngine, type ResourceReport, type SyncEngine, type SyncEngine
 export type { PageCounts, SyncEvent, SyncListener } from "./events.js";
 export { countryCode } from "../countries.js";
 export { meetingKey } from "./keys.js";
-export { FREE_MAIL_DOMAINS, type MatchOptions, type UnknownAddressPolicy } from "./matching.js";
+export { FREE_MAIL_DOMAINS, type MatchOptions, type UnknownAddressPolicy, type UnmatchedPolicy } from "./matching.js";
 export { pushConsumer, type ConflictPolicy, type PushConflict } from "./push.js";
 export type { RetryOptions } from "./retry.js";
 export { resetSync, syncStates } from "./state.js";

@@ -19,9 +19,24 @@ import type { ParticipantDraft } from "./connector.js";
  */
 export type UnknownAddressPolicy = "ignore" | "create-person" | "create-person-and-organisation";
 
+/**
+ * What to do with a message or meeting none of whose participants is a relation (after the
+ * unknown-address policy):
+ * - `keep` (default): log it as an unmatched contact moment — its participants' addresses, time
+ *   and subject, the body only with `unmatchedBodies` — that joins the timeline of the first
+ *   relation that gets one of those addresses (created by hand, by an import or by sync), without
+ *   fetching it again;
+ * - `skip`: leave it out, recorded as skipped (`no_relation`).
+ * A message whose only addresses are the account's own and meeting resources is always skipped.
+ */
+export type UnmatchedPolicy = "keep" | "skip";
+
 /** Options of participant matching. */
 export interface MatchOptions {
   readonly unknownAddresses: UnknownAddressPolicy;
+  readonly unmatched: UnmatchedPolicy;
+  /** Keep the body of unmatched contact moments too (default false: metadata only). */
+  readonly unmatchedBodies: boolean;
   /** Domains that are never an organisation (free-mail providers); added to the built-in list. */
   readonly freeMailDomains: ReadonlySet<string>;
 }
