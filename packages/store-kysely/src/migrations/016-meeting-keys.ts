@@ -8,6 +8,8 @@ const OLD_PREFIXES = ["outlook-event:", "google-event:"] as const;
  * to `meeting:<rest>`, so a resync finds them under the new key instead of logging them again.
  * Where the new key is taken already (the same meeting through both connectors, or synced again
  * meanwhile), the old row keeps its key: the unique key forbids two, and nothing is merged here.
+ * It runs once over every tenant's rows, before the schema serves requests; on a schema distributed
+ * by tenant (Citus) that is one multi-shard update, its subquery joined on tenant_id.
  */
 export function meetingKeys(): Migration {
   async function up(db: Kysely<unknown>): Promise<void> {
