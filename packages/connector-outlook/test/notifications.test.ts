@@ -337,7 +337,7 @@ for (const engineName of ENGINES) {
     });
 
     it("handles lifecycle notifications: reauthorizationRequired renews, missed runs, subscriptionRemoved recreates and catches up", async () => {
-      const { mb, tenant, handler, notes, runs, settle, subscriptionOf, subscriptions } = await setup();
+      const { mb, tenant, token, handler, notes, runs, settle, subscriptionOf, subscriptions, post } = await setup();
       await handler.maintain();
       const contacts = await subscriptionOf("contacts");
       const patches = () => graph.requests.filter((q) => q.method === "PATCH" && q.path === `/subscriptions/${contacts.id}`).length;
@@ -369,6 +369,29 @@ for (const engineName of ENGINES) {
       expect((await subscriptions.list()).filter((r) => r.resource === "contacts")).toHaveLength(1);
       expect(runs).toEqual([{ resources: ["contacts"] }, { resources: ["contacts"] }]);
       expect((await tenant.relations.findByExternalRef("outlook", fay.id))?.name).toBe("Fay Removed");
+
+      // A reauthorization challenge for a subscription Graph has meanwhile dropped: the renewal is a 404, so it is made again.
+      const mailSub = await subscriptionOf("mail:inbox");
+      await createGraphClient(async () => token, graph.url)
+        .api(`/subscriptions/${mailSub.id}`)
+        .delete();
+      const challenge = {
+        subscriptionId: mailSub.id,
+        subscriptionExpirationDateTime: mailSub.expirationDateTime,
+        tenantId: graph.subscriptions.tenantId,
+        clientState: mailSub.clientState,
+        lifecycleEvent: "reauthorizationRequired",
+      };
+      expect((await post(JSON.stringify({ value: [challenge] }))).status).toBe(202);
+      await settle();
+      const mailAgain = await subscriptionOf("mail:inbox");
+      expect(mailAgain.id).not.toBe(mailSub.id);
+      expect(graph.subscriptions.get(mailAgain.id)?.resource).toBe("me/mailFolders('inbox')/messages");
+      expect(notes.filter((n) => n.type === "subscription-recreated").map((n) => (n.type === "subscription-recreated" ? n.resource : ""))).toEqual([
+        "contacts",
+        "mail:inbox",
+      ]);
+      expect(runs.at(-1)).toEqual({ resources: ["mail:inbox"] });
     });
 
     it("never puts the access token in a response, an error or an event", async () => {
