@@ -14,3 +14,25 @@ export { toSyncError, retryAfterMs } from "./errors.js";
 export { CONTACT_FIELDS, contactChange, contactFromRelation } from "./map-contact.js";
 export { MESSAGE_FIELDS, isBulk, messageChange } from "./map-message.js";
 export { eventChange, type CancelledMeetingPolicy } from "./map-event.js";
+export {
+  outlookSubscriptions,
+  memorySubscriptionStore,
+  subscriptionResource,
+  OUTLOOK_MAX_SUBSCRIPTION_MINUTES,
+  type MaintainReport,
+  type OutlookSubscriptionOptions,
+  type OutlookSubscriptions,
+  type SubscriptionRecord,
+  type SubscriptionStore,
+} from "./subscriptions.js";
+export {
+  outlookNotifications,
+  type IgnoredReason,
+  type NotificationEvent,
+  type NotificationRequest,
+  type NotificationResponse,
+  type OutlookNotifications,
+  type OutlookNotificationsOptions,
+} from "./notifications.js";
+export { RunQueue, type RunnableEngine, type RunQueueEvent, type RunQueueOptions } from "./notification-queue.js";
+export { nodeNotificationListener, type NodeListenerOptions, type NotificationEndpoint } from "./notifications-node.js";

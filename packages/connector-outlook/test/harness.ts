@@ -20,6 +20,8 @@ export interface TestDb {
   readonly crm: Crm;
   /** Rows per kb_* table for a tenant, read with the driver itself. */
   counts(tenantId: string): Promise<Record<string, number>>;
+  /** Raw SQL with the driver itself: `?` placeholders, bare `kb_*` table names. */
+  query(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,9 @@ export async function openDb(engine: "sqlite" | "postgres", options: { filename?
       async counts(tenantId) {
         return Object.fromEntries(TABLES.map((t) => [t, (db.prepare(`select count(*) as n from ${t} where tenant_id = ?`).get(tenantId) as { n: number }).n]));
       },
+      async query(sql, params = []) {
+        return db.prepare(sql).all(...params) as Record<string, unknown>[];
+      },
       async close() {
         await storage.close();
         db.close();
@@ -68,6 +73,11 @@ export async function openDb(engine: "sqlite" | "postgres", options: { filename?
       const out: Record<string, number> = {};
       for (const t of TABLES) out[t] = Number((await pool.query(`select count(*) as n from ${schema}.${t} where tenant_id = $1`, [tenantId])).rows[0].n);
       return out;
+    },
+    async query(sql, params = []) {
+      let n = 0;
+      const text = sql.replace(/\bkb_/g, `${schema}.kb_`).replace(/\?/g, () => `$${++n}`);
+      return (await pool.query(text, [...params])).rows as Record<string, unknown>[];
     },
     async close() {
       await storage.close();

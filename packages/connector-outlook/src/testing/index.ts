@@ -11,5 +11,13 @@
 export { startFakeGraph, GRAPH_ORIGIN, type FakeGraph, type FakeGraphOptions, type RequestRecord } from "./server.js";
 export { FakeMailboxes, type EventSpec, type MailSpec } from "./world.js";
 export { FaultQueue, type FaultSpec } from "./faults.js";
-export { GraphState, changeKeyOf, type Collection, type GraphObject, type Mailbox, type StoredItem } from "./state.js";
+export { GraphState, changeKeyOf, type Collection, type GraphObject, type ItemChange, type Mailbox, type StoredItem } from "./state.js";
+export {
+  FakeSubscriptions,
+  OUTLOOK_SUBSCRIPTION_MAX_MINUTES,
+  SubscriptionHttpError,
+  type Delivery,
+  type FakeSubscription,
+  type FakeSubscriptionOptions,
+} from "./subscriptions.js";
 export { decodeToken, encodeToken, type DeltaToken } from "./delta.js";

@@ -6,6 +6,7 @@ import { decodeToken, deltaPage, encodeToken, type DeltaToken } from "./delta.js
 import { EXTENDED, matches, mergeProperties, parseExpand, parseFilter, type ExtendedProperties } from "./extended-properties.js";
 import { FaultQueue } from "./faults.js";
 import { GraphState, keys, type Collection, type GraphObject, type Mailbox, type StoredItem } from "./state.js";
+import { FakeSubscriptions, SubscriptionHttpError } from "./subscriptions.js";
 import { FakeMailboxes } from "./world.js";
 
 /** Graph's public origin; pass it as `linkOrigin` to make the fake write production-looking links. */
@@ -24,6 +25,12 @@ export interface FakeGraphOptions {
    * the fake's own `http://127.0.0.1:<port>`, as a proxy or national cloud names its own host.
    */
   readonly linkOrigin?: string;
+  /** The fake's clock for subscription expiry, so tests can move time. Default `Date.now`. */
+  readonly now?: () => number;
+  /** Maximum subscription lifetime in minutes. Default 10 080 (Outlook resources, under 7 days). */
+  readonly maxSubscriptionMinutes?: number;
+  /** Time the notification endpoint has to answer the validation request. Default 10 000 ms. */
+  readonly validationTimeoutMs?: number;
 }
 
 /** A request the fake answered, for assertions (never with headers, so no token is kept). */
@@ -41,6 +48,8 @@ export interface FakeGraph {
   readonly mailboxes: FakeMailboxes;
   /** Fault injection: throttling, 5xx, dropped connections. */
   readonly faults: FaultQueue;
+  /** Change notification subscriptions: deliveries, lifecycle notifications, pausing. */
+  readonly subscriptions: FakeSubscriptions;
   /** The raw state, for assertions. */
   readonly state: GraphState;
   /** Every request answered so far. */
@@ -113,6 +122,11 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
   const state = new GraphState();
   const mailboxes = new FakeMailboxes(state);
   const faults = new FaultQueue();
+  const subscriptions = new FakeSubscriptions(state, {
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.maxSubscriptionMinutes ? { maxMinutes: options.maxSubscriptionMinutes } : {}),
+    ...(options.validationTimeoutMs ? { validationTimeoutMs: options.validationTimeoutMs } : {}),
+  });
   const requests: RequestRecord[] = [];
   const defaultPageSize = options.defaultPageSize ?? 10;
 
@@ -325,6 +339,15 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ""))?.[1];
       const caller = token ? [...state.mailboxes.values()].find((mb) => mb.token === token) : undefined;
       if (!caller) throw new HttpError(401, "InvalidAuthenticationToken", "Access token is empty or invalid.");
+      const sub = /^\/subscriptions(?:\/([^/]+))?$/.exec(path);
+      if (sub) {
+        const body = method === "POST" || method === "PATCH" ? await bodyOf(req) : {};
+        const answer = await subscriptions.route(method, sub[1], body, caller).catch((error: unknown) => {
+          throw error instanceof SubscriptionHttpError ? new HttpError(error.status, error.code, error.message) : error;
+        });
+        send(answer.status, answer.body);
+        return;
+      }
       const m = path.match(/^\/(?:me|users\/([^/]+))(\/.*)?$/);
       if (!m) throw new HttpError(400, "BadRequest", `Unsupported path ${path}`);
       const mb = m[1] ? state.mailboxes.get(m[1].toLowerCase()) : caller;
@@ -348,6 +371,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     url: `http://127.0.0.1:${port}`,
     mailboxes,
     faults,
+    subscriptions,
     state,
     requests,
     get linkOrigin() {
@@ -366,6 +390,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        subscriptions.close();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),

@@ -39,9 +39,21 @@ export interface Mailbox {
   readonly contactFolders: Map<string, { readonly displayName: string; readonly parentFolderId: string | null }>;
 }
 
+/** A change to an item of a collection, as change notifications report it. */
+export interface ItemChange {
+  /** The collection key (see {@link keys}). */
+  readonly key: string;
+  readonly id: string;
+  readonly changeType: "created" | "updated" | "deleted";
+  /** The item after the change (before it, for a deletion). */
+  readonly item: StoredItem | undefined;
+}
+
 /** The whole fake tenant: mailboxes and their collections, with one global change sequence. */
 export class GraphState {
   readonly mailboxes = new Map<string, Mailbox>();
+  /** Called after every logged change (the fake's subscriptions deliver change notifications from here). */
+  readonly listeners = new Set<(change: ItemChange) => void>();
   readonly collections = new Map<string, Collection>();
   /** Events and series masters by mailbox, for `GET /events/{id}` (instances live in `calendarView`). */
   readonly events = new Map<string, Map<string, StoredItem>>();
@@ -98,24 +110,34 @@ export class GraphState {
   /** Creates or replaces an item, giving it a new change key; returns it. */
   put(key: string, id: string, data: GraphObject): StoredItem {
     const c = this.collection(key);
+    const existed = c.items.has(id);
     const version = (c.items.get(id)?.version ?? 0) + 1;
     const item: StoredItem = { id, version, changeKey: changeKeyOf(id, version), data };
     c.items.set(id, item);
     c.log.push({ seq: ++this.seq, id });
+    this.emit({ key, id, changeType: existed ? "updated" : "created", item });
     return item;
   }
 
   /** Removes an item and logs the removal. */
   remove(key: string, id: string): boolean {
     const c = this.collection(key);
+    const item = c.items.get(id);
     if (!c.items.delete(id)) return false;
     c.log.push({ seq: ++this.seq, id });
+    this.emit({ key, id, changeType: "deleted", item });
     return true;
+  }
+
+  private emit(change: ItemChange): void {
+    for (const listener of this.listeners) listener(change);
   }
 
   /** Logs an item as changed without changing it (Graph does this, e.g. for a read flag). */
   touch(key: string, id: string): void {
-    this.collection(key).log.push({ seq: ++this.seq, id });
+    const c = this.collection(key);
+    c.log.push({ seq: ++this.seq, id });
+    this.emit({ key, id, changeType: "updated", item: c.items.get(id) });
   }
 }
 
