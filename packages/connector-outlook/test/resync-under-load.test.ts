@@ -116,15 +116,16 @@ for (const engineName of ENGINES) {
       expect(initial.status).toBe("ok");
       expect(written(initial)).toBeGreaterThan(0);
 
-      // The load, started with each resync: two bulk writers upserting unrelated relations of the
-      // same tenant, and the other account's sync picking up a remote change each round. It is a
-      // burst of fixed size: the push phase of a run reads every outbox event of the tenant until
-      // it finds none, so writers that never stop would keep any run of the tenant from finishing.
+      // The load, running for as long as each resync runs: two bulk writers upserting unrelated
+      // relations of the same tenant, and the other account's sync picking up a remote change each
+      // round. The writers never pause, so the resync's push phase must stop at what was written
+      // before it started (it did not, once, and never finished).
       const failures: unknown[] = [];
       const rounds = { bulk: 0, other: 0, leaseLost: 0 };
       const lastRound = [-1, -1];
-      const bulkWriter = async (w: number, times: number) => {
-        for (let k = 0; k < times; k++) {
+      let loading = false;
+      const bulkWriter = async (w: number) => {
+        while (loading) {
           const round = rounds.bulk++;
           lastRound[w] = round;
           const items = Array.from({ length: 60 }, (_, i) => ({
@@ -140,8 +141,8 @@ for (const engineName of ENGINES) {
         }
       };
       const ids = m.contacts(bob.address).map((c) => c.id);
-      const otherAccount = async (times: number) => {
-        for (let k = 0; k < times; k++) {
+      const otherAccount = async () => {
+        while (loading) {
           const round = rounds.other++;
           m.updateContact(bob.address, ids[round % ids.length]!, { displayName: `Bob's changed ${round}` });
           const report = await syncB.run();
@@ -156,8 +157,10 @@ for (const engineName of ENGINES) {
 
       for (let i = 0; i < RESYNCS; i++) {
         const before = await accountRows(db, tenant.tenantId, anna.address);
-        const load = [bulkWriter(0, 3), bulkWriter(1, 3), otherAccount(3)].map((p) => p.catch((error: unknown) => failures.push(error)));
+        loading = true;
+        const load = [bulkWriter(0), bulkWriter(1), otherAccount()].map((p) => p.catch((error: unknown) => failures.push(error)));
         const report = await syncA.run();
+        loading = false;
         await Promise.all(load);
         const after = await accountRows(db, tenant.tenantId, anna.address);
         expect(report.status, JSON.stringify(report)).toBe("ok");
@@ -165,7 +168,9 @@ for (const engineName of ENGINES) {
         expect(after).toEqual(before);
       }
       expect(failures).toEqual([]);
-      expect(rounds).toMatchObject({ bulk: RESYNCS * 6, other: RESYNCS * 3 });
+      // Every resync ran beside at least one round of each writer.
+      expect(rounds.bulk).toBeGreaterThanOrEqual(RESYNCS * 2);
+      expect(rounds.other).toBeGreaterThanOrEqual(RESYNCS);
       expect((await tenant.relations.findByExternalRef("load", "1-59"))?.name).toBe(`Load 1-59 round ${lastRound[1]}`);
       const sample = await accountRows(db, tenant.tenantId, anna.address);
       expect(sample.relations.length).toBeGreaterThan(40);

@@ -127,6 +127,8 @@ export interface SyncStore {
   getItems(account: string, resource: string, externalIds: readonly string[]): Promise<SyncItemRecord[]>;
   /** Every item (of any account and resource) that maps to an entity. */
   findItemsByEntity(entityType: SyncEntityType, entityId: string): Promise<SyncItemRecord[]>;
+  /** Every item (of any account and resource) that maps to one of these entities. */
+  findItemsByEntities(entityType: SyncEntityType, entityIds: readonly string[]): Promise<SyncItemRecord[]>;
   /** Inserts or replaces an item. */
   putItem(item: SyncItemRecord): Promise<void>;
   /** Inserts or replaces items (all of one tenant), in a few multi-row statements. */

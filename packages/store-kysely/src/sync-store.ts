@@ -163,6 +163,11 @@ export function syncStore({ db, tenantId }: StoreContext): SyncStore {
       return rows.map(itemFromRow);
     },
 
+    async findItemsByEntities(entityType, entityIds) {
+      const rows = await inChunks(entityIds, (chunk) => items().where("entity_type", "=", entityType).where("entity_id", "in", chunk).execute());
+      return rows.map(itemFromRow);
+    },
+
     async putItem(item) {
       const values = {
         entity_type: item.entityType,

@@ -188,14 +188,33 @@ export async function pushLocalChanges(env: PushEnv): Promise<number> {
 
   /** Events nothing is pushed for: other entities, and sync's own writes (they came from the remote). */
   const passive = (event: OutboxEvent) => event.entityType !== "relation" || event.source === command.source;
+  /**
+   * Of a batch's other relation events, those that concern this account: the relation is synced by
+   * one of its writable resources (one look-up for the batch), or it is new and `pushCreates` may
+   * want it. The rest are acknowledged with the passive ones.
+   */
+  const relevant = async (events: readonly OutboxEvent[]): Promise<Set<number>> => {
+    const ids = [...new Set(events.map((e) => e.entityId))];
+    const items = ids.length ? await withStore(scopeOf(tenant), (s) => s.sync.findItemsByEntities("relation", ids), true) : [];
+    const synced = new Set(items.filter((i) => i.account === account && writableIds.has(i.resource)).map((i) => i.entityId));
+    const creates = env.options.pushCreates !== undefined;
+    return new Set(events.filter((e) => synced.has(e.entityId) || (creates && e.type === "relation.created")).map((e) => e.sequence));
+  };
+  // The phase handles what was written before it started: writers that keep adding events (an
+  // import beside the sync, a busy ERP) cannot keep it from finishing. Later events wait for the
+  // next run, unacknowledged; stopping early never loses one.
+  const startedAt = env.now();
   for (;;) {
     const events = await tenant.outbox.poll(consumer, { limit: 500 });
-    if (events.length === 0) break;
-    // A run of passive events is acknowledged once, by its last event (or by the next event's own
-    // acknowledgement): a sync page of hundreds of writes costs one transaction here, not hundreds.
+    const cut = events.findIndex((e) => e.occurredAt > startedAt);
+    const current = cut === -1 ? events : events.slice(0, cut);
+    if (current.length === 0) break;
+    const wanted = await relevant(current.filter((e) => !passive(e)));
+    // A run of events that need nothing is acknowledged once, by its last event (or by the next
+    // event's own acknowledgement): hundreds of them cost one transaction, not hundreds.
     let unacknowledged: OutboxEvent | undefined;
-    for (const event of events) {
-      if (passive(event)) {
+    for (const event of current) {
+      if (!wanted.has(event.sequence)) {
         unacknowledged = event;
         continue;
       }
@@ -203,6 +222,7 @@ export async function pushLocalChanges(env: PushEnv): Promise<number> {
       await handle(event);
     }
     if (unacknowledged) await ack(unacknowledged);
+    if (current.length < events.length) break;
   }
   return pushed;
 }
