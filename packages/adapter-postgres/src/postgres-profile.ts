@@ -118,20 +118,20 @@ export function postgresProfile(options: { rowLevelSecurity?: boolean } = {}): D
         }
       : {}),
     largeExpression: withoutJit,
+    bulkWrite: withCustomPlans,
     capabilities: { dialect: "postgres", concurrentWriters: true, hostTransaction: false, rowLevelSecurity: rls, searchStemming: postgresSearch.stemming },
   };
 }
 
 /**
- * Runs a large filter's statements with JIT compilation off (see `LARGE_FILTER_NODES` in
- * store-kysely). Transaction-local and restored afterwards, so a host transaction the store runs
- * in keeps its own setting for its own statements. Outside a transaction there is no local
- * setting to make, and the statements run as they are.
+ * Runs `run` with a setting changed for the transaction only, and restores the setting afterwards,
+ * so a host transaction the store runs in keeps its own setting for its own statements. Outside a
+ * transaction there is no local setting to make, and the statements run as they are.
  */
-async function withoutJit<T>(db: Kysely<KyselyDatabase>, run: () => Promise<T>): Promise<T> {
+async function withLocalSetting<T>(db: Kysely<KyselyDatabase>, name: string, value: string, run: () => Promise<T>): Promise<T> {
   if (!db.isTransaction) return run();
-  const { rows } = await sql<{ jit: string }>`select current_setting('jit') as jit, set_config('jit', 'off', true) as off`.execute(db);
-  const previous = rows[0]?.jit ?? "on";
+  const { rows } = await sql<{ previous: string }>`select current_setting(${name}) as previous, set_config(${name}, ${value}, true) as now`.execute(db);
+  const previous = rows[0]?.previous;
   let failed = false;
   try {
     return await run();
@@ -140,6 +140,12 @@ async function withoutJit<T>(db: Kysely<KyselyDatabase>, run: () => Promise<T>):
     throw error;
   } finally {
     // After a failed statement the transaction is aborted and will roll back, setting and all.
-    if (!failed) await sql`select set_config('jit', ${previous}, true)`.execute(db);
+    if (!failed && previous !== undefined) await sql`select set_config(${name}, ${previous}, true)`.execute(db);
   }
 }
+
+/** A large filter's statements with JIT compilation off (see `LARGE_FILTER_NODES` in store-kysely). */
+const withoutJit = <T>(db: Kysely<KyselyDatabase>, run: () => Promise<T>): Promise<T> => withLocalSetting(db, "jit", "off", run);
+
+/** A bulk write's inserts with their foreign-key checks planned per execution (see `DialectProfile.bulkWrite`). */
+const withCustomPlans = <T>(db: Kysely<KyselyDatabase>, run: () => Promise<T>): Promise<T> => withLocalSetting(db, "plan_cache_mode", "force_custom_plan", run);

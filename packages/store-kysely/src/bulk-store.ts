@@ -1,4 +1,5 @@
-import { toInstant, type BulkStore } from "@kaartenbak/core/storage";
+import { toInstant, type BulkStore, type InteractionRecord, type LinkRecord } from "@kaartenbak/core/storage";
+import type { DialectProfile } from "./dialect-profile.js";
 import { insertRows } from "./insert-rows.js";
 import { insertRelationsClaimingRefs, relationStore } from "./relation-store.js";
 import { relationFromJoined, relationsWithChildren, type ReadContext, type RelationWithChildren } from "./relation-reads.js";
@@ -28,8 +29,10 @@ const INTERACTION_COLUMNS = [
 ];
 
 /** Set-based reads and writes for imports, for one tenant. */
-export function bulkStore(context: ReadContext): BulkStore {
+export function bulkStore(context: ReadContext, profile: Pick<DialectProfile, "bulkWrite">): BulkStore {
   const { db, tenantId } = context;
+  /** The multi-row inserts through the profile's bulk-write hook (Postgres: fresh foreign-key check plans). */
+  const bulkWrite = <T>(run: () => Promise<T>): Promise<T> => (profile.bulkWrite ? profile.bulkWrite(db, run) : run());
   const joined = () => relationsWithChildren(db, context.reads.functions, tenantId);
   /** Each relation once (chunks may repeat one), oldest first like the single look-ups. */
   const oldestFirst = (rows: readonly RelationWithChildren[]) =>
@@ -103,7 +106,7 @@ export function bulkStore(context: ReadContext): BulkStore {
 
     // All or nothing: a reference taken meanwhile removes every row of the call again and throws
     // DUPLICATE `external_ref_taken` with the transaction still usable (see insertRelationsClaimingRefs).
-    insertRelations: (records) => insertRelationsClaimingRefs(context, records),
+    insertRelations: (records) => bulkWrite(() => insertRelationsClaimingRefs(context, records)),
 
     async interactionsByExternalKeys(keys) {
       const rows = await inChunks(keys, (chunk) =>
@@ -119,70 +122,9 @@ export function bulkStore(context: ReadContext): BulkStore {
       return new Set(rows.flatMap((r) => (r.external_key === null ? [] : [r.external_key])));
     },
 
-    async insertInteractions(records) {
-      const inserted = new Set<string>();
-      for (const part of chunks(records)) {
-        // A taken external key skips its row (DO NOTHING keeps a Postgres transaction usable).
-        const rows = await insertRows(
-          db,
-          "kb_interactions",
-          INTERACTION_COLUMNS,
-          part.map((r) => ({
-            tenant_id: tenantId,
-            id: r.id,
-            kind: r.kind,
-            direction: r.direction,
-            channel: r.channel,
-            occurred_at: r.occurredAt,
-            subject: r.subject,
-            body: r.body,
-            outcome: r.outcome,
-            external_key: r.externalKey,
-            version: r.version,
-            created_at: r.createdAt,
-            updated_at: r.updatedAt,
-            deleted_at: r.deletedAt,
-          })),
-          { onConflictDoNothing: ["tenant_id", "external_key"], returning: "id" },
-        );
-        for (const row of rows) inserted.add(row.id as string);
-      }
-      const kept = records.filter((r) => inserted.has(r.id));
-      const links = kept.flatMap((r) =>
-        [...new Set(r.relationIds)].map((relationId, position) => ({
-          tenant_id: tenantId,
-          interaction_id: r.id,
-          relation_id: relationId,
-          occurred_at: r.occurredAt,
-          position,
-        })),
-      );
-      const participants = kept.flatMap((r) =>
-        r.participants.map((p, position) => ({
-          tenant_id: tenantId,
-          interaction_id: r.id,
-          position,
-          role: p.role,
-          relation_id: p.relationId,
-          address: p.address,
-          name: p.name,
-        })),
-      );
-      for (const rows of chunks(links)) await insertRows(db, "kb_interaction_relations", Object.keys(rows[0]!), rows);
-      for (const rows of chunks(participants)) await insertRows(db, "kb_interaction_participants", Object.keys(rows[0]!), rows);
-      const deals = kept.flatMap((r) =>
-        [...new Set(r.dealIds ?? [])].map((dealId, position) => ({
-          tenant_id: tenantId,
-          interaction_id: r.id,
-          deal_id: dealId,
-          occurred_at: r.occurredAt,
-          position,
-        })),
-      );
-      for (const rows of chunks(deals)) await insertRows(db, "kb_interaction_deals", Object.keys(rows[0]!), rows);
-      await writeInteractionDocuments(context, kept, true);
-      return inserted;
-    },
+    insertInteractions: (records) => bulkWrite(() => insertInteractionRows(records)),
+
+    insertLinks: (records) => bulkWrite(() => insertLinkRows(records)),
 
     async linksOfRelations(ids) {
       const rows = await inChunks(ids, (chunk) =>
@@ -197,33 +139,98 @@ export function bulkStore(context: ReadContext): BulkStore {
       return [...byId.values()].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
 
-    async insertLinks(records) {
-      for (const part of chunks(records)) {
-        await insertRows(
-          db,
-          "kb_links",
-          LINK_COLUMNS,
-          part.map((r) => ({
-            tenant_id: tenantId,
-            id: r.id,
-            kind: r.kind,
-            from_id: r.fromId,
-            to_id: r.toId,
-            role: r.role,
-            job_title: r.jobTitle,
-            valid_from: r.validFrom,
-            valid_to: r.validTo,
-            version: r.version,
-            created_at: r.createdAt,
-            updated_at: r.updatedAt,
-          })),
-        );
-      }
-      // A person's search document names its employers.
-      await refreshRelationDocuments(context, [...new Set(records.filter((r) => r.kind === "employment").map((r) => r.fromId))]);
-    },
-
     appendHistory: (entries) => insertHistoryRows(context, entries),
     appendEvents: (events) => insertEventRows(context, events),
   };
+
+  async function insertInteractionRows(records: readonly InteractionRecord[]): Promise<ReadonlySet<string>> {
+    const inserted = new Set<string>();
+    for (const part of chunks(records)) {
+      // A taken external key skips its row (DO NOTHING keeps a Postgres transaction usable).
+      const rows = await insertRows(
+        db,
+        "kb_interactions",
+        INTERACTION_COLUMNS,
+        part.map((r) => ({
+          tenant_id: tenantId,
+          id: r.id,
+          kind: r.kind,
+          direction: r.direction,
+          channel: r.channel,
+          occurred_at: r.occurredAt,
+          subject: r.subject,
+          body: r.body,
+          outcome: r.outcome,
+          external_key: r.externalKey,
+          version: r.version,
+          created_at: r.createdAt,
+          updated_at: r.updatedAt,
+          deleted_at: r.deletedAt,
+        })),
+        { onConflictDoNothing: ["tenant_id", "external_key"], returning: "id" },
+      );
+      for (const row of rows) inserted.add(row.id as string);
+    }
+    const kept = records.filter((r) => inserted.has(r.id));
+    const links = kept.flatMap((r) =>
+      [...new Set(r.relationIds)].map((relationId, position) => ({
+        tenant_id: tenantId,
+        interaction_id: r.id,
+        relation_id: relationId,
+        occurred_at: r.occurredAt,
+        position,
+      })),
+    );
+    const participants = kept.flatMap((r) =>
+      r.participants.map((p, position) => ({
+        tenant_id: tenantId,
+        interaction_id: r.id,
+        position,
+        role: p.role,
+        relation_id: p.relationId,
+        address: p.address,
+        name: p.name,
+      })),
+    );
+    for (const rows of chunks(links)) await insertRows(db, "kb_interaction_relations", Object.keys(rows[0]!), rows);
+    for (const rows of chunks(participants)) await insertRows(db, "kb_interaction_participants", Object.keys(rows[0]!), rows);
+    const deals = kept.flatMap((r) =>
+      [...new Set(r.dealIds ?? [])].map((dealId, position) => ({
+        tenant_id: tenantId,
+        interaction_id: r.id,
+        deal_id: dealId,
+        occurred_at: r.occurredAt,
+        position,
+      })),
+    );
+    for (const rows of chunks(deals)) await insertRows(db, "kb_interaction_deals", Object.keys(rows[0]!), rows);
+    await writeInteractionDocuments(context, kept, true);
+    return inserted;
+  }
+
+  async function insertLinkRows(records: readonly LinkRecord[]): Promise<void> {
+    for (const part of chunks(records)) {
+      await insertRows(
+        db,
+        "kb_links",
+        LINK_COLUMNS,
+        part.map((r) => ({
+          tenant_id: tenantId,
+          id: r.id,
+          kind: r.kind,
+          from_id: r.fromId,
+          to_id: r.toId,
+          role: r.role,
+          job_title: r.jobTitle,
+          valid_from: r.validFrom,
+          valid_to: r.validTo,
+          version: r.version,
+          created_at: r.createdAt,
+          updated_at: r.updatedAt,
+        })),
+      );
+    }
+    // A person's search document names its employers.
+    await refreshRelationDocuments(context, [...new Set(records.filter((r) => r.kind === "employment").map((r) => r.fromId))]);
+  }
 }

@@ -109,7 +109,7 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
       orders: withMappedErrors(profile, orderStore(context)),
       reports: withMappedErrors(profile, reportStore(context, profile.functions)),
       sync: withMappedErrors(profile, syncStore(context)),
-      bulk: withMappedErrors(profile, bulkStore(context)),
+      bulk: withMappedErrors(profile, bulkStore(context, profile)),
       segments: withMappedErrors(profile, segmentStore(context, profile)),
       consent: withMappedErrors(profile, consentStore(context)),
       campaigns: withMappedErrors(profile, campaignStore(context, profile)),
