@@ -220,7 +220,7 @@ for (const engineName of ENGINES) {
       });
       await settle();
       expect(runs.at(-1)).toEqual({ resources: ["calendar"] });
-      expect((await tenant.interactions.findByExternalKey(`outlook-event:${meeting}`))?.subject).toBe("Notified meeting");
+      expect((await tenant.interactions.findByExternalKey(`meeting:${meeting}`))?.subject).toBe("Notified meeting");
       expect(runs).toHaveLength(3);
     });
 
