@@ -28,6 +28,9 @@ export function messageFor(event: CrmEvent): OutgoingMessage {
     case "interaction.deleted":
     case "interaction.restored":
       return { topic: "crm.contact-moments", summary: `${event.type}: ${event.payload.kind} ${event.payload.subject ?? ""}`.trim() };
+    // Mail from someone unknown at the time joins a customer's timeline once the customer has the address.
+    case "interaction.matched":
+      return { topic: "crm.contact-moments", summary: `contact moment ${event.payload.interactionId} now on relation ${event.payload.relationId}` };
     case "deal.won":
       return { topic: "crm.sales", summary: `deal won: ${event.payload.title}, ${event.payload.currency} ${event.payload.amount / 100}` };
     case "deal.created":
