@@ -130,7 +130,10 @@ export function postgresProfile(options: { rowLevelSecurity?: boolean } = {}): D
  */
 async function withLocalSetting<T>(db: Kysely<KyselyDatabase>, name: string, value: string, run: () => Promise<T>): Promise<T> {
   if (!db.isTransaction) return run();
-  const { rows } = await sql<{ previous: string }>`select current_setting(${name}) as previous, set_config(${name}, ${value}, true) as now`.execute(db);
+  // Name and value are this module's constants, written into the text (a statement log shows which setting).
+  const { rows } = await sql<{
+    previous: string;
+  }>`select current_setting(${sql.lit(name)}) as previous, set_config(${sql.lit(name)}, ${sql.lit(value)}, true) as now`.execute(db);
   const previous = rows[0]?.previous;
   let failed = false;
   try {
@@ -140,7 +143,7 @@ async function withLocalSetting<T>(db: Kysely<KyselyDatabase>, name: string, val
     throw error;
   } finally {
     // After a failed statement the transaction is aborted and will roll back, setting and all.
-    if (!failed && previous !== undefined) await sql`select set_config(${name}, ${previous}, true)`.execute(db);
+    if (!failed && previous !== undefined) await sql`select set_config(${sql.lit(name)}, ${previous}, true)`.execute(db);
   }
 }
 

@@ -52,7 +52,11 @@ export function activitiesSuite(ctx: SuiteContext): void {
       const cancelled = await w.t.activities.cancel(visit.id, { expectedVersion: 1 });
       expect(cancelled).toMatchObject({ status: "cancelled", interactionId: null, closedAt: clock.iso() });
       await expectCrmError(w.t.activities.cancel(visit.id, { expectedVersion: 2 }), "INVALID_STATE");
-      const types = (await w.rows("kb_outbox")).map((e) => String(e.type)).filter((t) => t.startsWith("activity."));
+      // In sequence order: raw rows come in the table's physical order, which updates may change.
+      const types = (await w.rows("kb_outbox"))
+        .sort((a, b) => Number(a.sequence) - Number(b.sequence))
+        .map((e) => String(e.type))
+        .filter((t) => t.startsWith("activity."));
       expect(types).toEqual(["activity.created", "activity.updated", "activity.completed", "activity.created", "activity.cancelled"]);
     });
 
