@@ -23,10 +23,20 @@ export interface NotificationEndpoint {
  * request and response (Express, Fastify's `raw`, Koa's `ctx.req`/`ctx.res`).
  *
  * @example
- * const server = http.createServer((req, res) => {
- *   if (req.url?.startsWith("/graph/notify")) return listener(req, res);
- *   res.writeHead(404).end();
- * });
+ * import http from "node:http";
+ * import { nodeNotificationListener, outlookNotifications, outlookSubscriptions } from "@kaartenbak/connector-outlook";
+ * const getAccessToken = async () => "a token from the host's cache";
+ * const connector = outlookConnector({ getAccessToken });
+ * const engine = createSyncEngine({ tenant: acme, connector, account: "anna@contoso.com" });
+ * const resources = connector.resources.map((r) => r.id);
+ * const subscriptions = outlookSubscriptions({ resources, notificationUrl: "https://crm.example.com/graph/notify", getAccessToken });
+ * const listener = nodeNotificationListener(outlookNotifications({ engine, subscriptions }));
+ * http
+ *   .createServer((req, res) => {
+ *     if (req.url?.startsWith("/graph/notify")) return listener(req, res);
+ *     res.writeHead(404).end();
+ *   })
+ *   .listen(8080);
  */
 export function nodeNotificationListener(
   endpoint: NotificationEndpoint,
