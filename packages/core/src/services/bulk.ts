@@ -13,7 +13,7 @@ import { identityKeys, issuesFor } from "./erasure-keys.js";
 import { duplicatePolicy, findCandidates } from "./duplicates.js";
 import { identifyingAttributes } from "../duplicates/rules.js";
 import type { DuplicatePolicy } from "../context.js";
-import { linkedRelations, participantSettler, settledRecord } from "./participants.js";
+import { linkedRelations, newInteractionRecord, participantSettler, participantsOf, settledRecord } from "./participants.js";
 import { buildRelation, externalRefRace, insertConflict, RELATION_FIELDS, settledByFreshTransaction, UPSERT_ROUNDS } from "./relation-builder.js";
 
 /** Options of the bulk operations. */
@@ -372,29 +372,7 @@ export function bulkOperations(scope: TenantScope) {
     chunk.forEach((item, i) => {
       const result = ctx.schemas.interaction.create.safeParse(item);
       if (!result.success) return void invalid.push({ index: offset + i, issues: zodIssues(result.error) });
-      const v = result.data;
-      const relationIds = [...new Set([...v.relationIds, ...v.participants.flatMap((p) => (p.relationId ? [p.relationId] : []))])];
-      parsed.push({
-        index: offset + i,
-        record: {
-          id: ctx.newId(),
-          kind: v.kind,
-          direction: v.direction ?? null,
-          channel: v.channel ?? null,
-          occurredAt: v.occurredAt,
-          subject: v.subject ?? null,
-          body: v.body ?? null,
-          outcome: v.outcome ?? null,
-          relationIds,
-          participants: v.participants.map((p) => ({ role: p.role, relationId: p.relationId ?? null, address: p.address ?? null, name: p.name ?? null })),
-          dealIds: [...new Set(v.dealIds)],
-          externalKey: v.externalKey ?? null,
-          version: 1,
-          createdAt: at,
-          updatedAt: at,
-          deletedAt: null,
-        },
-      });
+      parsed.push({ index: offset + i, record: newInteractionRecord(ctx.newId(), result.data, participantsOf(result.data), at) });
     });
     // Addresses a live relation holds are logged matched; erased ones are dropped (see participantSettler).
     const settle = await participantSettler(

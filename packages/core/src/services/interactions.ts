@@ -9,7 +9,7 @@ import type { VersionedOptions } from "./relations.js";
 import * as z from "zod";
 import type { DueField } from "../model/verification.js";
 import { dueFor } from "./verification.js";
-import { linkedRelations, participantSettler, settledRecord } from "./participants.js";
+import { newInteractionRecord, participantSettler, participantsOf, settledRecord } from "./participants.js";
 import { parseSearch, searchPage, type SearchOptions, type SearchPage } from "./search.js";
 
 /** The result of {@link InteractionService.log}. */
@@ -170,31 +170,12 @@ export function interactionService(scope: TenantScope): InteractionService {
         const key = parsed.externalKey ?? null;
         const existing = key === null ? undefined : await command.store.interactions.getByExternalKey(key);
         if (existing) return { interaction: existing, created: false };
-        const given = parsed.participants.map((p) => ({ role: p.role, relationId: p.relationId ?? null, address: p.address ?? null, name: p.name ?? null }));
+        const given = participantsOf(parsed);
         // Addresses a live relation holds are logged matched; erased ones are dropped (see participantSettler).
         const participants = (await participantSettler(command.store, [given]))(given);
-        const relationIds = linkedRelations(parsed.relationIds, participants);
-        await checkRelations(command.store, relationIds);
-        const dealIds = [...new Set(parsed.dealIds)];
-        await checkDeals(command.store, dealIds);
-        const record: InteractionRecord = settledRecord({
-          id: ctx.newId(),
-          kind: parsed.kind,
-          direction: parsed.direction ?? null,
-          channel: parsed.channel ?? null,
-          occurredAt: parsed.occurredAt,
-          subject: parsed.subject ?? null,
-          body: parsed.body ?? null,
-          outcome: parsed.outcome ?? null,
-          relationIds,
-          participants,
-          dealIds,
-          externalKey: key,
-          version: 1,
-          createdAt: command.at,
-          updatedAt: command.at,
-          deletedAt: null,
-        });
+        const record = settledRecord(newInteractionRecord(ctx.newId(), parsed, participants, command.at));
+        await checkRelations(command.store, record.relationIds);
+        await checkDeals(command.store, record.dealIds ?? []);
         if (!(await command.store.interactions.insert(record))) {
           // Another writer imported the same key between our check and our insert.
           const winner = await command.store.interactions.getByExternalKey(key!);
@@ -211,7 +192,7 @@ export function interactionService(scope: TenantScope): InteractionService {
           payload: record,
         });
         return options?.withDueFields
-          ? { interaction: record, created: true, dueFields: await dueFor(command.store, relationIds, command.at) }
+          ? { interaction: record, created: true, dueFields: await dueFor(command.store, record.relationIds, command.at) }
           : { interaction: record, created: true };
       });
     },

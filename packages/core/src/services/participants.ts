@@ -1,5 +1,6 @@
-import type { Participant } from "../model/interaction.js";
-import type { TenantStore } from "../storage.js";
+import type { z } from "zod";
+import type { interactionSchemas, Participant } from "../model/interaction.js";
+import type { InteractionRecord, TenantStore } from "../storage.js";
 import { erasureKey } from "./erasure-keys.js";
 
 /**
@@ -55,4 +56,38 @@ export function isSettled(payload: unknown): boolean {
 /** The relations a contact moment is linked to: the explicit ones, then its participants' relations, each once. */
 export function linkedRelations(relationIds: readonly string[], participants: readonly Participant[]): string[] {
   return [...new Set([...relationIds, ...participants.flatMap((p) => (p.relationId ? [p.relationId] : []))])];
+}
+
+/** A contact moment's input as the create schema parsed it. */
+export type ParsedInteraction = z.output<ReturnType<typeof interactionSchemas>["create"]>;
+
+/**
+ * The stored record of a new contact moment: version 1 at `at`, linked to its explicit relations
+ * and to its participants' (which the caller has settled, see {@link participantSettler}), each
+ * deal once. What `interactions.log` and `bulk.logInteractions` both write.
+ */
+export function newInteractionRecord(id: string, input: ParsedInteraction, participants: readonly Participant[], at: string): InteractionRecord {
+  return {
+    id,
+    kind: input.kind,
+    direction: input.direction ?? null,
+    channel: input.channel ?? null,
+    occurredAt: input.occurredAt,
+    subject: input.subject ?? null,
+    body: input.body ?? null,
+    outcome: input.outcome ?? null,
+    relationIds: linkedRelations(input.relationIds, participants),
+    participants: [...participants],
+    dealIds: [...new Set(input.dealIds)],
+    externalKey: input.externalKey ?? null,
+    version: 1,
+    createdAt: at,
+    updatedAt: at,
+    deletedAt: null,
+  };
+}
+
+/** The participants of a parsed input as stored, before settling: every field present, null when absent. */
+export function participantsOf(input: ParsedInteraction): Participant[] {
+  return input.participants.map((p) => ({ role: p.role, relationId: p.relationId ?? null, address: p.address ?? null, name: p.name ?? null }));
 }
