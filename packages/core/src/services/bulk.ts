@@ -13,7 +13,7 @@ import { identityKeys, issuesFor } from "./erasure-keys.js";
 import { duplicatePolicy, findCandidates } from "./duplicates.js";
 import { identifyingAttributes } from "../duplicates/rules.js";
 import type { DuplicatePolicy } from "../context.js";
-import { linkedRelations, newInteractionRecord, participantSettler, participantsOf, settledRecord } from "./participants.js";
+import { linkedRelations, NEW_INTERACTION_FIELDS, newInteractionRecord, participantSettler, participantsOf, settledRecord } from "./participants.js";
 import { buildRelation, externalRefRace, insertConflict, RELATION_FIELDS, settledByFreshTransaction, UPSERT_ROUNDS } from "./relation-builder.js";
 
 /** Options of the bulk operations. */
@@ -85,20 +85,6 @@ async function* chunksOf<T>(items: Iterable<T> | AsyncIterable<T>, size: number)
 }
 
 const refKey = (system: string, externalId: string) => `${system}\u0000${externalId}`;
-
-const INTERACTION_FIELDS = [
-  "kind",
-  "direction",
-  "channel",
-  "occurredAt",
-  "subject",
-  "body",
-  "outcome",
-  "relationIds",
-  "participants",
-  "dealIds",
-  "externalKey",
-] as const;
 
 /** What became of one item of a chunk: the entity it is now, and whether it was created, changed or already so. */
 export interface ItemOutcome {
@@ -424,7 +410,7 @@ export function bulkOperations(scope: TenantScope) {
         journal,
         at,
         options,
-        { entityType: "interaction", entityId: record.id, action: "create", version: 1, changes: diffFields(undefined, record, INTERACTION_FIELDS) },
+        { entityType: "interaction", entityId: record.id, action: "create", version: 1, changes: diffFields(undefined, record, NEW_INTERACTION_FIELDS) },
         "interaction.logged",
         record,
       );

@@ -9,7 +9,7 @@ import type { VersionedOptions } from "./relations.js";
 import * as z from "zod";
 import type { DueField } from "../model/verification.js";
 import { dueFor } from "./verification.js";
-import { newInteractionRecord, participantSettler, participantsOf, settledRecord } from "./participants.js";
+import { NEW_INTERACTION_FIELDS, newInteractionRecord, participantSettler, participantsOf, settledRecord } from "./participants.js";
 import { parseSearch, searchPage, type SearchOptions, type SearchPage } from "./search.js";
 
 /** The result of {@link InteractionService.log}. */
@@ -187,7 +187,7 @@ export function interactionService(scope: TenantScope): InteractionService {
           entityId: record.id,
           action: "create",
           version: 1,
-          changes: diffFields(undefined, record, [...FIELDS, "relationIds", "participants", "dealIds", "externalKey"]),
+          changes: diffFields(undefined, record, NEW_INTERACTION_FIELDS),
           eventType: "interaction.logged",
           payload: record,
         });

@@ -61,6 +61,21 @@ export function linkedRelations(relationIds: readonly string[], participants: re
 /** A contact moment's input as the create schema parsed it. */
 export type ParsedInteraction = z.output<ReturnType<typeof interactionSchemas>["create"]>;
 
+/** The fields a new contact moment's history entry lists (empty ones are left out by `diffFields`). */
+export const NEW_INTERACTION_FIELDS = [
+  "kind",
+  "direction",
+  "channel",
+  "occurredAt",
+  "subject",
+  "body",
+  "outcome",
+  "relationIds",
+  "participants",
+  "dealIds",
+  "externalKey",
+] as const satisfies readonly (keyof InteractionRecord)[];
+
 /**
  * The stored record of a new contact moment: version 1 at `at`, linked to its explicit relations
  * and to its participants' (which the caller has settled, see {@link participantSettler}), each
