@@ -15,11 +15,11 @@ import { bulkOperations } from "../services/bulk.js";
 import { ensureAttributeModel } from "../services/command.js";
 import { duplicatePolicy } from "../services/duplicates.js";
 import { scopeOf } from "../tenant-scope.js";
-import { keepUnreadable, removeItem, type ApplyEnv, type ApplyOutcome } from "./apply.js";
+import { removeItem, type ApplyEnv, type ApplyOutcome } from "./apply.js";
 import type { SyncChange } from "./connector.js";
 import { applyInteractions } from "./apply-interactions.js";
 import { applyRelations } from "./apply-relations.js";
-import { draftEmails, refusing, type PageBatch } from "./page-batch.js";
+import { draftEmails, keepItem, refusing, type PageBatch } from "./page-batch.js";
 
 /**
  * Splits a page into runs of changes that do not depend on each other: a run ends before a
@@ -80,8 +80,10 @@ export async function applyPageChanges(env: ApplyEnv, changes: readonly SyncChan
         batch.items.delete(change.externalId);
         outcomes[index] = item ? await refusing(index, () => removeItem(env, item)) : "unchanged";
       } else if (change.type === "invalid") {
-        outcomes[index] = await keepUnreadable(env, change);
-        batch.items.delete(change.externalId);
+        // A known item stays in this pass, so a temporarily unreadable item is not reconciled away.
+        const item = batch.items.get(change.externalId);
+        if (item) keepItem(batch, { ...item, pass: env.pass });
+        outcomes[index] = { skipped: "invalid_payload", message: change.reason };
       } else {
         throw new CrmError("VALIDATION", `Unknown sync change type ${(change as { type: unknown }).type}`, { reason: "unknown_change" });
       }

@@ -1,13 +1,12 @@
 /**
- * What applying a remote change means, shared by the page apply (apply-page.ts): its environment
- * and outcome, removing a remote item, and recording an unreadable one. Applying is idempotent:
+ * What applying a remote change means, shared by the page apply (apply-page.ts) and the push
+ * phase: its environment and outcome, and removing a remote item. Applying is idempotent:
  * applying the same change twice writes nothing the second time. Everything runs inside the
  * page's transaction (`tx` is a unit-bound tenant).
  */
 import type { TenantCrm } from "../crm.js";
 import type { CommandOptions } from "../services/command.js";
 import type { SyncItemRecord, SyncStore } from "../storage-sync.js";
-import type { SyncChange } from "./connector.js";
 import type { MatchOptions } from "./matching.js";
 
 /** What applying one change did. */
@@ -54,14 +53,4 @@ export async function removeItem(env: ApplyEnv, item: SyncItemRecord): Promise<A
     await tx.relations.update(relation.id, { externalRefs }, { ...command, expectedVersion: relation.version });
   }
   return "deleted";
-}
-
-/**
- * Records a change the connector could not map: a known item stays in this pass, so a temporarily
- * unreadable item is not reconciled away, and the change is reported as skipped.
- */
-export async function keepUnreadable(env: ApplyEnv, change: Extract<SyncChange, { type: "invalid" }>): Promise<ApplyOutcome> {
-  const item = await env.sync.getItem(env.account, env.resource, change.externalId);
-  if (item && item.pass !== env.pass) await env.sync.putItem({ ...item, pass: env.pass, updatedAt: env.now });
-  return { skipped: "invalid_payload", message: change.reason };
 }
