@@ -276,23 +276,10 @@ export function privacyStore(context: ReadContext): PrivacyStore {
         ),
       );
       // The bodies of the person's contact moments are their correspondence: removed, not scrubbed.
-      count(
-        "kb_interactions",
-        affected(
-          await db
-            .updateTable("kb_interactions")
-            .set({ body: null })
-            .where("tenant_id", "=", tenantId)
-            .where("body", "is not", null)
-            .where(
-              "id",
-              "in",
-              db.selectFrom("kb_interaction_relations").select("interaction_id").where("tenant_id", "=", tenantId).where("relation_id", "=", id),
-            )
-            .executeTakeFirst(),
-        ),
-      );
-      await inChunks(unclaimed, async (chunk) => {
+      const linkedToRelation = () =>
+        db.selectFrom("kb_interaction_relations").select("interaction_id").where("tenant_id", "=", tenantId).where("relation_id", "=", id);
+      // Those linked to the relation, and the unclaimed ones that carried its addresses.
+      const clearBodies = async (ids: readonly string[] | ReturnType<typeof linkedToRelation>) =>
         count(
           "kb_interactions",
           affected(
@@ -301,10 +288,13 @@ export function privacyStore(context: ReadContext): PrivacyStore {
               .set({ body: null })
               .where("tenant_id", "=", tenantId)
               .where("body", "is not", null)
-              .where("id", "in", chunk)
+              .where("id", "in", ids)
               .executeTakeFirst(),
           ),
         );
+      await clearBodies(linkedToRelation());
+      await inChunks(unclaimed, async (chunk) => {
+        await clearBodies(chunk);
         return [];
       });
       count(
