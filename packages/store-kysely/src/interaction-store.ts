@@ -125,8 +125,8 @@ export function interactionStore(context: ReadContext): InteractionStore {
       // One relation (the common case, and the hot one): one compiled statement for the page.
       if (relationIds.length === 1) {
         const rows = after
-          ? await shapes.nextPage.execute(db, [tenantId, relationIds[0]!, limit, toInstant(after.occurredAt), after.id])
-          : await shapes.firstPage.execute(db, [tenantId, relationIds[0]!, limit]);
+          ? await shapes.nextPage(limit).execute(db, [tenantId, relationIds[0]!, toInstant(after.occurredAt), after.id])
+          : await shapes.firstPage(limit).execute(db, [tenantId, relationIds[0]!]);
         return rows.map(interactionFromJoined);
       }
       // A roll-up: the page's keys over several relations (DISTINCT: they may share an
