@@ -24,26 +24,32 @@ import { draftEmails, keepItem, refusing, type PageBatch } from "./page-batch.js
 /**
  * Splits a page into runs of changes that do not depend on each other: a run ends before a
  * change whose remote id, interaction key or (for a contact) one of whose e-mail addresses the
- * run already has. (Two contacts of one stored relation are split later, once their look-ups
- * show it: see apply-relations.ts.)
+ * run already has. A run also ends before a removal when it holds contacts or contact moments:
+ * a removal is applied at once, those at the end of their run, and the entity a removal deletes
+ * (known only from its stored item) may be the one an earlier change of the run updates (two
+ * remote items of one contact moment). (Two contacts of one stored relation are split later,
+ * once their look-ups show it: see apply-relations.ts.)
  */
 function segments(changes: readonly SyncChange[]): number[][] {
   const out: number[][] = [];
   let current: number[] = [];
   let seen = new Set<string>();
+  let deferred = false;
   changes.forEach((change, index) => {
     const own = [
       `id:${change.externalId}`,
       ...(change.type === "relation" ? draftEmails(change).map((e) => `email:${e}`) : []),
       ...(change.type === "interaction" ? [`key:${change.key}`] : []),
     ];
-    if (own.some((k) => seen.has(k))) {
+    if (own.some((k) => seen.has(k)) || (change.type === "removed" && deferred)) {
       out.push(current);
       current = [];
       seen = new Set();
+      deferred = false;
     }
     current.push(index);
     for (const k of own) seen.add(k);
+    if (change.type === "relation" || change.type === "interaction") deferred = true;
   });
   if (current.length > 0) out.push(current);
   return out;
