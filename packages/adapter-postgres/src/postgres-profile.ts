@@ -119,6 +119,7 @@ export function postgresProfile(options: { rowLevelSecurity?: boolean } = {}): D
       : {}),
     largeExpression: withoutJit,
     bulkWrite: withCustomPlans,
+    columnTypes,
     capabilities: { dialect: "postgres", concurrentWriters: true, hostTransaction: false, rowLevelSecurity: rls, searchStemming: postgresSearch.stemming },
   };
 }
@@ -152,3 +153,20 @@ const withoutJit = <T>(db: Kysely<KyselyDatabase>, run: () => Promise<T>): Promi
 
 /** A bulk write's inserts with their foreign-key checks planned per execution (see `DialectProfile.bulkWrite`). */
 const withCustomPlans = <T>(db: Kysely<KyselyDatabase>, run: () => Promise<T>): Promise<T> => withLocalSetting(db, "plan_cache_mode", "force_custom_plan", run);
+
+/**
+ * The type of each column of a table, as `format_type` spells it (`text`, `bigint`,
+ * `timestamp with time zone`, `jsonb`), for the store's array inserts (see
+ * `DialectProfile.columnTypes`). Without a schema, the first schema of the search path.
+ */
+async function columnTypes(db: Kysely<KyselyDatabase>, schema: string | undefined, table: string): Promise<ReadonlyMap<string, string>> {
+  const { rows } = await sql<{ name: string; type: string }>`
+    select a.attname as name, format_type(a.atttypid, a.atttypmod) as type
+    from pg_catalog.pg_attribute a
+    join pg_catalog.pg_class c on c.oid = a.attrelid
+    join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = coalesce(${schema ?? null}, current_schema()) and c.relname = ${table} and a.attnum > 0 and not a.attisdropped`.execute(db);
+  if (rows.length === 0) throw new Error(`Table ${table} not found in schema ${schema ?? "(search path)"}: has the storage been migrated?`);
+  return new Map(rows.map((r) => [r.name, r.type]));
+}
+

@@ -4,7 +4,7 @@ import { insertRows } from "./insert-rows.js";
 import { insertRelationsClaimingRefs, relationStore } from "./relation-store.js";
 import { relationFromJoined, relationsWithChildren, type ReadContext, type RelationWithChildren } from "./relation-reads.js";
 import { interactionFromJoined, interactionsWithChildren } from "./interaction-reads.js";
-import { chunks, inChunks } from "./store-context.js";
+import { inChunks } from "./store-context.js";
 import { insertEventRows, insertHistoryRows } from "./write-rows.js";
 import { refreshRelationDocuments, writeInteractionDocuments } from "./search-documents.js";
 import { linkFromRow } from "./rows.js";
@@ -145,32 +145,30 @@ export function bulkStore(context: ReadContext, profile: Pick<DialectProfile, "b
 
   async function insertInteractionRows(records: readonly InteractionRecord[]): Promise<ReadonlySet<string>> {
     const inserted = new Set<string>();
-    for (const part of chunks(records)) {
-      // A taken external key skips its row (DO NOTHING keeps a Postgres transaction usable).
-      const rows = await insertRows(
-        db,
-        "kb_interactions",
-        INTERACTION_COLUMNS,
-        part.map((r) => ({
-          tenant_id: tenantId,
-          id: r.id,
-          kind: r.kind,
-          direction: r.direction,
-          channel: r.channel,
-          occurred_at: r.occurredAt,
-          subject: r.subject,
-          body: r.body,
-          outcome: r.outcome,
-          external_key: r.externalKey,
-          version: r.version,
-          created_at: r.createdAt,
-          updated_at: r.updatedAt,
-          deleted_at: r.deletedAt,
-        })),
-        { onConflictDoNothing: ["tenant_id", "external_key"], returning: "id" },
-      );
-      for (const row of rows) inserted.add(row.id as string);
-    }
+    // A taken external key skips its row (DO NOTHING keeps a Postgres transaction usable).
+    const rows = await insertRows(
+      context,
+      "kb_interactions",
+      INTERACTION_COLUMNS,
+      records.map((r) => ({
+        tenant_id: tenantId,
+        id: r.id,
+        kind: r.kind,
+        direction: r.direction,
+        channel: r.channel,
+        occurred_at: r.occurredAt,
+        subject: r.subject,
+        body: r.body,
+        outcome: r.outcome,
+        external_key: r.externalKey,
+        version: r.version,
+        created_at: r.createdAt,
+        updated_at: r.updatedAt,
+        deleted_at: r.deletedAt,
+      })),
+      { onConflictDoNothing: ["tenant_id", "external_key"], returning: "id" },
+    );
+    for (const row of rows) inserted.add(row.id as string);
     const kept = records.filter((r) => inserted.has(r.id));
     const links = kept.flatMap((r) =>
       [...new Set(r.relationIds)].map((relationId, position) => ({
@@ -192,8 +190,8 @@ export function bulkStore(context: ReadContext, profile: Pick<DialectProfile, "b
         name: p.name,
       })),
     );
-    for (const rows of chunks(links)) await insertRows(db, "kb_interaction_relations", Object.keys(rows[0]!), rows);
-    for (const rows of chunks(participants)) await insertRows(db, "kb_interaction_participants", Object.keys(rows[0]!), rows);
+    if (links.length > 0) await insertRows(context, "kb_interaction_relations", Object.keys(links[0]!), links);
+    if (participants.length > 0) await insertRows(context, "kb_interaction_participants", Object.keys(participants[0]!), participants);
     const deals = kept.flatMap((r) =>
       [...new Set(r.dealIds ?? [])].map((dealId, position) => ({
         tenant_id: tenantId,
@@ -203,18 +201,18 @@ export function bulkStore(context: ReadContext, profile: Pick<DialectProfile, "b
         position,
       })),
     );
-    for (const rows of chunks(deals)) await insertRows(db, "kb_interaction_deals", Object.keys(rows[0]!), rows);
+    if (deals.length > 0) await insertRows(context, "kb_interaction_deals", Object.keys(deals[0]!), deals);
     await writeInteractionDocuments(context, kept, true);
     return inserted;
   }
 
   async function insertLinkRows(records: readonly LinkRecord[]): Promise<void> {
-    for (const part of chunks(records)) {
+    if (records.length > 0) {
       await insertRows(
-        db,
+        context,
         "kb_links",
         LINK_COLUMNS,
-        part.map((r) => ({
+        records.map((r) => ({
           tenant_id: tenantId,
           id: r.id,
           kind: r.kind,

@@ -188,6 +188,15 @@ export interface DialectProfile {
    */
   bulkWrite?<T>(db: Kysely<KyselyDatabase>, run: () => Promise<T>): Promise<T>;
   /**
+   * The SQL type of each column of `table` (in `schema`, or the first schema of the search path),
+   * for engines that take arrays as parameters. With it, a multi-row insert is
+   * `insert … select * from unnest($1::text[], $2::timestamptz[], …)`: one parameter per column
+   * however many rows, instead of a `values` list the server parses and plans anew with thousands
+   * of parameters (Postgres: 18 ms against 12 ms per 1,000 rows of eight columns). The store calls
+   * it once per table and storage. Engines without arrays leave it out.
+   */
+  columnTypes?(db: Kysely<KyselyDatabase>, schema: string | undefined, table: string): Promise<ReadonlyMap<string, string>>;
+  /**
    * What the engine can do. `hostTransaction` is decided per adapter instance (by whether it was
    * given a transaction), so the store overrides that one field.
    */

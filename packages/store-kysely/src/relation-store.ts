@@ -2,7 +2,7 @@ import { CrmError, nameKey, type RelationRecord, type RelationStore } from "@kaa
 import { insertRows } from "./insert-rows.js";
 import { relationFromJoined, relationShapes, relationsWithChildren, type ReadContext, type RelationWithChildren } from "./relation-reads.js";
 import { relationColumns } from "./rows.js";
-import { affected, chunks, inChunks, type StoreContext } from "./store-context.js";
+import { affected, inChunks, type StoreContext } from "./store-context.js";
 import { insertRelationChildRows } from "./write-rows.js";
 import { employeesOf, refreshRelationDocuments, writeRelationDocuments } from "./search-documents.js";
 
@@ -41,14 +41,9 @@ export async function insertRelationsClaimingRefs(context: StoreContext, records
       throw refTaken(`External reference ${refs[i]!.system}:${refs[i]!.external_id} is given to more than one new relation`);
     }
   }
-  for (const part of chunks(records)) {
-    const rows = part.map((r) => ({ tenant_id: tenantId, id: r.id, ...relationColumns(r, nameKey(r.name)) }));
-    await insertRows(db, "kb_relations", Object.keys(rows[0]!), rows);
-  }
-  let claimed = 0;
-  for (const rows of chunks(refs)) {
-    claimed += (await insertRows(db, "kb_relation_refs", REF_COLUMNS, rows, { onConflictDoNothing: REF_KEY, returning: "external_id" })).length;
-  }
+  const rows = records.map((r) => ({ tenant_id: tenantId, id: r.id, ...relationColumns(r, nameKey(r.name)) }));
+  await insertRows(context, "kb_relations", Object.keys(rows[0]!), rows);
+  const claimed = (await insertRows(context, "kb_relation_refs", REF_COLUMNS, refs, { onConflictDoNothing: REF_KEY, returning: "external_id" })).length;
   if (claimed < refs.length) {
     const ids = records.map((r) => r.id);
     await inChunks(ids, (chunk) => db.deleteFrom("kb_relation_refs").where("tenant_id", "=", tenantId).where("relation_id", "in", chunk).execute());

@@ -23,9 +23,9 @@ async function deleteDocuments({ db, tenantId }: StoreContext, entity: Entity, i
   }
 }
 
-async function insertDocuments({ db, tenantId }: StoreContext, entity: Entity, documents: readonly [string, SearchDocumentText][]): Promise<void> {
-  const rows = documents.map(([id, text]) => ({ tenant_id: tenantId, entity, entity_id: id, title: text.title, body: text.body }));
-  for (const part of chunks(rows)) await insertRows(db, "kb_search_documents", COLUMNS, part);
+async function insertDocuments(context: StoreContext, entity: Entity, documents: readonly [string, SearchDocumentText][]): Promise<void> {
+  const rows = documents.map(([id, text]) => ({ tenant_id: context.tenantId, entity, entity_id: id, title: text.title, body: text.body }));
+  await insertRows(context, "kb_search_documents", COLUMNS, rows);
 }
 
 /**

@@ -6,7 +6,7 @@ import { insertRows } from "./insert-rows.js";
 import { withFilter } from "./large-expression.js";
 import { toNumber } from "./rows.js";
 import { segmentColumns, segmentFromRow, typed } from "./rows-segments.js";
-import { affected, chunks, inChunks, type StoreContext } from "./store-context.js";
+import { affected, inChunks, type StoreContext } from "./store-context.js";
 
 /** Filter evaluation and segments, for one tenant. */
 export function segmentStore(context: StoreContext, profile: DialectProfile): SegmentStore {
@@ -60,17 +60,13 @@ export function segmentStore(context: StoreContext, profile: DialectProfile): Se
     },
 
     async addMembers(segmentId, relationIds, at) {
-      let added = 0;
-      for (const part of chunks([...new Set(relationIds)])) {
-        const rows = part.map((relation_id) => ({ tenant_id: tenantId, segment_id: segmentId, relation_id, added_at: at }));
-        // Ids already on the list are skipped by the primary key, not read first.
-        const inserted = await insertRows(db, "kb_segment_members", ["tenant_id", "segment_id", "relation_id", "added_at"], rows, {
-          onConflictDoNothing: ["tenant_id", "segment_id", "relation_id"],
-          returning: "relation_id",
-        });
-        added += inserted.length;
-      }
-      return added;
+      const rows = [...new Set(relationIds)].map((relation_id) => ({ tenant_id: tenantId, segment_id: segmentId, relation_id, added_at: at }));
+      // Ids already on the list are skipped by the primary key, not read first.
+      const inserted = await insertRows(context, "kb_segment_members", ["tenant_id", "segment_id", "relation_id", "added_at"], rows, {
+        onConflictDoNothing: ["tenant_id", "segment_id", "relation_id"],
+        returning: "relation_id",
+      });
+      return inserted.length;
     },
 
     async removeMembers(segmentId, relationIds) {

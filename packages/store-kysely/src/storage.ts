@@ -11,6 +11,7 @@ import { sql, type Kysely, type Transaction } from "kysely";
 import { attributeModelStore } from "./attribute-model-store.js";
 import { bulkStore } from "./bulk-store.js";
 import type { DialectProfile } from "./dialect-profile.js";
+import type { ColumnTypes } from "./store-context.js";
 import { interactionStore } from "./interaction-store.js";
 import { journalStore } from "./journal-store.js";
 import { linkStore } from "./link-store.js";
@@ -91,9 +92,10 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
   const reads = hotReads(profile.functions);
   // Tenant stores on the storage's own connection (no transaction), reused across calls.
   const readers = new Map<string, TenantStore>();
+  const columnTypes = profile.columnTypes ? columnTypeCache(profile.columnTypes.bind(profile), schema) : undefined;
 
   function tenantStore(trx: Kysely<KyselyDatabase>, tenantId: string): TenantStore {
-    const context = { db: trx, tenantId, reads };
+    const context = { db: trx, tenantId, reads, ...(columnTypes ? { columnTypes } : {}) };
     return {
       tenantId,
       relations: withMappedErrors(profile, relationStore(context)),
@@ -352,4 +354,19 @@ export function migrateOnFirstUse<Tx>(storage: StorageAdapter<Tx>): StorageAdapt
     bind: (transaction) => storage.bind(transaction),
     close: () => storage.close(),
   });
+}
+
+/** Column types read once per table for the storage's lifetime (the schema does not change under a running storage). */
+function columnTypeCache(read: NonNullable<DialectProfile["columnTypes"]>, schema: string | undefined): ColumnTypes {
+  const tables = new Map<string, Promise<ReadonlyMap<string, string>>>();
+  return (db, table) => {
+    let types = tables.get(table);
+    if (!types) {
+      types = read(db, schema, table);
+      // A failed read (say, in an aborted transaction) is not remembered.
+      types.catch(() => tables.delete(table));
+      tables.set(table, types);
+    }
+    return types;
+  };
 }

@@ -7,7 +7,15 @@ export interface StoreContext {
   readonly db: Kysely<KyselyDatabase>;
   /** The tenant every query is scoped to; no repository method takes a tenant argument. */
   readonly tenantId: string;
+  /**
+   * The SQL type of each column of a table, where the engine inserts rows as one array per column
+   * (see `DialectProfile.columnTypes`); absent where inserts are `values` lists.
+   */
+  readonly columnTypes?: ColumnTypes;
 }
+
+/** The SQL types of a table's columns, by column name (read once per table and storage). */
+export type ColumnTypes = (db: Kysely<KyselyDatabase>, table: string) => Promise<ReadonlyMap<string, string>>;
 
 /**
  * Postgres caps a statement at 65,535 parameters and old SQLite builds at 999; `in (...)` lists

@@ -3,7 +3,7 @@ import type { Selectable } from "kysely";
 import { fromJson, toJson, toNullableInstant, toNumber } from "./rows.js";
 import type { SyncItemRow, SyncLeaseRow, SyncStateRow } from "./schema.js";
 import { insertRows } from "./insert-rows.js";
-import { affected, chunks, inChunks, type StoreContext } from "./store-context.js";
+import { affected, inChunks, type StoreContext } from "./store-context.js";
 
 const ITEM_COLUMNS = ["tenant_id", "account", "resource", "external_id", "entity_type", "entity_id", "change_key", "origin", "pass", "updated_at"];
 
@@ -60,7 +60,8 @@ function itemFromRow(row: Selectable<SyncItemRow>): SyncItemRecord {
 }
 
 /** Sync state, leases and item mappings of one tenant. */
-export function syncStore({ db, tenantId }: StoreContext): SyncStore {
+export function syncStore(context: StoreContext): SyncStore {
+  const { db, tenantId } = context;
   const states = () => db.selectFrom("kb_sync_states").selectAll().where("tenant_id", "=", tenantId);
   const items = () => db.selectFrom("kb_sync_items").selectAll().where("tenant_id", "=", tenantId);
 
@@ -199,11 +200,9 @@ export function syncStore({ db, tenantId }: StoreContext): SyncStore {
         pass: item.pass,
         updated_at: item.updatedAt,
       }));
-      for (const part of chunks(rows)) {
-        await insertRows(db, "kb_sync_items", ITEM_COLUMNS, part, {
-          onConflictUpdate: { on: ["tenant_id", "account", "resource", "external_id"], set: ITEM_COLUMNS.slice(4) },
-        });
-      }
+      await insertRows(context, "kb_sync_items", ITEM_COLUMNS, rows, {
+        onConflictUpdate: { on: ["tenant_id", "account", "resource", "external_id"], set: ITEM_COLUMNS.slice(4) },
+      });
     },
 
     async deleteItem(account, resource, externalId) {

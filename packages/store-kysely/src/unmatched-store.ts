@@ -115,7 +115,7 @@ export function unmatchedStore(context: ReadContext): UnmatchedStore {
       }
       result.push({ interactionId: row.id, version: Number(row.version), updatedAt: at, relationIdsBefore: before, relationIds: after, participants });
     }
-    for (const rows of chunks(newLinks)) await insertRows(db, "kb_interaction_relations", LINK_COLUMNS, rows);
+    await insertRows(context, "kb_interaction_relations", LINK_COLUMNS, newLinks);
     return result;
   }
 

@@ -2,7 +2,7 @@ import { type NewOutboxEvent, type RelationRecord } from "@kaartenbak/core/stora
 import { type HistoryEntry } from "@kaartenbak/core";
 import { toJson, toNumber } from "./rows.js";
 import { insertRows } from "./insert-rows.js";
-import { chunks, type StoreContext } from "./store-context.js";
+import type { StoreContext } from "./store-context.js";
 
 /**
  * Multi-row writers shared by the one-by-one repositories and the bulk store, so a row is spelled
@@ -19,7 +19,8 @@ const HISTORY_COLUMNS = ["tenant_id", "id", "entity_type", "entity_id", "action"
 const OUTBOX_COLUMNS = ["tenant_id", "sequence", "id", "type", "entity_type", "entity_id", "payload", "actor", "source", "occurred_at"];
 
 /** Inserts the e-mails, phones, tags and external references of relations whose row exists. */
-export async function insertRelationChildRows({ db, tenantId }: StoreContext, records: readonly RelationRecord[]): Promise<void> {
+export async function insertRelationChildRows(context: StoreContext, records: readonly RelationRecord[]): Promise<void> {
+  const { tenantId } = context;
   const owner = (r: RelationRecord) => ({ tenant_id: tenantId, relation_id: r.id });
   const emails = records.flatMap((r) =>
     r.emails.map((e, position) => ({ ...owner(r), email: e.address, label: e.label, is_primary: e.primary ? 1 : 0, position })),
@@ -30,33 +31,32 @@ export async function insertRelationChildRows({ db, tenantId }: StoreContext, re
   const tags = records.flatMap((r) => r.tags.map((tag) => ({ ...owner(r), tag })));
   // A reference held by another relation breaks the primary key: the profile maps that to DUPLICATE.
   const refs = records.flatMap((r) => r.externalRefs.map((ref) => ({ ...owner(r), system: ref.system, external_id: ref.externalId })));
-  for (const rows of chunks(emails)) await insertRows(db, "kb_relation_emails", EMAIL_COLUMNS, rows);
-  for (const rows of chunks(phones)) await insertRows(db, "kb_relation_phones", PHONE_COLUMNS, rows);
-  for (const rows of chunks(tags)) await insertRows(db, "kb_relation_tags", ["tenant_id", "relation_id", "tag"], rows);
-  for (const rows of chunks(refs)) await insertRows(db, "kb_relation_refs", ["tenant_id", "relation_id", "system", "external_id"], rows);
+  await insertRows(context, "kb_relation_emails", EMAIL_COLUMNS, emails);
+  await insertRows(context, "kb_relation_phones", PHONE_COLUMNS, phones);
+  await insertRows(context, "kb_relation_tags", ["tenant_id", "relation_id", "tag"], tags);
+  await insertRows(context, "kb_relation_refs", ["tenant_id", "relation_id", "system", "external_id"], refs);
 }
 
 /** Appends history entries. */
-export async function insertHistoryRows({ db, tenantId }: StoreContext, entries: readonly HistoryEntry[]): Promise<void> {
-  for (const part of chunks(entries)) {
-    await insertRows(
-      db,
-      "kb_history",
-      HISTORY_COLUMNS,
-      part.map((e) => ({
-        tenant_id: tenantId,
-        id: e.id,
-        entity_type: e.entityType,
-        entity_id: e.entityId,
-        action: e.action,
-        version: e.version,
-        changes: toJson(e.changes),
-        actor: e.actor,
-        source: e.source,
-        at: e.at,
-      })),
-    );
-  }
+export async function insertHistoryRows(context: StoreContext, entries: readonly HistoryEntry[]): Promise<void> {
+  const { tenantId } = context;
+  await insertRows(
+    context,
+    "kb_history",
+    HISTORY_COLUMNS,
+    entries.map((e) => ({
+      tenant_id: tenantId,
+      id: e.id,
+      entity_type: e.entityType,
+      entity_id: e.entityId,
+      action: e.action,
+      version: e.version,
+      changes: toJson(e.changes),
+      actor: e.actor,
+      source: e.source,
+      at: e.at,
+    })),
+  );
 }
 
 /**
@@ -65,7 +65,8 @@ export async function insertHistoryRows({ db, tenantId }: StoreContext, entries:
  * behind it and numbers are gap-free in commit order (a rollback takes its increment back too).
  * `max(sequence) + 1` would race.
  */
-export async function insertEventRows({ db, tenantId }: StoreContext, events: readonly NewOutboxEvent[]): Promise<number> {
+export async function insertEventRows(context: StoreContext, events: readonly NewOutboxEvent[]): Promise<number> {
+  const { db, tenantId } = context;
   const count = events.length;
   const counter = await db
     .insertInto("kb_counters")
@@ -75,24 +76,22 @@ export async function insertEventRows({ db, tenantId }: StoreContext, events: re
     .executeTakeFirstOrThrow();
   const first = toNumber(counter.value) - count + 1;
   let sequence = first;
-  for (const part of chunks(events)) {
-    await insertRows(
-      db,
-      "kb_outbox",
-      OUTBOX_COLUMNS,
-      part.map((e) => ({
-        tenant_id: tenantId,
-        sequence: sequence++,
-        id: e.id,
-        type: e.type,
-        entity_type: e.entityType,
-        entity_id: e.entityId,
-        payload: toJson(e.payload),
-        actor: e.actor,
-        source: e.source,
-        occurred_at: e.occurredAt,
-      })),
-    );
-  }
+  await insertRows(
+    context,
+    "kb_outbox",
+    OUTBOX_COLUMNS,
+    events.map((e) => ({
+      tenant_id: tenantId,
+      sequence: sequence++,
+      id: e.id,
+      type: e.type,
+      entity_type: e.entityType,
+      entity_id: e.entityId,
+      payload: toJson(e.payload),
+      actor: e.actor,
+      source: e.source,
+      occurred_at: e.occurredAt,
+    })),
+  );
   return first;
 }
