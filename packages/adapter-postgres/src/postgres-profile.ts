@@ -118,7 +118,7 @@ export function postgresProfile(options: { rowLevelSecurity?: boolean } = {}): D
         }
       : {}),
     largeExpression: withoutJit,
-    bulkWrite: withCustomPlans,
+    bulkWrite: withFreshPlans,
     columnTypes,
     capabilities: { dialect: "postgres", concurrentWriters: true, hostTransaction: false, rowLevelSecurity: rls, searchStemming: postgresSearch.stemming },
   };
@@ -151,8 +151,19 @@ async function withLocalSetting<T>(db: Kysely<KyselyDatabase>, name: string, val
 /** A large filter's statements with JIT compilation off (see `LARGE_FILTER_NODES` in store-kysely). */
 const withoutJit = <T>(db: Kysely<KyselyDatabase>, run: () => Promise<T>): Promise<T> => withLocalSetting(db, "jit", "off", run);
 
-/** A bulk write's inserts with their foreign-key checks planned per execution (see `DialectProfile.bulkWrite`). */
-const withCustomPlans = <T>(db: Kysely<KyselyDatabase>, run: () => Promise<T>): Promise<T> => withLocalSetting(db, "plan_cache_mode", "force_custom_plan", run);
+/**
+ * A bulk write's inserts with the connection's cached plans dropped first (see
+ * `DialectProfile.bulkWrite`), so each foreign-key check is planned once for the write against
+ * the tables as they are now, then reused for every row of it. `discard plans` is not
+ * transactional and drops every cached plan of the session, the host's prepared statements
+ * included: they are planned again on their next use (a cost, never a change of result).
+ * Outside a transaction the next statement may run on another pooled connection, so there is
+ * nothing to discard.
+ */
+async function withFreshPlans<T>(db: Kysely<KyselyDatabase>, run: () => Promise<T>): Promise<T> {
+  if (db.isTransaction) await sql`discard plans`.execute(db);
+  return run();
+}
 
 /**
  * The type of each column of a table, as `format_type` spells it (`text`, `bigint`,
@@ -169,4 +180,3 @@ async function columnTypes(db: Kysely<KyselyDatabase>, schema: string | undefine
   if (rows.length === 0) throw new Error(`Table ${table} not found in schema ${schema ?? "(search path)"}: has the storage been migrated?`);
   return new Map(rows.map((r) => [r.name, r.type]));
 }
-
