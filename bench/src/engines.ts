@@ -22,6 +22,12 @@ export interface Engine {
    * counted at the driver, so a workload can report queries per item as a difference.
    */
   queries(): number;
+  /**
+   * Brings the planner's statistics up to date after a bulk load, as autovacuum would between
+   * loading and reading on a server that runs it (Postgres: `analyze` of the bench schema's
+   * tables; SQLite plans without statistics here and does nothing).
+   */
+  analyze(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,6 +57,7 @@ export async function openSqlite(): Promise<Engine> {
     storage,
     raw: rawSqlite(db),
     queries: () => queries,
+    async analyze() {},
     async close() {
       await storage.close();
       db.close();
@@ -78,6 +85,10 @@ export async function openPostgres(url: string): Promise<Engine> {
     storage,
     raw: rawPostgres(pool, schema),
     queries: () => queries,
+    async analyze() {
+      const { rows: tables } = await pool.query<{ tablename: string }>("select tablename from pg_tables where schemaname = $1", [schema]);
+      for (const { tablename } of tables) await pool.query(`analyze ${schema}.${tablename}`);
+    },
     async close() {
       await storage.close();
       await pool.query(`drop schema if exists ${schema} cascade`);
