@@ -30,6 +30,15 @@ describe.skipIf(!postgresAvailable)("postgres: bulk writes plan their foreign-ke
   const host = new Kysely<Record<string, never>>({ dialect: new PostgresDialect({ pool }) });
   const storage = postgresAdapter({ pool, schema });
   const crm = createCrm({ storage });
+  const statements: string[] = [];
+  pool.on("connect", (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      const text = typeof args[0] === "string" ? args[0] : (args[0] as { text?: string }).text;
+      if (text) statements.push(text);
+      return query(...args);
+    };
+  });
 
   beforeAll(async () => {
     await storage.migrate();
@@ -73,5 +82,20 @@ describe.skipIf(!postgresAvailable)("postgres: bulk writes plan their foreign-ke
     expect(scans).toBeLessThan(20);
     const { rows } = await sql<{ n: string }>`select count(*) as n from ${sql.table(`${schema}.kb_interaction_participants`)}`.execute(host);
     expect(Number(rows[0]!.n)).toBe(2_100);
+  });
+
+  it("reads a table's column types once, not again in every host transaction the CRM is bound to", async () => {
+    const catalogReads = () => statements.filter((s) => s.includes("pg_catalog.pg_attribute")).length;
+    const write = (name: string) =>
+      host.transaction().execute((trx) =>
+        crm
+          .withTransaction(trx)
+          .tenant("plans")
+          .relations.create({ kind: "person", name, emails: [`${name}@plans.example`] }),
+      );
+    await write("first");
+    const afterFirst = catalogReads();
+    for (const name of ["second", "third", "fourth"]) await write(name);
+    expect(catalogReads()).toBe(afterFirst);
   });
 });

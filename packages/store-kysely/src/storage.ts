@@ -92,7 +92,7 @@ export function createKyselyStorage(options: KyselyStorageOptions): StorageAdapt
   const reads = hotReads(profile.functions);
   // Tenant stores on the storage's own connection (no transaction), reused across calls.
   const readers = new Map<string, TenantStore>();
-  const columnTypes = profile.columnTypes ? columnTypeCache(profile.columnTypes.bind(profile), schema) : undefined;
+  const columnTypes = profile.columnTypes ? columnTypeCache(profile, schema) : undefined;
 
   function tenantStore(trx: Kysely<KyselyDatabase>, tenantId: string): TenantStore {
     const context = { db: trx, tenantId, reads, ...(columnTypes ? { columnTypes } : {}) };
@@ -356,16 +356,26 @@ export function migrateOnFirstUse<Tx>(storage: StorageAdapter<Tx>): StorageAdapt
   });
 }
 
-/** Column types read once per table for the storage's lifetime (the schema does not change under a running storage). */
-function columnTypeCache(read: NonNullable<DialectProfile["columnTypes"]>, schema: string | undefined): ColumnTypes {
-  const tables = new Map<string, Promise<ReadonlyMap<string, string>>>();
+/**
+ * Column types by profile, then by schema and table: read once per table for as long as the
+ * profile lives (the schema does not change under a running storage). Keyed by the profile, not
+ * the storage, because `bind(trx)` makes a storage per host transaction with the same profile, and
+ * a catalog read per table per transaction would land on the host's hot path.
+ */
+const columnTypeReads = new WeakMap<DialectProfile, Map<string, Promise<ReadonlyMap<string, string>>>>();
+
+function columnTypeCache(profile: DialectProfile, schema: string | undefined): ColumnTypes {
+  let tables = columnTypeReads.get(profile);
+  if (!tables) columnTypeReads.set(profile, (tables = new Map()));
+  const known = tables;
   return (db, table) => {
-    let types = tables.get(table);
+    const key = `${schema ?? ""}\u0000${table}`;
+    let types = known.get(key);
     if (!types) {
-      types = read(db, schema, table);
+      types = profile.columnTypes!(db, schema, table);
       // A failed read (say, in an aborted transaction) is not remembered.
-      types.catch(() => tables.delete(table));
-      tables.set(table, types);
+      types.catch(() => known.delete(key));
+      known.set(key, types);
     }
     return types;
   };
