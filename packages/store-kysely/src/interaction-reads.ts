@@ -55,7 +55,8 @@ export function interactionsWithChildren(db: Kysely<KyselyDatabase>, fn: Dialect
  * The page size is written into the statement as a literal, not bound: SQLite runs this statement
  * about 30 % faster with `limit 50` than with `limit ?` bound to 50 (same plan; 128 µs against
  * 183 µs for a page of ten on SQLite 3.53). One compiled shape per page size follows; page sizes
- * are bounded (the service allows 1–500), so the shapes are too.
+ * are bounded (the service allows 1–500 and asks for one more row, to know whether a next page
+ * exists), so the shapes are too.
  */
 function timelinePage(db: Kysely<KyselyDatabase>, fn: DialectFunctions, tenantId: string, relationId: string, limit: number) {
   return (
